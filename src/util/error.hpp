@@ -1,0 +1,83 @@
+// One error type for the whole library: what went wrong, where in a file or
+// in which step, with which errno, plus the context added on the way up.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace corral {
+
+/// A position in a source file; line and col are 1-based, 0 means unknown.
+struct SourceLoc {
+  std::string file;
+  uint32_t line = 0;
+  uint32_t col = 0;
+};
+
+class Error : public std::exception {
+ public:
+  enum class Kind { config, usage, io, system, internal };
+
+  Error(Kind kind, std::string message) : kind_(kind), message_(std::move(message)) {}
+
+  static Error config(std::string message, SourceLoc loc = {}) {
+    Error e(Kind::config, std::move(message));
+    e.loc_ = std::move(loc);
+    return e;
+  }
+  static Error usage(std::string message) { return Error(Kind::usage, std::move(message)); }
+  /// A failed system call: `what` names the operation, `path` the object.
+  static Error system(std::string what, std::string path, int err);
+  static Error io(std::string what, std::string path, int err);
+
+  /// Prepends context, like crun_error_wrap: "outer: inner".
+  Error& wrap(std::string context) {
+    context_.push_back(std::move(context));
+    return *this;
+  }
+
+  Kind kind() const { return kind_; }
+  const SourceLoc& loc() const { return loc_; }
+  int sys_errno() const { return errno_; }
+  const std::string& path() const { return path_; }
+  const std::string& message() const { return message_; }
+
+  /// The whole message: contexts (outermost first), the message, strerror.
+  std::string render() const;
+  const char* what() const noexcept override;
+
+ private:
+  Kind kind_;
+  std::string message_;
+  SourceLoc loc_;
+  std::string path_;
+  int errno_ = 0;
+  std::vector<std::string> context_;
+  mutable std::string rendered_;
+};
+
+/// Either a value or an Error; used across the fork and in src/exec where
+/// exceptions are not wanted.
+template <class T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}
+  Result(Error error) : v_(std::move(error)) {}
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& value() & { return std::get<0>(v_); }
+  T&& value() && { return std::get<0>(std::move(v_)); }
+  const T& value() const& { return std::get<0>(v_); }
+  Error& error() { return std::get<1>(v_); }
+  const Error& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+}  // namespace corral

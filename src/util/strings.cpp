@@ -1,0 +1,97 @@
+#include "util/strings.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace corral {
+
+std::string_view trim_left_blanks(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && is_blank(s[i])) ++i;
+  return s.substr(i);
+}
+
+std::string_view trim_right_blanks(std::string_view s) {
+  size_t n = s.size();
+  while (n > 0 && is_blank(s[n - 1])) --n;
+  return s.substr(0, n);
+}
+
+std::string_view trim_blanks(std::string_view s) { return trim_right_blanks(trim_left_blanks(s)); }
+
+std::vector<std::string_view> split_blanks(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && is_blank(s[i])) ++i;
+    size_t start = i;
+    while (i < s.size() && !is_blank(s[i])) ++i;
+    if (i > start) out.push_back(s.substr(start, i - start));
+  }
+  return out;
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  for (;;) {
+    size_t pos = s.find(sep, start);
+    if (pos == std::string_view::npos) {
+      out.push_back(s.substr(start));
+      return out;
+    }
+    out.push_back(s.substr(start, pos - start));
+    start = pos + 1;
+  }
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += sep;
+    out += items[i];
+  }
+  return out;
+}
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+unsigned edit_distance(std::string_view a, std::string_view b, unsigned max) {
+  // Two-row dynamic programme; stops early when a whole row exceeds max.
+  std::vector<unsigned> prev(b.size() + 1), cur(b.size() + 1);
+  std::iota(prev.begin(), prev.end(), 0u);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = static_cast<unsigned>(i);
+    unsigned row_min = cur[0];
+    for (size_t j = 1; j <= b.size(); ++j) {
+      unsigned subst = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, subst});
+      row_min = std::min(row_min, cur[j]);
+    }
+    if (row_min > max) return max + 1;
+    std::swap(prev, cur);
+  }
+  return std::min(prev[b.size()], max + 1);
+}
+
+std::optional<std::string_view> closest_match(std::string_view word,
+                                              const std::vector<std::string_view>& candidates,
+                                              unsigned max) {
+  std::optional<std::string_view> best;
+  unsigned best_distance = max + 1;
+  for (std::string_view c : candidates) {
+    unsigned d = edit_distance(word, c, max);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+}  // namespace corral
