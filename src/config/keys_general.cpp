@@ -65,7 +65,8 @@ void set_rootfs_options(SetContext& c, const KeyRef&, std::string_view v) {
     if (target.empty()) throw ValueError{"'idmap=' needs 'container' or the path of a user namespace", at, 6};
     if (target != "container") {
       // LXC opens the namespace file while parsing; a missing one is an error.
-      int fd = ::open(std::string(target).c_str(), O_RDONLY | O_CLOEXEC);
+      // O_NONBLOCK: a FIFO must not hang the parser.
+      int fd = ::open(std::string(target).c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
       if (fd < 0) {
         throw ValueError{"cannot open user namespace `" + std::string(target) + "`", at,
                          static_cast<uint32_t>(opt.size())};
