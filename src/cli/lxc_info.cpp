@@ -64,6 +64,7 @@ int lxc_info_main(const std::string& prog, const std::vector<std::string>& args)
       continue;
     }
     if (!humanize && keys.size() == 1) std::cout << *v << "\n";
+    else if (v->empty()) std::cout << key << " =\n";  // LXC prints no trailing blank
     else std::cout << key << " = " << *v << "\n";
   }
   return 0;
