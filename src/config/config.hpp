@@ -130,7 +130,7 @@ struct NetDev {
   std::string veth_mode = "bridge";
   List<std::string> veth_ipv4_routes;
   List<std::string> veth_ipv6_routes;
-  int32_t veth_vlan_id = 0;  // -1 for `none`
+  std::optional<int32_t> veth_vlan_id;  // unset: no VLAN setup at start; -1 for `none`
   List<uint16_t> veth_vlan_tagged;
   std::optional<int32_t> veth_n_rxqueues;
   std::optional<int32_t> veth_n_txqueues;
@@ -176,6 +176,7 @@ struct Config {
 
   // capabilities
   CapMode cap_mode = CapMode::none;
+  Origin cap_mode_origin{};  // the line that last set cap_mode
   List<CapToken> caps;
 
   // namespaces

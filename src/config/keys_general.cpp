@@ -34,7 +34,7 @@ void set_rootfs_path(SetContext& c, const KeyRef&, std::string_view v) {
     c.cfg.rootfs_type = {std::string(v.substr(0, colon)), c.origin};
     path = v.substr(colon + 1);
   }
-  c.cfg.rootfs_path = {simplify_path(path), c.origin};
+  c.cfg.rootfs_path = {path.empty() ? std::string() : simplify_path(path), c.origin};
 }
 void show_rootfs_path(const Config& cfg, const KeySpec& k, std::string& out) {
   if (cfg.rootfs_type.value.empty() && cfg.rootfs_path.value.empty()) return;
@@ -300,8 +300,9 @@ void set_console_size(SetContext& c, const KeyRef&, std::string_view v) {
   std::string_view t = trim_right_blanks(v);
   if (!t.empty() && std::isalpha(static_cast<unsigned char>(t.back())) &&
       (t.size() < 2 || !std::isalpha(static_cast<unsigned char>(t[t.size() - 2]))) && t != "auto") {
-    c.warn("LXC ignores a one-letter suffix: '" + std::string(v) + "' means " +
-               std::string(t.substr(0, t.size() - 1)) + " bytes; write KB, MB or GB",
+    std::string number(trim_right_blanks(t.substr(0, t.size() - 1)));
+    c.warn("LXC ignores a one-letter suffix: '" + std::string(v) + "' means " + number +
+               (number == "1" ? " byte" : " bytes") + "; write KB, MB or GB",
            0, 0);
   }
   s.value = parse_console_size(v);

@@ -18,15 +18,18 @@ namespace corral::config {
 
 namespace {
 
-/// Reads a whole file; errno-style failure as a negative number.
+/// Reads a whole file; errno-style failure as a negative number. Regular
+/// files are read straight into the string, in one pass.
 int read_whole_file(const std::string& path, std::string& out) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -errno;
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) out.reserve(static_cast<size_t>(st.st_size));
-  char buf[65536];
+  size_t chunk = 65536;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) chunk = static_cast<size_t>(st.st_size) + 1;
+  size_t used = 0;
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (out.size() - used < chunk) out.resize(used + chunk);
+    ssize_t n = ::read(fd, out.data() + used, out.size() - used);
     if (n < 0) {
       if (errno == EINTR) continue;
       int err = errno;
@@ -34,8 +37,9 @@ int read_whole_file(const std::string& path, std::string& out) {
       return -err;
     }
     if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
+    used += static_cast<size_t>(n);
   }
+  out.resize(used);
   ::close(fd);
   return 0;
 }
@@ -88,11 +92,10 @@ class FileSink : public lxcconf::LineSink {
 
   void bind(lxcconf::ParseState* st) { st_ = st; }
 
-  void entry(std::string_view key, uint32_t key_col, std::string_view value, std::string_view raw_value,
-             uint32_t value_col) override {
+  void entry(std::string_view key, uint32_t key_col, std::string_view value, uint32_t value_col) override {
     ctx_.origin = Origin{file_, st_->line, key_col};
     value_col_ = value_col;
-    value_len_ = static_cast<uint32_t>(raw_value.size());
+    value_len_ = static_cast<uint32_t>(value.size());
     Lookup found = lookup_key(key);
     if (!found.ok()) {
       Diagnostic& d = loader_.report(Severity::error, file_, st_->line, key_col, static_cast<uint32_t>(key.size()),

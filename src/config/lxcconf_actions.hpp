@@ -18,10 +18,9 @@ namespace pegtl = tao::pegtl;
 class LineSink {
  public:
   virtual ~LineSink() = default;
-  /// key: trimmed, as written; value: trimmed and unquoted. raw_value is
-  /// the trimmed text before unquoting (for the caret).
-  virtual void entry(std::string_view key, uint32_t key_col, std::string_view value, std::string_view raw_value,
-                     uint32_t value_col) = 0;
+  /// key: trimmed, as written; value: trimmed and unquoted, starting at
+  /// value_col (after an opening quote).
+  virtual void entry(std::string_view key, uint32_t key_col, std::string_view value, uint32_t value_col) = 0;
   virtual void martian(std::string_view text, uint32_t col) = 0;
   virtual void syntax_error(const char* message, uint32_t col) = 0;
 };
@@ -68,10 +67,13 @@ struct action<g::value> {
   static void apply(const Input& in, ParseState& st) {
     std::string_view v(in.begin(), in.size());
     while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    std::string_view raw = v;
+    uint32_t col = st.col(in.begin());
     // Exactly one matching outer pair of quotes is removed; nothing else is special.
-    if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) v = v.substr(1, v.size() - 2);
-    st.sink.entry(st.key, st.key_col, v, raw, st.col(in.begin()));
+    if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) {
+      v = v.substr(1, v.size() - 2);
+      ++col;
+    }
+    st.sink.entry(st.key, st.key_col, v, col);
   }
 };
 

@@ -14,9 +14,9 @@ const std::vector<KeySpec>& all_keys() {
   static const std::vector<KeySpec> keys = [] {
     std::vector<KeySpec> out;
     add_general_keys(out);
-    // add_security_keys(out);
-    // add_family_keys(out);
-    // add_net_keys(out);
+    add_security_keys(out);
+    add_family_keys(out);
+    add_net_keys(out);
     return out;
   }();
   return keys;
@@ -137,7 +137,11 @@ void explain_unknown(std::string_view key, Lookup& out) {
   if (key.substr(0, kNetPrefix.size()) == kNetPrefix) {
     // lxc.net.0.tpye: suggest among the subkeys, keeping the index.
     size_t dot = key.find('.', kNetPrefix.size());
-    if (dot != std::string_view::npos) {
+    std::string_view sub = key.substr(dot == std::string_view::npos ? kNetPrefix.size() : dot + 1);
+    if (idx.net_sub.count(sub)) {
+      // lxc.net.type, lxc.net.x.type: the subkey is fine, the index is not.
+      out.notes.push_back("write a decimal interface index, as in 'lxc.net.0." + std::string(sub) + "'");
+    } else if (dot != std::string_view::npos) {
       if (auto m = closest_match(key.substr(dot + 1), idx.net_names, 2)) {
         out.notes.push_back("did you mean '" + std::string(key.substr(0, dot + 1)) + std::string(*m) + "'?");
       }

@@ -68,28 +68,15 @@ bool parse_bool(std::string_view s) {
 }
 
 std::string simplify_path(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  size_t i = 0;
-  // A leading "./" (repeated) is dropped.
-  while (s.substr(i, 2) == "./") {
-    i += 2;
-    while (i < s.size() && s[i] == '/') ++i;
+  // Component-wise, as LXC does: empty and "." components vanish, ".." stays.
+  bool absolute = !s.empty() && s[0] == '/';
+  std::string out = absolute ? "/" : "";
+  for (std::string_view part : split(s, '/')) {
+    if (part.empty() || part == ".") continue;
+    if (!out.empty() && out.back() != '/') out += '/';
+    out += part;
   }
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '/') {
-      if (!out.empty() && out.back() == '/') continue;  // "//" -> "/"
-      // "/./" -> "/" and a trailing "/." -> "/"
-      if (i + 1 < s.size() && s[i + 1] == '.' && (i + 2 == s.size() || s[i + 2] == '/')) {
-        if (out.empty() || out.back() != '/') out += '/';
-        ++i;
-        continue;
-      }
-    }
-    out += c;
-  }
-  if (out.size() > 1 && out.back() == '/') out.pop_back();
+  if (out.empty()) out = ".";
   if (out.size() >= 4096) fail("path is longer than 4095 bytes");
   return out;
 }

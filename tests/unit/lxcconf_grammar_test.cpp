@@ -15,8 +15,7 @@ using namespace corral::config::lxcconf;
 struct Recorder : LineSink {
   std::vector<std::string> events;
   ParseState* st = nullptr;
-  void entry(std::string_view key, uint32_t key_col, std::string_view value, std::string_view,
-             uint32_t value_col) override {
+  void entry(std::string_view key, uint32_t key_col, std::string_view value, uint32_t value_col) override {
     events.push_back("entry " + std::to_string(st->line) + ":" + std::to_string(key_col) + " [" + std::string(key) +
                      "] " + std::to_string(value_col) + " [" + std::string(value) + "]");
   }
@@ -50,8 +49,8 @@ TEST(LxcconfGrammar, EntryTrimsAndSplitsAtFirstEquals) {
 
 TEST(LxcconfGrammar, QuotesStripOneMatchingPair) {
   EXPECT_EQ(parse_events("lxc.a = \" a b \"\nlxc.b = \"x'\nlxc.c = \"\"x\"\"\nlxc.d = \"\n"),
-            (std::vector<std::string>{"entry 1:1 [lxc.a] 9 [ a b ]", "entry 2:1 [lxc.b] 9 [\"x']",
-                                      "entry 3:1 [lxc.c] 9 [\"x\"]", "entry 4:1 [lxc.d] 9 [\"]"}));
+            (std::vector<std::string>{"entry 1:1 [lxc.a] 10 [ a b ]", "entry 2:1 [lxc.b] 9 [\"x']",
+                                      "entry 3:1 [lxc.c] 10 [\"x\"]", "entry 4:1 [lxc.d] 9 [\"]"}));
 }
 
 TEST(LxcconfGrammar, NoInlineComments) {
@@ -78,7 +77,7 @@ TEST(LxcconfGrammar, MissingEqualsIsAnErrorAndParsingGoesOn) {
 
 TEST(LxcconfGrammar, EmptyValue) {
   EXPECT_EQ(parse_events("lxc.a =\nlxc.b = \"\"\n"),
-            (std::vector<std::string>{"entry 1:1 [lxc.a] 8 []", "entry 2:1 [lxc.b] 9 []"}));
+            (std::vector<std::string>{"entry 1:1 [lxc.a] 8 []", "entry 2:1 [lxc.b] 10 []"}));
 }
 
 }  // namespace

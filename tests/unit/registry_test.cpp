@@ -15,7 +15,8 @@ namespace {
 std::string instantiate(const KeySpec& k) {
   std::string name(k.name);
   if (auto at = name.find("[i]"); at != std::string::npos) name.replace(at, 3, "0");
-  if (k.shape == KeyShape::family) name = std::string(k.prefix) + ".example";
+  // The namespace.share family only takes namespace names.
+  if (k.shape == KeyShape::family) name = std::string(k.prefix) + (k.prefix == "lxc.namespace.share" ? ".net" : ".example");
   return name;
 }
 

@@ -42,6 +42,10 @@ TEST(Values, PathSimplification) {
   EXPECT_EQ(simplify_path("//"), "/");
   EXPECT_EQ(simplify_path("/a/."), "/a");
   EXPECT_EQ(simplify_path("/a/.b"), "/a/.b");
+  EXPECT_EQ(simplify_path("./"), ".");
+  EXPECT_EQ(simplify_path("././"), ".");
+  EXPECT_EQ(simplify_path("a/./b/."), "a/b");
+  EXPECT_EQ(simplify_path(".//a"), "a");
   EXPECT_THROW(simplify_path(std::string(4096, 'a')), ValueError);
 }
 
