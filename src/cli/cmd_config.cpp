@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "config/keys.hpp"
+#include "config/lint.hpp"
 #include "config/loader.hpp"
 
 namespace corral::cli {
@@ -23,7 +24,13 @@ int run_check(const std::vector<std::string>& files) {
   int status = 0;
   for (const std::string& f : files) {
     config::LoadResult r;
-    if (!load_and_report(f, r)) status = 1;
+    if (!load_and_report(f, r)) {
+      status = 1;
+      continue;
+    }
+    // What would only fail at start (mount entries, fstab, seccomp policy).
+    config::LintResult lint = config::lint(r.config);
+    if (!lint.diagnostics.empty()) std::cerr << lint.render();
   }
   return status;
 }
@@ -90,7 +97,7 @@ std::vector<std::string> family_suffixes(const config::Config& cfg, std::string_
   auto add = [&out](const std::string& s) {
     if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
   };
-  auto add_named = [&add](const config::List<config::Named>& list) {
+  auto add_named = [&add](const auto& list) {
     for (const auto& item : list) add(item.value.name);
   };
   if (prefix == "lxc.cgroup") add_named(cfg.cgroup_v1);
@@ -187,7 +194,9 @@ int run_keys(bool scdoc) {
       for (char ch : s) o += (ch == '*' || ch == '_' || ch == '\\') ? std::string{'\\', ch} : std::string{ch};
       return o;
     };
-    std::cout << "*" << esc(k.name) << "*\n\t" << esc(k.summary) << ". Example: _" << esc(k.example) << "_\n\n";
+    std::cout << "*" << esc(k.name) << "*\n\t" << esc(k.summary) << ".";
+    if (k.example.empty()) std::cout << " Only an empty value is valid.\n\n";
+    else std::cout << "\n\n\tExample: _" << esc(k.example) << "_\n\n";
   }
   return 0;
 }

@@ -4,9 +4,12 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "config/diagnostics.hpp"
@@ -27,13 +30,61 @@ struct Item {
   Origin origin{};
 };
 
+/// A deque rather than a vector: a config with tens of thousands of mount
+/// entries grows its lists without reallocation copies or slack.
 template <class T>
-using List = std::vector<Item<T>>;
+using List = std::deque<Item<T>>;
 
 /// A (name, value) pair of a map or multimap family (lxc.sysctl.NAME, ...).
 struct Named {
   std::string name;
   std::string value;
+};
+
+/// An insertion-ordered map of Named items (lxc.sysctl.*): setting a name
+/// again replaces its value in place. The index keeps that constant-time,
+/// so a config with many entries does not load in quadratic time.
+class NamedMap {
+ public:
+  using const_iterator = List<Named>::const_iterator;
+  const_iterator begin() const { return items_.begin(); }
+  const_iterator end() const { return items_.end(); }
+  size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+
+  void set(std::string_view name, std::string_view value, Origin origin) {
+    if (std::optional<uint32_t> at = find(name)) {
+      items_[*at].value.value = std::string(value);
+      items_[*at].origin = origin;
+      return;
+    }
+    items_.push_back({Named{std::string(name), std::string(value)}, origin});
+    index_.emplace(hash(name), static_cast<uint32_t>(items_.size() - 1));
+  }
+  void erase(std::string_view name) {
+    std::optional<uint32_t> at = find(name);
+    if (!at) return;
+    items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(*at));
+    index_.clear();
+    for (size_t i = 0; i < items_.size(); ++i) index_.emplace(hash(items_[i].value.name), static_cast<uint32_t>(i));
+  }
+  void clear() {
+    items_.clear();
+    index_.clear();
+  }
+
+ private:
+  static size_t hash(std::string_view name) { return std::hash<std::string_view>{}(name); }
+  std::optional<uint32_t> find(std::string_view name) const {
+    auto [first, last] = index_.equal_range(hash(name));
+    for (auto it = first; it != last; ++it)
+      if (items_[it->second].value.name == name) return it->second;
+    return std::nullopt;
+  }
+
+  List<Named> items_;
+  // hash of a name -> its position; the names themselves live in items_ only.
+  std::unordered_multimap<size_t, uint32_t> index_;
 };
 
 // ---- namespaces ---------------------------------------------------------
@@ -252,7 +303,7 @@ struct Config {
 
   // prefix families
   std::vector<Prlimit> prlimits;
-  List<Named> sysctls;
+  NamedMap sysctls;
   List<Named> procs;
 };
 

@@ -44,20 +44,18 @@ template <auto Member, bool Replace>
 void set_named(SetContext& c, const KeyRef& k, std::string_view v, std::string_view what,
                std::string_view placeholder) {
   auto& list = c.cfg.*Member;
-  if (v.empty()) {
-    std::erase_if(list, [&](const Item<Named>& i) { return i.value.name == k.suffix; });
-    return;
-  }
-  if (k.suffix.empty()) missing_suffix(k, what, placeholder);
-  if (Replace) {
-    for (auto& item : list) {
-      if (item.value.name == k.suffix) {
-        item = {Named{std::string(k.suffix), std::string(v)}, c.origin};
-        return;
-      }
+  if constexpr (Replace) {
+    if (v.empty()) return list.erase(k.suffix);
+    if (k.suffix.empty()) missing_suffix(k, what, placeholder);
+    list.set(k.suffix, v, c.origin);
+  } else {
+    if (v.empty()) {
+      std::erase_if(list, [&](const Item<Named>& i) { return i.value.name == k.suffix; });
+      return;
     }
+    if (k.suffix.empty()) missing_suffix(k, what, placeholder);
+    list.push_back({Named{std::string(k.suffix), std::string(v)}, c.origin});
   }
-  list.push_back({Named{std::string(k.suffix), std::string(v)}, c.origin});
 }
 
 /// A specific key: the values of its entries, each followed by '\n' when

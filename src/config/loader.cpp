@@ -18,32 +18,6 @@ namespace corral::config {
 
 namespace {
 
-/// Reads a whole file; errno-style failure as a negative number. Regular
-/// files are read straight into the string, in one pass.
-int read_whole_file(const std::string& path, std::string& out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -errno;
-  struct stat st {};
-  size_t chunk = 65536;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) chunk = static_cast<size_t>(st.st_size) + 1;
-  size_t used = 0;
-  for (;;) {
-    if (out.size() - used < chunk) out.resize(used + chunk);
-    ssize_t n = ::read(fd, out.data() + used, out.size() - used);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return -err;
-    }
-    if (n == 0) break;
-    used += static_cast<size_t>(n);
-  }
-  out.resize(used);
-  ::close(fd);
-  return 0;
-}
-
 std::string_view line_at(std::string_view text, const char* line_start) {
   size_t begin = static_cast<size_t>(line_start - text.data());
   size_t end = text.find_first_of("\n\r", begin);
@@ -59,6 +33,7 @@ class Loader {
   /// for the file (at.file == 0 for a top-level file), for error excerpts.
   void load_file(const std::string& path, Origin at, uint32_t length, const std::string& line);
   void load_text(std::string_view text, uint32_t file_id);
+  int parse_fd(int fd, uint32_t file_id);
   void include(std::string_view path, Origin at, uint32_t length, const std::string& line);
 
   Diagnostic& report(Severity sev, uint32_t file, uint32_t line, uint32_t col, uint32_t length, std::string message,
@@ -70,6 +45,7 @@ class Loader {
 
  private:
   friend class FileSink;
+  friend class FileParser;
   Config& cfg_;
   Diagnostics& diags_;
   std::vector<std::pair<dev_t, ino_t>> stack_;  // files being read, for cycle detection
@@ -78,8 +54,8 @@ class Loader {
 /// Receives one file's lines from the grammar and applies them in order.
 class FileSink : public lxcconf::LineSink {
  public:
-  FileSink(Loader& loader, uint32_t file_id, std::string_view text)
-      : loader_(loader), file_(file_id), text_(text),
+  FileSink(Loader& loader, uint32_t file_id)
+      : loader_(loader), file_(file_id),
         ctx_{loader.cfg_, Origin{}, nullptr, nullptr} {
     ctx_.warn = [this](std::string message, uint32_t offset, uint32_t length) {
       loader_.report(Severity::warning, file_, ctx_.origin.line, value_col_ + offset,
@@ -91,6 +67,8 @@ class FileSink : public lxcconf::LineSink {
   }
 
   void bind(lxcconf::ParseState* st) { st_ = st; }
+  /// The piece of the file being parsed now, for excerpts.
+  void set_text(std::string_view text) { text_ = text; }
 
   void entry(std::string_view key, uint32_t key_col, std::string_view value, uint32_t value_col) override {
     ctx_.origin = Origin{file_, st_->line, key_col};
@@ -157,25 +135,77 @@ class FileSink : public lxcconf::LineSink {
   uint32_t value_len_ = 0;
 };
 
-void Loader::load_text(std::string_view text, uint32_t file_id) {
-  // LXC stops reading at the first NUL byte and drops the rest silently.
-  if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
-    size_t line_begin = text.find_last_of("\n\r", nul);
-    line_begin = line_begin == std::string_view::npos ? 0 : line_begin + 1;
-    uint32_t line = 1;
-    for (size_t i = 0; i < line_begin; ++i)
-      if (text[i] == '\n' || (text[i] == '\r' && (i + 1 >= text.size() || text[i + 1] != '\n'))) ++line;
-    std::string excerpt(line_at(text, text.data() + line_begin));
-    report(Severity::warning, file_id, line, static_cast<uint32_t>(nul - line_begin) + 1, 1,
-           "NUL byte: LXC ignores everything from here to the end of the file", excerpt);
-    text = text.substr(0, nul);
+/// Parses one file in pieces that each end at a line break, so that a large
+/// file never has to be in memory as a whole.
+class FileParser {
+ public:
+  FileParser(Loader& loader, uint32_t file_id) : loader_(loader), file_(file_id), sink_(loader, file_id),
+                                                 st_(sink_, nullptr) {
+    sink_.bind(&st_);
   }
-  FileSink sink(*this, file_id, text);
-  lxcconf::ParseState st{sink, text.data()};
-  sink.bind(&st);
-  tao::pegtl::memory_input<tao::pegtl::tracking_mode::lazy, tao::pegtl::eol::lf_crlf> in(text.data(), text.size(),
-                                                                                      "");
-  tao::pegtl::parse<grammar::lxcconf::file, lxcconf::action, lxcconf::control>(in, st);
+
+  /// Parses `text`, which ends at a line break or at the end of the file.
+  /// Returns false at a NUL byte: LXC ignores the rest of the file.
+  bool feed(std::string_view text) {
+    bool go_on = true;
+    if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
+      size_t line_begin = text.find_last_of("\n\r", nul);
+      line_begin = line_begin == std::string_view::npos ? 0 : line_begin + 1;
+      uint32_t line = st_.line;
+      for (size_t i = 0; i < line_begin; ++i)
+        if (text[i] == '\n' || (text[i] == '\r' && (i + 1 >= text.size() || text[i + 1] != '\n'))) ++line;
+      loader_.report(Severity::warning, file_, line, static_cast<uint32_t>(nul - line_begin) + 1, 1,
+                     "NUL byte: LXC ignores everything from here to the end of the file",
+                     std::string(line_at(text, text.data() + line_begin)));
+      text = text.substr(0, nul);
+      go_on = false;
+    }
+    sink_.set_text(text);
+    st_.line_start = text.data();
+    tao::pegtl::memory_input<tao::pegtl::tracking_mode::lazy, tao::pegtl::eol::lf_crlf> in(text.data(), text.size(),
+                                                                                        "");
+    tao::pegtl::parse<grammar::lxcconf::file, lxcconf::action, lxcconf::control>(in, st_);
+    return go_on;
+  }
+
+ private:
+  Loader& loader_;
+  uint32_t file_;
+  FileSink sink_;
+  lxcconf::ParseState st_;
+};
+
+void Loader::load_text(std::string_view text, uint32_t file_id) {
+  FileParser parser(*this, file_id);
+  parser.feed(text);
+}
+
+/// Reads and parses a file a megabyte at a time; errno on a read error.
+int Loader::parse_fd(int fd, uint32_t file_id) {
+  constexpr size_t kChunk = 1 << 20;
+  FileParser parser(*this, file_id);
+  std::string buf;
+  size_t used = 0;  // bytes of buf holding data
+  for (;;) {
+    if (buf.size() - used < kChunk) buf.resize(used + kChunk);
+    ssize_t n = ::read(fd, buf.data() + used, buf.size() - used);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (n == 0) {
+      if (used > 0) parser.feed(std::string_view(buf.data(), used));
+      return 0;
+    }
+    used += static_cast<size_t>(n);
+    // Parse up to the last '\n' (never between '\r' and '\n'); keep the rest.
+    std::string_view data(buf.data(), used);
+    size_t last = data.rfind('\n');
+    if (last == std::string_view::npos) continue;
+    if (!parser.feed(data.substr(0, last + 1))) return 0;
+    used -= last + 1;
+    std::memmove(buf.data(), buf.data() + last + 1, used);
+  }
 }
 
 void Loader::load_file(const std::string& path, Origin at, uint32_t length, const std::string& line) {
@@ -199,14 +229,16 @@ void Loader::load_file(const std::string& path, Origin at, uint32_t length, cons
       return;
     }
   }
-  std::string text;
-  if (int err = read_whole_file(path, text); err < 0) {
-    fail_at_include("cannot read `" + path + "`: " + std::strerror(-err));
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    fail_at_include("cannot read `" + path + "`: " + std::strerror(errno));
     return;
   }
   stack_.emplace_back(st.st_dev, st.st_ino);
-  load_text(text, id);
+  int err = parse_fd(fd, id);
+  ::close(fd);
   stack_.pop_back();
+  if (err) fail_at_include("cannot read `" + path + "`: " + std::strerror(err));
 }
 
 void Loader::include(std::string_view value, Origin at, uint32_t length, const std::string& line) {

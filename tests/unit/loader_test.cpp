@@ -112,6 +112,25 @@ TEST_F(LoaderTest, NulByteStopsReadingWithAWarning) {
   EXPECT_EQ(r.diagnostics.items()[0].origin.col, 16u);
 }
 
+TEST_F(LoaderTest, LargeFilesAreReadInPiecesWithExactLineNumbers) {
+  // Over 3 MB, so the file is parsed in several pieces; mixed line ends.
+  std::string text;
+  uint32_t lines = 0;
+  while (text.size() < 3 * 1024 * 1024) {
+    text += (lines % 3 == 0) ? "lxc.environment = A" + std::to_string(lines) + "=x\r\n"
+                             : "# a comment line that is just long enough to matter\n";
+    ++lines;
+  }
+  text += "lxc.uts.name = last\rlxc.tty.max = bad\n";
+  std::string path = write("big.conf", text);
+  LoadResult r = load_file(path);
+  ASSERT_EQ(r.diagnostics.error_count(), 1u) << r.render();
+  EXPECT_EQ(r.diagnostics.items()[0].origin.line, lines + 2);
+  EXPECT_EQ(r.diagnostics.items()[0].line_text, "lxc.tty.max = bad");
+  EXPECT_EQ(get_item(r.config, "lxc.uts.name"), "last");
+  EXPECT_EQ(r.config.environment.size(), (lines + 2) / 3);
+}
+
 TEST_F(LoaderTest, SetItemAppliesOneKey) {
   Config cfg;
   Diagnostics diags;

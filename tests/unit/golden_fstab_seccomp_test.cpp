@@ -1,0 +1,110 @@
+// Golden cases for the two line-oriented sublanguages:
+//   tests/cases/fstab/NAME.fstab     lxc.mount.fstab files
+//   tests/cases/seccomp/NAME.policy  seccomp policies, read for an x86_64 host
+//                                    (NAME@MACHINE.policy: for that `uname -m`)
+// NAME.out holds the canonical dump of what was parsed (only when there is
+// no error), NAME.err the exact rendered diagnostics (absent: none). Run with
+// CORRAL_UPDATE_GOLDEN=1 to rewrite the expected files.
+#include <gtest/gtest.h>
+#include <seccomp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "config/fstab.hpp"
+#include "config/seccomp_policy.hpp"
+
+namespace fs = std::filesystem;
+using namespace corral::config;
+
+namespace {
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_file(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+}
+
+std::vector<std::string> case_names(const char* dir, const char* ext) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(fs::path(CORRAL_CASES_DIR) / dir))
+    if (e.path().extension() == ext) names.push_back(e.path().stem().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// Compares (or, with CORRAL_UPDATE_GOLDEN, writes) NAME.out and NAME.err.
+void check_golden(const fs::path& dir, const std::string& name, bool ok, const std::string& out,
+                  const std::string& err) {
+  fs::path err_file = dir / (name + ".err");
+  fs::path out_file = dir / (name + ".out");
+  if (std::getenv("CORRAL_UPDATE_GOLDEN")) {
+    if (err.empty()) fs::remove(err_file);
+    else write_file(err_file, err);
+    if (ok) write_file(out_file, out);
+    else fs::remove(out_file);
+    return;
+  }
+  EXPECT_EQ(err, fs::exists(err_file) ? read_file(err_file) : "");
+  if (ok) {
+    ASSERT_TRUE(fs::exists(out_file)) << out_file << " is missing";
+    EXPECT_EQ(out, read_file(out_file));
+  } else {
+    EXPECT_FALSE(fs::exists(out_file)) << out_file << " exists but the file has errors";
+  }
+}
+
+std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string n = info.param;
+  for (char& c : n)
+    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+  return n;
+}
+
+class GoldenFstab : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenFstab, MatchesExpected) {
+  fs::path dir = fs::path(CORRAL_CASES_DIR) / "fstab";
+  std::string file = GetParam() + ".fstab";
+  Diagnostics diags;
+  SourceTable sources;
+  std::vector<MountEntry> entries = parse_fstab(read_file(dir / file), file, diags, sources);
+  std::string out;
+  for (const MountEntry& e : entries)
+    out += std::to_string(e.origin.line) + ":" + std::to_string(e.origin.col) + " " + describe(e) + "\n";
+  check_golden(dir, GetParam(), diags.error_count() == 0, out, diags.render(sources));
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, GoldenFstab, ::testing::ValuesIn(case_names("fstab", ".fstab")), test_name);
+
+class GoldenSeccomp : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenSeccomp, MatchesExpected) {
+  // Syscall numbers and ABIs in the expected files are those of x86_64.
+  if (seccomp_arch_native() != SCMP_ARCH_X86_64) GTEST_SKIP() << "the seccomp cases are written for x86_64";
+  fs::path dir = fs::path(CORRAL_CASES_DIR) / "seccomp";
+  std::string file = GetParam() + ".policy";
+  std::string text = read_file(dir / file);
+  // libseccomp accepts 'notify' only where the kernel offers it (API level 5).
+  if (text.find("notify") != std::string::npos && seccomp_api_get() < 5)
+    GTEST_SKIP() << "this system has no seccomp user notification";
+  Diagnostics diags;
+  SourceTable sources;
+  size_t at = GetParam().find('@');
+  SeccompHost host{at == std::string::npos ? "x86_64" : GetParam().substr(at + 1)};
+  SeccompPolicy p = parse_seccomp_policy(text, file, diags, sources, host);
+  check_golden(dir, GetParam(), diags.error_count() == 0, describe(p), diags.render(sources));
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, GoldenSeccomp, ::testing::ValuesIn(case_names("seccomp", ".policy")), test_name);
+
+}  // namespace
