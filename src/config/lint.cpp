@@ -51,7 +51,7 @@ void add_as_warnings(LintResult& r, const Diagnostics& found) {
   for (Diagnostic d : found.items()) {
     if (d.severity == Severity::error) {
       d.severity = Severity::warning;
-      d.message += " (the container will fail to start)";
+      d.message += "; the container will fail to start";
     }
     r.diagnostics.add(std::move(d));
   }
@@ -65,8 +65,8 @@ void lint_mount_entries(const Config& cfg, LintResult& r) {
       parse_mount_entry(e.value, &warnings);
     } catch (const ValueError& err) {
       warn(r, e.origin, "lxc.mount.entry", err.message + "; the container will fail to start", err.notes);
-      continue;
     }
+    // Warnings found before an error are worth seeing too.
     for (const ValueError& w : warnings) warn(r, e.origin, "lxc.mount.entry", w.message, w.notes);
   }
 }

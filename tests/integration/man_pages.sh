@@ -125,7 +125,8 @@ same() {
   fi
 }
 
-for name in errors-input errors-output include-config include-console include-output; do
+for name in errors-input errors-output include-config include-console include-output \
+            lint-config lint-fstab lint-seccomp lint-output; do
   [ -n "$(sample "$name")" ] || fail "corral-config.1: sample '$name' is missing or empty"
 done
 
@@ -147,6 +148,15 @@ sample include-config | sed "s#/var/lib/lxc#$work#g" >"$work/web1/config"
 sample include-console | sed "s#/var/lib/lxc#$work#g" >"$work/web1/console.conf"
 got=$("$corral" config check "$work/web1/config" 2>&1 >/dev/null | sed "s#$work#/var/lib/lxc#g")
 same "sample include-output matches corral config check" "$(sample include-output)" "$got"
+
+# The lint sample: warnings only, so the check still succeeds.
+sample lint-config | sed "s#/var/lib/lxc#$work#g" >"$work/web1/config"
+sample lint-fstab >"$work/web1/fstab"
+sample lint-seccomp >"$work/web1/seccomp"
+got=$("$corral" config check "$work/web1/config" 2>&1 >/dev/null | sed "s#$work#/var/lib/lxc#g")
+status=$("$corral" config check "$work/web1/config" >/dev/null 2>&1; echo $?)
+same "sample lint-output matches corral config check" "$(sample lint-output)" "$got"
+same "config check with lint warnings exits 0" "0" "$status"
 
 echo "man pages: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
