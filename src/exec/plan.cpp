@@ -1,0 +1,1552 @@
+// Config -> Plan. Each builder below adds the steps of one concern, in the
+// order LXC 5.0.2 performs them (spec/runtime.md §5.2-§5.4); the order of
+// the calls in make_plan is the order of the steps.
+#include "exec/plan.hpp"
+
+#include <linux/capability.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "util/strings.hpp"
+
+namespace corral::exec {
+
+namespace {
+
+using config::Config;
+using config::Namespace;
+using config::Origin;
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+constexpr const char* kCgroupRoot = "/sys/fs/cgroup";
+constexpr uint64_t kAutodevDefaultSize = 500000;
+constexpr unsigned long kCgroupFsFlags = MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RELATIME;
+
+bool is_set(Origin o) { return o.file != 0 || o.line != 0; }
+
+/// lxc.rootfs.mount of a fresh configuration (LXC's build constant); also
+/// used when the key was cleared.
+const std::string& default_rootfs_mount() {
+  static const std::string path = config::Config{}.rootfs_mount.value.value_or("/");
+  return path;
+}
+
+/// `a/b` without doubled or trailing slashes; `b` is taken as relative.
+std::string join(std::string_view a, std::string_view b) {
+  while (!b.empty() && b.front() == '/') b.remove_prefix(1);
+  std::string out(a);
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  if (b.empty()) return out.empty() ? "/" : out;
+  if (out.empty() || out.back() != '/') out += '/';
+  out += b;
+  return out;
+}
+
+bool has_prefix_path(std::string_view path, std::string_view prefix) {
+  if (prefix.empty() || path.substr(0, prefix.size()) != prefix) return false;
+  return path.size() == prefix.size() || path[prefix.size()] == '/' || prefix.back() == '/';
+}
+
+/// Everything make_plan needs while it builds the steps.
+struct Ctx {
+  Ctx(const Config& c, const PlanOptions& o, Plan& p) : cfg(c), opt(o), plan(p) {}
+
+  const Config& cfg;
+  const PlanOptions& opt;
+  Plan& plan;
+
+  bool has_rootfs = false;
+  std::string root;             // the rootfs mount point, "" without a rootfs
+  std::string payload_cgroup;   // for the cgroup automounts
+  unsigned long new_ns = 0;     // every namespace the container gets
+  std::vector<bool> keep_caps;  // indexed by capability, 0..cap_last_cap
+
+  std::string where(Origin o) const { return is_set(o) ? cfg.sources.describe(o) : std::string(); }
+
+  Error error(Origin o, std::string message) const {
+    SourceLoc loc;
+    if (const config::SourceFile* f = cfg.sources.get(o.file)) loc = SourceLoc{f->path, o.line, o.col};
+    return Error::config(std::move(message), std::move(loc));
+  }
+  void warn(Origin o, std::string message) { plan.warnings.push_back({where(o), std::move(message)}); }
+  void warn(std::string where_text, std::string message) {
+    plan.warnings.push_back({std::move(where_text), std::move(message)});
+  }
+
+  /// lxc_wants_cap(): the container keeps `cap` in its bounding set.
+  bool keeps(int cap) const { return cap >= 0 && static_cast<size_t>(cap) < keep_caps.size() && keep_caps[cap]; }
+
+  /// A path inside the container, seen from the child before pivot_root.
+  std::string in_root(std::string_view path) const { return join(root.empty() ? "/" : root, path); }
+
+  void add(std::string name, Actor actor, StepData data) {
+    plan.steps.push_back(Step{std::move(name), actor, std::move(data)});
+  }
+};
+
+Result<std::string> read_from_disk(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error::io("cannot read", path, errno ? errno : ENOENT);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// ---- rootfs and capabilities (needed by the other builders) -------------------------
+
+std::optional<Error> resolve_rootfs(Ctx& c) {
+  const Config& cfg = c.cfg;
+  c.has_rootfs = !cfg.rootfs_path.value.empty();
+  if (!c.has_rootfs) return std::nullopt;
+  c.root = cfg.rootfs_mount.value.value_or(default_rootfs_mount());
+  const std::string& type = cfg.rootfs_type.value;
+  if (!type.empty() && type != "dir" && type != "btrfs") {
+    return c.error(cfg.rootfs_type.origin,
+                   "lxc.rootfs.path: storage type '" + type +
+                       "' is not supported: corral mounts directory root file systems only ('dir' or 'btrfs')");
+  }
+  return std::nullopt;
+}
+
+void resolve_caps(Ctx& c) {
+  int last = c.opt.host.cap_last_cap;
+  const Config& cfg = c.cfg;
+  c.keep_caps.assign(last >= 0 ? static_cast<size_t>(last) + 1 : 0, cfg.cap_mode != config::CapMode::keep);
+  for (const auto& item : cfg.caps) {
+    int cap = item.value.cap;
+    if (cap < 0 || cap > last) continue;
+    c.keep_caps[cap] = cfg.cap_mode == config::CapMode::keep;
+  }
+}
+
+// ---- namespaces ---------------------------------------------------------------------------
+
+bool wants_time_offsets(const Config& cfg) {
+  return cfg.time_offset_boot.seconds || cfg.time_offset_boot.nanoseconds || cfg.time_offset_monotonic.seconds ||
+         cfg.time_offset_monotonic.nanoseconds;
+}
+
+Origin time_offset_origin(const Config& cfg) {
+  for (const config::TimeOffset* t : {&cfg.time_offset_boot, &cfg.time_offset_monotonic}) {
+    if (t->seconds) return t->seconds_origin;
+    if (t->nanoseconds) return t->nanoseconds_origin;
+  }
+  return {};
+}
+
+/// lxc_requests_empty_network(): there are network devices and all are `none`.
+bool only_none_network(const Config& cfg) {
+  if (cfg.net.empty()) return false;
+  for (const auto& [index, dev] : cfg.net)
+    if (dev.type != config::NetType::none) return false;
+  return true;
+}
+
+/// resolve_clone_flags() of start.c, then where each namespace comes from.
+std::optional<Error> plan_namespaces(Ctx& c, CloneInit& clone, UnshareNamespaces& unshare) {
+  const Config& cfg = c.cfg;
+  const HostFacts& host = c.opt.host;
+  uint32_t keep = cfg.namespace_keep.value;
+  uint32_t listed = cfg.namespace_clone.value;
+  bool timens = wants_time_offsets(cfg);
+  bool user_new = false;
+
+  for (const NamespaceInfo& info : namespaces()) {
+    uint32_t bit = 1u << static_cast<unsigned>(info.ns);
+    NamespaceSetup s{info.ns, NsHow::host, "", ""};
+    bool wanted = false;
+    if (keep) {
+      wanted = !(keep & bit);
+      s.reason = wanted ? "not in lxc.namespace.keep" : "kept by lxc.namespace.keep";
+    } else if (listed) {
+      wanted = (listed & bit) != 0;
+      s.reason = wanted ? "listed in lxc.namespace.clone" : "not in lxc.namespace.clone";
+    } else {
+      wanted = true;
+      s.reason = "default";
+      if (info.ns == Namespace::user && cfg.idmaps.empty()) wanted = false, s.reason = "no lxc.idmap";
+      if (info.ns == Namespace::net && only_none_network(cfg)) wanted = false, s.reason = "every lxc.net is 'none'";
+      if (info.ns == Namespace::cgroup && !host.cgroup_namespaces)
+        wanted = false, s.reason = "the kernel has no cgroup namespaces";
+      if (info.ns == Namespace::time && !timens) wanted = false, s.reason = "no lxc.time.offset";
+    }
+    const auto& share = cfg.namespace_share[static_cast<size_t>(info.ns)];
+    if (share.value) {
+      wanted = false;
+      s.how = NsHow::share;
+      s.share_with = *share.value;
+      s.reason = "lxc.namespace.share." + std::string(info.name);
+    }
+    if (wanted) {
+      if (info.ns == Namespace::cgroup && !host.cgroup_namespaces)
+        return c.error(keep ? cfg.namespace_keep.origin : cfg.namespace_clone.origin,
+                       "a cgroup namespace is requested, but the kernel has no cgroup namespaces");
+      if (info.ns == Namespace::time && !host.time_namespaces)
+        return c.error(keep     ? cfg.namespace_keep.origin
+                       : listed ? cfg.namespace_clone.origin
+                                : time_offset_origin(cfg),
+                       "a time namespace is requested, but the kernel has no time namespaces");
+      c.new_ns |= info.clone_flag;
+      s.how = NsHow::clone;
+      if (info.ns == Namespace::user) user_new = true;
+    }
+    clone.namespaces.push_back(std::move(s));
+  }
+
+  if (timens && keep && (keep & (1u << static_cast<unsigned>(Namespace::time)))) {
+    return c.error(time_offset_origin(cfg),
+                   "lxc.time.offset.* needs a new time namespace, but lxc.namespace.keep keeps the host's");
+  }
+  if (timens && !(c.new_ns & CLONE_NEWTIME))
+    c.warn(time_offset_origin(cfg), "the container gets no time namespace, so its time offsets are ignored");
+  if (user_new && cfg.idmaps.empty())
+    c.warn(keep ? cfg.namespace_keep.origin : cfg.namespace_clone.origin,
+           "a user namespace without lxc.idmap: every process of the container runs as the overflow user");
+
+  // Which of the new namespaces the child creates itself (spec/runtime.md §5.3).
+  for (NamespaceSetup& s : clone.namespaces) {
+    if (s.how != NsHow::clone) continue;
+    const NamespaceInfo& info = namespace_info(s.ns);
+    bool later = false;
+    if (s.ns == Namespace::net && user_new) {
+      later = true;  // after the id maps, so that the netns belongs to the new userns
+      unshare.net_after_idmap = true;
+      s.reason += "; unshared after the id maps are written";
+    } else if (s.ns == Namespace::cgroup && host.cgroup_layout != CgroupLayout::unified) {
+      later = true;  // once the child is in its payload cgroup
+      s.reason += "; unshared once the child is in its cgroup";
+    } else if (s.ns == Namespace::time) {
+      later = true;
+      s.reason += "; unshared by the child, which writes the offsets";
+    }
+    if (later) {
+      s.how = NsHow::unshare;
+      unshare.flags |= info.clone_flag;
+    } else {
+      clone.clone_flags |= info.clone_flag;
+    }
+  }
+  if (unshare.flags & CLONE_NEWTIME) {
+    unshare.boot = cfg.time_offset_boot;
+    unshare.monotonic = cfg.time_offset_monotonic;
+  }
+  return std::nullopt;
+}
+
+// ---- cgroups ------------------------------------------------------------------------------
+
+std::optional<Error> plan_cgroup_dirs(Ctx& c, CreateCgroups& cg) {
+  const Config& cfg = c.cfg;
+  const auto& dir = cfg.cgroup_dir;
+  const auto& container = cfg.cgroup_dir_container;
+  const auto& monitor = cfg.cgroup_dir_monitor;
+  const auto& inner = cfg.cgroup_dir_container_inner;
+  if (dir.value && (container.value || monitor.value || inner.value)) {
+    Origin o = container.value ? container.origin : monitor.value ? monitor.origin : inner.origin;
+    return c.error(o,
+                   "lxc.cgroup.dir cannot be combined with lxc.cgroup.dir.container, .monitor or "
+                   ".container.inner (lxc.cgroup.dir is set at " +
+                       cfg.sources.describe(dir.origin) + ")");
+  }
+  if (container.value.has_value() != monitor.value.has_value()) {
+    Origin o = container.value ? container.origin : monitor.origin;
+    return c.error(o, "lxc.cgroup.dir.container and lxc.cgroup.dir.monitor must be set together");
+  }
+  const std::string& name = c.opt.name;
+  if (monitor.value) {
+    cg.monitor = *monitor.value;
+    cg.monitor_retry = false;
+  } else if (dir.value) {
+    cg.monitor = *dir.value + "/lxc.monitor." + name;
+  } else {
+    cg.monitor = "lxc.monitor." + name;
+  }
+  if (container.value) {
+    cg.payload = *container.value;
+    cg.payload_retry = false;
+    if (inner.value) cg.payload_inner = *container.value + "/" + *inner.value;
+  } else if (dir.value) {
+    cg.payload = *dir.value + "/lxc.payload." + name;
+  } else {
+    cg.payload = "lxc.payload." + name;
+  }
+  if (inner.value && !container.value)
+    c.warn(inner.origin, "lxc.cgroup.dir.container.inner has no effect without lxc.cgroup.dir.container");
+  cg.pivot = cfg.cgroup_dir_monitor_pivot.value.value_or("lxc.pivot");
+  cg.relative = cfg.cgroup_relative.value;
+  c.payload_cgroup = cg.payload;
+  return std::nullopt;
+}
+
+bool is_devices_file(std::string_view file) { return file.substr(0, 7) == "devices"; }
+
+/// The cgroup writes of one version, split into limits (applied while the
+/// child waits) and device rules (applied last, before init runs).
+std::optional<Error> plan_cgroup_limits(Ctx& c, SetCgroupLimits& limits, SetCgroupLimits& devices) {
+  const Config& cfg = c.cfg;
+  const HostFacts& host = c.opt.host;
+  limits.version = devices.version = 0;
+  devices.device_rules = true;
+  bool unified = host.cgroup_layout == CgroupLayout::unified;
+  if (!cfg.cgroup_v1.empty() && unified) {
+    c.warn(cfg.cgroup_v1.front().origin, "lxc.cgroup.* is ignored: the host has only the unified cgroup2 hierarchy");
+  }
+  if (!cfg.cgroup_v2.empty() && !unified) {
+    c.warn(cfg.cgroup_v2.front().origin, std::string("lxc.cgroup2.* is ignored: the host's cgroup layout is ") +
+                                             layout_name(host.cgroup_layout) +
+                                             ", and LXC applies cgroup2 settings only on a pure cgroup2 host");
+  }
+  if (!unified && !cfg.cgroup_v1.empty()) {
+    limits.version = devices.version = 1;
+    std::vector<CgroupWrite> memsw;
+    for (const auto& item : cfg.cgroup_v1) {
+      const config::Named& n = item.value;
+      std::string controller = n.name.substr(0, n.name.find('.'));
+      bool found = false;
+      for (const CgroupHierarchy& h : host.cgroup_hierarchies)
+        if (!h.unified && std::find(h.controllers.begin(), h.controllers.end(), controller) != h.controllers.end())
+          found = true;
+      if (!found) {
+        return c.error(item.origin, "lxc.cgroup." + n.name + ": no cgroup v1 hierarchy of this host has the '" +
+                                        controller + "' controller");
+      }
+      CgroupWrite w{n.name, n.value, c.where(item.origin)};
+      if (is_devices_file(n.name))
+        devices.writes.push_back(std::move(w));
+      else if (n.name == "memory.memsw.limit_in_bytes")
+        memsw.push_back(std::move(w));  // after memory limits
+      else
+        limits.writes.push_back(std::move(w));
+    }
+    for (CgroupWrite& w : memsw) limits.writes.push_back(std::move(w));
+  } else if (unified && !cfg.cgroup_v2.empty()) {
+    limits.version = devices.version = 2;
+    for (const auto& item : cfg.cgroup_v2) {
+      CgroupWrite w{item.value.name, item.value.value, c.where(item.origin)};
+      if (is_devices_file(item.value.name))
+        devices.writes.push_back(std::move(w));
+      else
+        limits.writes.push_back(std::move(w));
+    }
+  }
+  return std::nullopt;
+}
+
+// ---- processes: id maps, /proc writes, limits -----------------------------------------------
+
+WriteIdMaps plan_idmaps(const Config& cfg) {
+  WriteIdMaps w;
+  for (const auto& item : cfg.idmaps) {
+    const config::IdMap& m = item.value;
+    (m.type == 'u' ? w.uid : w.gid).push_back(m);
+    if (m.type == 'u' && m.host_id == 0 && m.range > 0) w.maps_host_root = true;
+  }
+  return w;
+}
+
+std::optional<Error> plan_rlimits(Ctx& c, SetRlimits& out) {
+  for (const config::Prlimit& p : c.cfg.prlimits) {
+    Rlimit r{p.resource, -1, p.soft, p.hard, c.where(p.origin)};
+    if (const RlimitInfo* info = find_rlimit(p.resource)) {
+      r.resource = info->resource;
+    } else if (!p.resource.empty() && p.resource.find_first_not_of("0123456789") == std::string::npos &&
+               p.resource.size() < 4) {
+      r.resource = std::stoi(p.resource);
+      if (r.resource >= rlimit_count()) {
+        return c.error(p.origin, "lxc.prlimit." + p.resource + ": resource number " + p.resource +
+                                     " is not known to the kernel (the last is " + std::to_string(rlimit_count() - 1) +
+                                     ")");
+      }
+    } else {
+      std::string message = p.resource.empty()
+                                ? "lxc.prlimit.: missing the resource name"
+                                : "lxc.prlimit." + p.resource + ": unknown resource '" + p.resource + "'";
+      std::vector<std::string_view> names;
+      for (const RlimitInfo& info : rlimits()) names.push_back(info.name);
+      if (!p.resource.empty()) {
+        if (auto m = closest_match(to_lower(p.resource), names, 2))
+          message += " (did you mean '" + std::string(*m) + "'?)";
+      }
+      return c.error(p.origin, message);
+    }
+    out.limits.push_back(std::move(r));
+  }
+  return std::nullopt;
+}
+
+// ---- mounts -----------------------------------------------------------------------------------------
+
+MountOp op(MountOp::Kind kind, std::string source, std::string target, std::string fstype, unsigned long flags,
+           std::string data = {}, bool skip_if_missing = false) {
+  MountOp o;
+  o.kind = kind;
+  o.source = std::move(source);
+  o.target = std::move(target);
+  o.fstype = std::move(fstype);
+  o.flags = flags;
+  o.data = std::move(data);
+  o.skip_if_missing = skip_if_missing;
+  return o;
+}
+
+MountOp mkdir_op(std::string target, mode_t mode, MountOp::Kind kind = MountOp::Kind::mkdir) {
+  MountOp o;
+  o.kind = kind;
+  o.target = std::move(target);
+  o.mode = mode;
+  return o;
+}
+
+MountOp detach_op(std::string target) {
+  MountOp o;
+  o.kind = MountOp::Kind::detach;
+  o.target = std::move(target);
+  return o;
+}
+
+std::optional<Error> plan_rootfs(Ctx& c, MountRootfs& r) {
+  const Config& cfg = c.cfg;
+  if (!c.has_rootfs) {
+    r.host_root = true;
+    r.target = "/";
+    r.propagation = MS_SLAVE | MS_REC;
+    return std::nullopt;
+  }
+  r.source = cfg.rootfs_path.value;
+  r.target = c.root;
+  r.storage = cfg.rootfs_type.value.empty() ? "dir" : cfg.rootfs_type.value;
+  r.flags = MS_BIND | MS_REC;
+  const std::string& options = cfg.rootfs_options.value;
+  if (options.empty()) return std::nullopt;
+  if (options.find_first_of(" \t\\") != std::string::npos) {
+    return c.error(cfg.rootfs_options.origin,
+                   "lxc.rootfs.options: blanks and backslashes are not supported in the rootfs options");
+  }
+  // The options mean what they mean in a mount entry (spec §4); `bind`
+  // makes the entry a valid bind line and is removed again below.
+  std::vector<config::ValueError> warnings;
+  config::MountEntry e;
+  try {
+    e = config::parse_mount_entry("/ / none bind," + options, &warnings);
+  } catch (const config::ValueError& err) {
+    return c.error(cfg.rootfs_options.origin, "lxc.rootfs.options: " + err.message);
+  }
+  for (const config::ValueError& w : warnings) c.warn(cfg.rootfs_options.origin, "lxc.rootfs.options: " + w.message);
+  r.flags |= e.flags;
+  r.propagation = e.propagation;
+  r.data = e.data;
+  r.idmap = e.idmap;
+  r.remount = (r.flags & MS_RDONLY) != 0;
+  if (!r.idmap.empty() && cfg.idmaps.empty()) {
+    return c.error(cfg.rootfs_options.origin,
+                   "lxc.rootfs.options: an idmapped rootfs ('idmap=" + r.idmap + "') needs lxc.idmap");
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> plan_autodev(Ctx& c, Mounts& m) {
+  int64_t size = c.cfg.autodev_tmpfs_size.value;
+  if (size < 0) return c.error(c.cfg.autodev_tmpfs_size.origin, "lxc.autodev.tmpfs.size: the size cannot be negative");
+  uint64_t bytes = size == 0 ? kAutodevDefaultSize : static_cast<uint64_t>(size);
+  std::string dev = c.in_root("dev");
+  m.ops.push_back(mkdir_op(dev, 0755));
+  m.ops.push_back(op(MountOp::Kind::mount, "none", dev, "tmpfs", 0, "size=" + std::to_string(bytes) + ",mode=755"));
+  m.ops.push_back(mkdir_op(join(dev, "pts"), 0755));
+  return std::nullopt;
+}
+
+/// lxc.mount.auto proc:* (the default_mounts table of conf.c).
+Mounts plan_proc(Ctx& c) {
+  Mounts m;
+  std::string proc = c.in_root("proc");
+  if (c.has_rootfs) m.ops.push_back(detach_op(proc));
+  m.ops.push_back(mkdir_op(proc, 0755));
+  const unsigned long flags = MS_NODEV | MS_NOEXEC | MS_NOSUID;
+  m.ops.push_back(op(MountOp::Kind::mount, "proc", proc, "proc", flags, "", true));
+  if (c.cfg.mount_auto.proc == "proc:rw") return m;
+  // proc:mixed: /proc/sys read-only except /proc/sys/net (with CAP_NET_ADMIN),
+  // /proc/sysrq-trigger read-only. /proc/tty holds /proc/sys/net meanwhile.
+  bool net_admin = c.keeps(CAP_NET_ADMIN);
+  std::string sys = join(proc, "sys"), net = join(sys, "net"), tty = join(proc, "tty");
+  std::string sysrq = join(proc, "sysrq-trigger");
+  if (net_admin) m.ops.push_back(op(MountOp::Kind::bind, net, tty, "", 0, "", true));
+  m.ops.push_back(op(MountOp::Kind::bind, sys, sys, "", 0, "", true));
+  m.ops.push_back(op(MountOp::Kind::remount, "", sys, "", MS_BIND | MS_RDONLY, "", true));
+  if (net_admin) m.ops.push_back(op(MountOp::Kind::move, tty, net, "", 0, "", true));
+  m.ops.push_back(op(MountOp::Kind::bind, sysrq, sysrq, "", 0, "", true));
+  m.ops.push_back(op(MountOp::Kind::remount, "", sysrq, "", MS_BIND | MS_RDONLY, "", true));
+  if (!net_admin) m.note = "CAP_NET_ADMIN is dropped, so `/proc/sys/net` stays read-only too";
+  return m;
+}
+
+/// lxc.mount.auto sys:*.
+Mounts plan_sys(Ctx& c) {
+  Mounts m;
+  std::string sys = c.in_root("sys");
+  if (c.has_rootfs) m.ops.push_back(detach_op(sys));
+  m.ops.push_back(mkdir_op(sys, 0755));
+  const std::string& token = c.cfg.mount_auto.sys;
+  if (token == "sys:rw") {
+    m.ops.push_back(op(MountOp::Kind::mount, "sysfs", sys, "sysfs", 0, "", true));
+  } else if (token == "sys:ro") {
+    m.ops.push_back(op(MountOp::Kind::mount, "sysfs", sys, "sysfs", MS_RDONLY, "", true));
+  } else {
+    // sys:mixed: a writable sysfs staged on /proc/sys lends its
+    // devices/virtual/net to the read-only /sys, then goes away.
+    const unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    std::string stage = c.in_root("proc/sys");
+    m.ops.push_back(op(MountOp::Kind::mount, "sysfs", stage, "sysfs", flags, "", true));
+    m.ops.push_back(op(MountOp::Kind::mount, "sysfs", sys, "sysfs", MS_RDONLY | flags, "", true));
+    m.ops.push_back(
+        op(MountOp::Kind::bind, join(stage, "devices/virtual/net"), join(sys, "devices/virtual/net"), "", 0, "", true));
+    MountOp unmount;
+    unmount.kind = MountOp::Kind::unmount;
+    unmount.target = stage;
+    m.ops.push_back(unmount);
+  }
+  return m;
+}
+
+/// lxc.mount.auto cgroup* (cgfsng_mount of cgroups/cgfsng.c).
+std::optional<Error> plan_cgroup_mount(Ctx& c, Mounts& m) {
+  const Config& cfg = c.cfg;
+  const HostFacts& host = c.opt.host;
+  std::string token = cfg.mount_auto.cgroup;
+  Origin at = cfg.mount_auto.origin;
+  bool force = false;
+  if (token.size() > 6 && token.compare(token.size() - 6, 6, ":force") == 0) {
+    force = true;
+    token.resize(token.size() - 6);
+  }
+  bool v2 = token.rfind("cgroup2", 0) == 0;
+  bool full = token.rfind("cgroup-full", 0) == 0;
+  std::string mode;
+  if (size_t colon = token.find(':'); colon != std::string::npos) mode = token.substr(colon + 1);
+  bool sys_admin = c.keeps(CAP_SYS_ADMIN);
+  if (mode.empty()) mode = v2 ? "rw" : sys_admin ? "rw" : "mixed";
+  bool unified_host = host.cgroup_layout == CgroupLayout::unified;
+  if (!force) force = !sys_admin || unified_host;
+  bool in_cgns = host.cgroup_namespaces && (c.new_ns & CLONE_NEWCGROUP);
+  if (in_cgns && !force) {
+    m.note =
+        "nothing to mount: the container has its own cgroup namespace and keeps CAP_SYS_ADMIN, so its init "
+        "mounts the cgroups it wants";
+    return std::nullopt;
+  }
+  std::string cgroot = c.in_root("sys/fs/cgroup");
+  bool ro = mode == "ro";
+
+  if (unified_host || v2) {
+    auto unified = std::find_if(host.cgroup_hierarchies.begin(), host.cgroup_hierarchies.end(),
+                                [](const CgroupHierarchy& h) { return h.unified; });
+    if (unified == host.cgroup_hierarchies.end())
+      return c.error(at, "lxc.mount.auto: '" + cfg.mount_auto.cgroup +
+                             "' needs the unified cgroup2 hierarchy, which "
+                             "is not mounted on this host");
+    if (!in_cgns)
+      return c.error(at, "lxc.mount.auto: '" + cfg.mount_auto.cgroup +
+                             "' mounts cgroup2, which needs a cgroup "
+                             "namespace, but the container does not get one");
+    m.ops.push_back(op(MountOp::Kind::mount, "cgroup2", cgroot, "cgroup2", kCgroupFsFlags | (ro ? MS_RDONLY : 0)));
+    return std::nullopt;
+  }
+
+  // Legacy or hybrid host: a tmpfs with one directory per hierarchy.
+  m.ops.push_back(op(MountOp::Kind::mount, "none", cgroot, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME,
+                     "size=10240k,mode=755"));
+  for (const CgroupHierarchy& h : host.cgroup_hierarchies) {
+    std::string hmnt = join(cgroot, h.mount_dir);
+    m.ops.push_back(mkdir_op(hmnt, 0000));
+    auto fs_mount = [&] {
+      std::string data = h.unified ? "" : corral::join(h.controllers, ",");
+      m.ops.push_back(op(MountOp::Kind::mount, h.unified ? "cgroup2" : "cgroup", hmnt, h.unified ? "cgroup2" : "cgroup",
+                         kCgroupFsFlags | (ro ? MS_RDONLY : 0), data));
+    };
+    if ((in_cgns && force) || full) {
+      fs_mount();
+      continue;
+    }
+    // cgroup:{ro,rw,mixed} without a cgroup namespace: only the container's
+    // own cgroup is visible, bound from the host.
+    const std::string& base = c.cfg.cgroup_relative.value ? h.self_base : h.base;
+    std::string own = join(join(hmnt, base), c.payload_cgroup);
+    std::string host_own = join(join(join(kCgroupRoot, h.mount_dir), base), c.payload_cgroup);
+    m.ops.push_back(mkdir_op(own, 0755, MountOp::Kind::mkdir_p));
+    if (ro || mode == "mixed") {
+      m.ops.push_back(op(MountOp::Kind::bind, hmnt, hmnt, "", 0));
+      m.ops.push_back(op(MountOp::Kind::remount, "", hmnt, "", MS_BIND | MS_RDONLY));
+    }
+    m.ops.push_back(op(MountOp::Kind::bind, host_own, own, "", ro ? MS_RDONLY : 0));
+    if (ro) m.ops.push_back(op(MountOp::Kind::remount, "", own, "", MS_BIND | MS_RDONLY));
+  }
+  return std::nullopt;
+}
+
+/// Where a mount line's target lands (spec §5); nullopt when LXC skips it.
+std::optional<std::string> resolve_target(const Ctx& c, std::string_view dir, bool idmapped) {
+  if (idmapped || !c.has_rootfs) {
+    // idmap= targets are always taken relative to the rootfs (or to /).
+    if (!c.has_rootfs) return dir.empty() || dir.front() != '/' ? join("/", dir) : std::string(dir);
+    return join(c.root, dir);
+  }
+  if (dir.empty() || dir.front() != '/') return join(c.root, dir);
+  std::string lxcpath = c.opt.lxcpath;
+  while (lxcpath.size() > 1 && lxcpath.back() == '/') lxcpath.pop_back();
+  for (std::string prefix : {join(join(lxcpath, c.opt.name), "rootfs"), c.cfg.rootfs_path.value}) {
+    if (has_prefix_path(dir, prefix)) return join(c.root, dir.substr(prefix.size()));
+  }
+  return std::nullopt;
+}
+
+/// Resolves one decoded line into `out` (first pass) and `idmapped`
+/// (second pass). `from` names the source of the line for messages.
+void add_mount_line(Ctx& c, config::MountEntry e, const std::string& from, const std::string& where,
+                    std::vector<PlannedMount>& out, std::vector<PlannedMount>& idmapped) {
+  bool is_idmapped = !e.idmap.empty();
+  std::optional<std::string> target = resolve_target(c, e.target, is_idmapped);
+  if (!target) {
+    c.warn(where, from + ": target `" + e.target + "` is not inside the container's rootfs (`" +
+                      c.cfg.rootfs_path.value + "`), so the entry is skipped");
+    return;
+  }
+  if (is_idmapped && c.has_rootfs && !e.target.empty() && e.target.front() == '/') {
+    c.warn(where, from + ": the target of an 'idmap=' entry is always taken relative to the rootfs, so `" + e.target +
+                      "` becomes `" + *target + "`");
+  }
+  PlannedMount p;
+  p.from = from;
+  p.where = where;
+  p.target = *target;
+  p.source = e.relative ? join(c.has_rootfs ? c.root : "/", e.source) : e.source;
+  p.remount = e.is_bind() && (e.flags & ~(MS_BIND | MS_REC)) != 0;
+  p.entry = std::move(e);
+  if (is_idmapped) {
+    if (p.entry.create_dir || p.entry.create_file) {
+      PlannedMount create = p;
+      create.create_only = true;
+      out.push_back(std::move(create));
+    }
+    idmapped.push_back(std::move(p));
+    return;
+  }
+  out.push_back(std::move(p));
+}
+
+/// `idmap=container` maps through the container's own user namespace.
+bool idmap_without_userns(const Ctx& c, const config::MountEntry& e) {
+  return e.idmap == "container" && !(c.new_ns & CLONE_NEWUSER);
+}
+constexpr const char* kIdmapNeedsUserns = "'idmap=container' needs a user namespace (lxc.idmap)";
+
+/// The lines of lxc.mount.fstab: the first pass into `out`, the idmap=
+/// lines into `idmapped` (make_plan puts them after the entries' ones).
+std::optional<Error> plan_fstab(Ctx& c, MountEntries& out, std::vector<PlannedMount>& idmapped) {
+  const auto& fstab = c.cfg.mount_fstab;
+  if (fstab.value.empty()) return std::nullopt;
+  Result<std::string> text = c.opt.read_file ? c.opt.read_file(fstab.value) : read_from_disk(fstab.value);
+  if (!text) {
+    Error e = c.error(fstab.origin,
+                      "lxc.mount.fstab: cannot read `" + fstab.value + "`: " + std::strerror(text.error().sys_errno()));
+    return e;
+  }
+  config::Diagnostics diags;
+  config::SourceTable sources;
+  std::vector<config::MountEntry> entries = config::parse_fstab(text.value(), fstab.value, diags, sources);
+  for (const config::Diagnostic& d : diags.items()) {
+    if (d.severity == config::Severity::error) {
+      SourceLoc loc{fstab.value, d.origin.line, d.origin.col};
+      Error e = Error::config(d.message, loc);
+      e.wrap("lxc.mount.fstab (set at " + c.cfg.sources.describe(fstab.origin) + ")");
+      return e;
+    }
+    c.warn(sources.describe(d.origin), d.message);
+  }
+  for (config::MountEntry& e : entries) {
+    std::string where_text = sources.describe(e.origin);
+    if (idmap_without_userns(c, e)) {
+      Error err = Error::config(kIdmapNeedsUserns, SourceLoc{fstab.value, e.origin.line, e.origin.col});
+      err.wrap("lxc.mount.fstab (set at " + c.cfg.sources.describe(fstab.origin) + ")");
+      return err;
+    }
+    add_mount_line(c, std::move(e), "lxc.mount.fstab", where_text, out.mounts, idmapped);
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> plan_entries(Ctx& c, MountEntries& out, std::vector<PlannedMount>& idmapped) {
+  const Config& cfg = c.cfg;
+  for (const auto& item : cfg.mount_entries) {
+    if (config::mount_entry_is_comment(item.value)) continue;  // a no-op for LXC too
+    std::vector<config::ValueError> warnings;
+    config::MountEntry e;
+    try {
+      e = config::parse_mount_entry(item.value, &warnings);
+    } catch (const config::ValueError& err) {
+      return c.error(item.origin, "lxc.mount.entry: " + err.message);
+    }
+    for (const config::ValueError& w : warnings) c.warn(item.origin, "lxc.mount.entry: " + w.message);
+    e.origin = item.origin;
+    if (idmap_without_userns(c, e)) return c.error(item.origin, std::string("lxc.mount.entry: ") + kIdmapNeedsUserns);
+    add_mount_line(c, std::move(e), "lxc.mount.entry", c.where(item.origin), out.mounts, idmapped);
+  }
+  // Lines LXC appends to the entries itself: the AppArmor nesting helpers,
+  // then the shmounts tunnel.
+  struct Extra {
+    std::string line;
+    Origin origin;
+    std::string from;
+  };
+  std::vector<Extra> extra;
+  if (cfg.apparmor_allow_nesting.value) {
+    Origin o = cfg.apparmor_allow_nesting.origin;
+    extra.push_back({"proc dev/.lxc/proc proc create=dir,optional 0 0", o, "lxc.apparmor.allow_nesting"});
+    extra.push_back({"sys dev/.lxc/sys sysfs create=dir,optional 0 0", o, "lxc.apparmor.allow_nesting"});
+  }
+  if (!cfg.mount_auto.shmounts_host.empty()) {
+    std::string cont = cfg.mount_auto.shmounts_container;
+    while (!cont.empty() && cont.front() == '/') cont.erase(0, 1);
+    // Written as a mount line: blanks and backslashes of the paths escaped.
+    auto escaped = [](const std::string& s) {
+      std::string o;
+      for (char ch : s) {
+        if (ch == ' ')
+          o += "\\040";
+        else if (ch == '\t')
+          o += "\\011";
+        else if (ch == '\\')
+          o += "\\134";
+        else
+          o += ch;
+      }
+      return o;
+    };
+    extra.push_back({escaped(cfg.mount_auto.shmounts_host) + " " + escaped(cont) + " none bind,create=dir 0 0",
+                     cfg.mount_auto.origin, "lxc.mount.auto"});
+  }
+  for (Extra& x : extra) {
+    config::MountEntry e = config::parse_mount_entry(x.line);
+    e.origin = x.origin;
+    add_mount_line(c, std::move(e), x.from, c.where(x.origin), out.mounts, idmapped);
+  }
+  return std::nullopt;
+}
+
+Mounts plan_devpts(Ctx& c) {
+  Mounts m;
+  uint64_t max = uint64_t{c.cfg.pty_max.value} + c.cfg.tty_max.value;
+  std::string pts = c.in_root("dev/pts"), ptmx = c.in_root("dev/ptmx");
+  m.ops.push_back(detach_op(pts));
+  m.ops.push_back(mkdir_op(pts, 0755));
+  m.ops.push_back(op(MountOp::Kind::mount, "devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC,
+                     "gid=5,newinstance,ptmxmode=0666,mode=0620,max=" + std::to_string(max)));
+  MountOp file = mkdir_op(ptmx, 0000, MountOp::Kind::create_file);
+  m.ops.push_back(file);
+  m.ops.push_back(op(MountOp::Kind::bind, join(pts, "ptmx"), ptmx, "", 0));
+  m.note = "without 'gid=5' when the kernel refuses it; `dev/ptmx` becomes a symlink to `pts/ptmx` when the bind fails";
+  if (c.cfg.pty_max.value == 0) m.note += "; lxc.pty.max is 0, so the instance is unmounted once the ttys exist";
+  return m;
+}
+
+// ---- init: command, environment ------------------------------------------------------------------
+
+std::optional<Error> plan_exec(Ctx& c, ExecInit& x) {
+  const Config& cfg = c.cfg;
+  bool execute = c.opt.mode == RunMode::execute;
+  x.shim = execute;
+  if (!c.opt.command.empty()) {
+    x.argv = c.opt.command;
+  } else if (execute) {
+    bool unterminated = false;
+    x.argv = split_quoted(cfg.execute_cmd.value, &unterminated);
+    if (unterminated)
+      c.warn(cfg.execute_cmd.origin, "lxc.execute.cmd: an unterminated quote: LXC drops the quoted word");
+    if (x.argv.empty())
+      return Error::usage("no command to execute: give one on the command line or set lxc.execute.cmd");
+  } else if (!cfg.init_cmd.value.empty()) {
+    for (std::string_view w : split(cfg.init_cmd.value, ' '))
+      if (!w.empty()) x.argv.emplace_back(w);
+    if (x.argv.empty()) return c.error(cfg.init_cmd.origin, "lxc.init.cmd: the command is only blanks");
+  } else {
+    x.argv = {"/sbin/init"};
+  }
+  x.uid = cfg.init_uid.value;
+  x.gid = cfg.init_gid.value;
+  for (const auto& g : cfg.init_groups) x.groups.push_back(g.value);
+  x.drop_groups = x.groups.empty() && cfg.idmaps.empty() && c.keeps(CAP_SETGID);
+  x.cwd = cfg.init_cwd.value.empty() ? "/" : cfg.init_cwd.value;
+
+  // clearenv(), then setenv() of every lxc.environment entry (a later one
+  // replaces an earlier one in place), then container=lxc.
+  std::vector<std::pair<std::string, std::string>> env;
+  auto set = [&](const std::string& name, const std::string& value) {
+    for (auto& kv : env) {
+      if (kv.first == name) {
+        kv.second = value;
+        return;
+      }
+    }
+    env.emplace_back(name, value);
+  };
+  for (const auto& item : cfg.environment) {
+    size_t eq = item.value.find('=');
+    std::string name = item.value.substr(0, eq);
+    if (name.empty()) return c.error(item.origin, "lxc.environment: '" + item.value + "' has an empty variable name");
+    set(name, eq == std::string::npos ? "" : item.value.substr(eq + 1));
+  }
+  set("container", "lxc");
+  for (const auto& [name, value] : env) x.env.push_back(name + "=" + value);
+  return std::nullopt;
+}
+
+// ---- hooks --------------------------------------------------------------------------------------------
+
+void add_hooks(Ctx& c, config::HookType type, Actor actor) {
+  const auto& list = c.cfg.hooks[static_cast<size_t>(type)];
+  if (list.empty()) return;
+  std::string type_name = config::kHookNames[static_cast<size_t>(type)];
+  RunHooks h{type, {}};
+  for (const auto& item : list) {
+    std::string shell = "exec " + item.value;
+    if (!c.plan.hook_version1) shell += " " + c.opt.name + " lxc " + type_name;
+    h.commands.push_back(HookCommand{item.value, std::move(shell), c.where(item.origin)});
+  }
+  c.add("hook-" + type_name, actor, std::move(h));
+}
+
+void plan_hook_env(Ctx& c) {
+  const Config& cfg = c.cfg;
+  auto& env = c.plan.hook_env;
+  env.emplace_back("LXC_NAME", c.opt.name);
+  if (!c.opt.config_file.empty()) env.emplace_back("LXC_CONFIG_FILE", c.opt.config_file);
+  env.emplace_back("LXC_ROOTFS_MOUNT", cfg.rootfs_mount.value.value_or(default_rootfs_mount()));
+  if (c.has_rootfs) env.emplace_back("LXC_ROOTFS_PATH", cfg.rootfs_path.value);
+  if (!cfg.console_path.value.empty()) env.emplace_back("LXC_CONSOLE", cfg.console_path.value);
+  if (!cfg.console_logfile.value.empty()) env.emplace_back("LXC_CONSOLE_LOGPATH", cfg.console_logfile.value);
+  if (c.opt.host.cgroup_namespaces) env.emplace_back("LXC_CGNS_AWARE", "1");
+  int level = cfg.log_level.value < 0 ? 5 : cfg.log_level.value;  // NOTSET: LXC's default priority, ERROR
+  env.emplace_back("LXC_LOG_LEVEL", config::log_level_name(level));
+  env.emplace_back("LXC_HOOK_VERSION", c.plan.hook_version1 ? "1" : "0");
+}
+
+// ---- the rest of the child's setup ------------------------------------------------------------------
+
+SetupConsole plan_console(Ctx& c) {
+  const Config& cfg = c.cfg;
+  SetupConsole s;
+  s.host_path = cfg.console_path.value;
+  s.from_host_devpts = s.host_path.empty() && cfg.pty_max.value <= 1;
+  s.target = c.in_root("dev/console");
+  if (!cfg.tty_dir.value.empty()) s.dir_target = c.in_root("dev/" + cfg.tty_dir.value + "/console");
+  s.logfile = cfg.console_logfile.value;
+  s.rotate = cfg.console_rotate.value;
+  s.buffer_size = cfg.console_buffer_size.value;
+  return s;
+}
+
+SetupTtys plan_ttys(Ctx& c) {
+  const Config& cfg = c.cfg;
+  SetupTtys t;
+  t.count = cfg.tty_max.value;
+  t.dir = cfg.tty_dir.value;
+  t.bind = c.opt.mode == RunMode::start;
+  for (uint32_t i = 1; i <= t.count; ++i) {
+    std::string tty = "tty" + std::to_string(i);
+    if (t.dir.empty()) {
+      t.targets.push_back(c.in_root("dev/" + tty));
+    } else {
+      t.targets.push_back(c.in_root("dev/" + t.dir + "/" + tty));
+      t.symlinks.emplace_back(c.in_root("dev/" + tty), t.dir + "/" + tty);
+    }
+  }
+  return t;
+}
+
+DropCapabilities plan_caps(Ctx& c) {
+  const Config& cfg = c.cfg;
+  int last = c.opt.host.cap_last_cap;
+  DropCapabilities d{cfg.cap_mode, {}, last};
+  if (cfg.cap_mode == config::CapMode::keep) {
+    for (int cap = 0; cap <= last; ++cap)
+      if (!c.keeps(cap)) d.drop.push_back(cap);
+    for (const auto& item : cfg.caps) {
+      if (item.value.cap > last)
+        c.warn(item.origin, "lxc.cap.keep: '" + item.value.text + "' is above the kernel's last capability (" +
+                                std::to_string(last) + "), so there is nothing to keep");
+    }
+    return d;
+  }
+  for (const auto& item : cfg.caps) {
+    int cap = item.value.cap;
+    if (cap > last) {
+      c.warn(item.origin, "lxc.cap.drop: '" + item.value.text + "' is above the kernel's last capability (" +
+                              std::to_string(last) + "), so there is nothing to drop");
+      continue;
+    }
+    if (std::find(d.drop.begin(), d.drop.end(), cap) == d.drop.end()) d.drop.push_back(cap);
+  }
+  return d;
+}
+
+Signals plan_signals(const Config& cfg) {
+  Signals s;
+  s.halt_default = cfg.signal_halt.value == 0;
+  s.halt = s.halt_default ? SIGPWR : cfg.signal_halt.value;
+  s.reboot = cfg.signal_reboot.value ? cfg.signal_reboot.value : SIGINT;
+  s.stop = cfg.signal_stop.value ? cfg.signal_stop.value : SIGKILL;
+  s.monitor_death = cfg.monitor_signal_pdeath.value;
+  return s;
+}
+
+}  // namespace
+
+const char* layout_name(CgroupLayout l) {
+  switch (l) {
+    case CgroupLayout::legacy:
+      return "legacy";
+    case CgroupLayout::hybrid:
+      return "hybrid";
+    case CgroupLayout::unified:
+      return "unified";
+  }
+  return "unknown";
+}
+
+const Step* Plan::find(std::string_view step_name) const {
+  for (const Step& s : steps)
+    if (s.name == step_name) return &s;
+  return nullptr;
+}
+
+std::vector<std::string> split_quoted(std::string_view cmd, bool* unterminated) {
+  std::vector<std::string> words;
+  char state = ' ';
+  size_t start = 0;
+  auto space = [](char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r'; };
+  for (size_t i = 0; i < cmd.size(); ++i) {
+    char ch = cmd[i];
+    if (state == ' ') {
+      if (space(ch)) continue;
+      start = i;
+      state = (ch == '"' || ch == '\'') ? ch : 'a';
+    } else if (state == 'a') {
+      if (space(ch)) {
+        words.emplace_back(cmd.substr(start, i - start));
+        state = ' ';
+      }
+    } else if (ch == state) {
+      words.emplace_back(cmd.substr(start + 1, i - start - 1));
+      state = ' ';
+    }
+  }
+  if (state == 'a') words.emplace_back(cmd.substr(start));
+  if (unterminated) *unterminated = state == '"' || state == '\'';
+  return words;
+}
+
+Result<Plan> make_plan(const config::Config& cfg, const PlanOptions& options) {
+  Plan plan;
+  plan.name = options.name;
+  plan.lxcpath = options.lxcpath;
+  plan.mode = options.mode;
+  plan.host = options.host;
+  plan.hook_version1 = cfg.hook_version.value;
+  plan.signals = plan_signals(cfg);
+  Ctx c{cfg, options, plan};
+  if (options.name.empty()) return Error::usage("the container needs a name");
+
+  if (auto e = resolve_rootfs(c)) return *e;
+  plan.rootfs_mount = c.root;
+  resolve_caps(c);
+
+  // Everything that can fail is decided before the first step runs.
+  CreateCgroups cgroups;
+  if (auto e = plan_cgroup_dirs(c, cgroups)) return *e;
+  CloneInit clone;
+  UnshareNamespaces unshare;
+  if (auto e = plan_namespaces(c, clone, unshare)) return *e;
+  plan.namespaces = c.new_ns;
+  SetCgroupLimits limits, devices;
+  if (auto e = plan_cgroup_limits(c, limits, devices)) return *e;
+  SetRlimits rlimits;
+  if (auto e = plan_rlimits(c, rlimits)) return *e;
+  MountRootfs rootfs;
+  if (auto e = plan_rootfs(c, rootfs)) return *e;
+  ExecInit exec;
+  if (auto e = plan_exec(c, exec)) return *e;
+  if (!(c.new_ns & CLONE_NEWNS))
+    c.warn(cfg.namespace_keep.origin,
+           "the container shares the host's mount namespace: every mount is made on the host");
+  plan_hook_env(c);
+
+  // ---- monitor, before the container exists
+  add_hooks(c, config::HookType::pre_start, Actor::monitor);
+  c.add("create-cgroups", Actor::monitor, std::move(cgroups));
+  c.add("clone", Actor::monitor, std::move(clone));
+  if (cfg.idmaps.size()) c.add("write-idmaps", Actor::monitor, plan_idmaps(cfg));
+  // cgroup limits except devices, while the child waits
+  if (!limits.writes.empty()) c.add("set-cgroup-limits", Actor::monitor, std::move(limits));
+  if (unshare.flags) c.add("unshare-namespaces", Actor::child, std::move(unshare));
+  if (!cfg.procs.empty()) {
+    WriteProc w;
+    for (const auto& item : cfg.procs) w.writes.push_back({item.value.name, item.value.value, c.where(item.origin)});
+    c.add("write-proc", Actor::monitor, std::move(w));
+  }
+  if (!rlimits.limits.empty()) c.add("set-rlimits", Actor::monitor, std::move(rlimits));
+
+  // ---- child: lxc_setup(), in its new namespaces
+  add_hooks(c, config::HookType::pre_mount, Actor::child);
+  c.add("mount-rootfs", Actor::child, std::move(rootfs));
+  if (!cfg.uts_name.value.empty()) {
+    if (cfg.namespace_share[static_cast<size_t>(Namespace::uts)].value) {
+      // LXC leaves a shared UTS namespace alone.
+    } else if (!(c.new_ns & CLONE_NEWUTS)) {
+      c.warn(cfg.uts_name.origin,
+             "lxc.uts.name is ignored: the container shares the host's UTS namespace, and "
+             "setting it would rename the host");
+    } else {
+      c.add("set-hostname", Actor::child, SetHostname{cfg.uts_name.value});
+    }
+  }
+  if (!cfg.keyring_session.value) c.add("create-session-keyring", Actor::child, CreateSessionKeyring{});
+  if (cfg.autodev.value) {
+    Mounts dev;
+    if (auto e = plan_autodev(c, dev)) return *e;
+    c.add("mount-dev", Actor::child, std::move(dev));
+  }
+  if (!cfg.mount_auto.proc.empty()) c.add("mount-proc", Actor::child, plan_proc(c));
+  if (!cfg.mount_auto.sys.empty()) c.add("mount-sys", Actor::child, plan_sys(c));
+  std::vector<PlannedMount> idmapped;
+  MountEntries fstab_mounts, entry_mounts;
+  std::vector<PlannedMount> fstab_idmapped;
+  if (auto e = plan_fstab(c, fstab_mounts, fstab_idmapped)) return *e;
+  if (auto e = plan_entries(c, entry_mounts, idmapped)) return *e;
+  for (PlannedMount& p : fstab_idmapped) idmapped.push_back(std::move(p));  // entries first, then the fstab
+  if (!fstab_mounts.mounts.empty()) c.add("mount-fstab", Actor::child, std::move(fstab_mounts));
+  if (!entry_mounts.mounts.empty()) c.add("mount-entries", Actor::child, std::move(entry_mounts));
+  if (!idmapped.empty()) c.add("mount-idmapped", Actor::child, MountEntries{std::move(idmapped)});
+  if (!cfg.mount_auto.cgroup.empty()) {
+    Mounts cg;
+    if (auto e = plan_cgroup_mount(c, cg)) return *e;
+    c.add("mount-cgroup", Actor::child, std::move(cg));
+  }
+  add_hooks(c, config::HookType::mount, Actor::child);
+  if (cfg.autodev.value) {
+    add_hooks(c, config::HookType::autodev, Actor::child);
+    CreateDevNodes nodes{c.in_root("dev"), {}};
+    for (const DevNode& n : autodev_nodes()) nodes.nodes.push_back(n);
+    c.add("create-dev-nodes", Actor::child, std::move(nodes));
+  }
+  if (uint64_t{cfg.pty_max.value} + cfg.tty_max.value > 0) c.add("mount-devpts", Actor::child, plan_devpts(c));
+  if (cfg.console_path.value != "none") c.add("setup-console", Actor::child, plan_console(c));
+  if (cfg.tty_max.value > 0 && c.has_rootfs) c.add("setup-ttys", Actor::child, plan_ttys(c));
+  {
+    CreateDevSymlinks links{c.in_root("dev"), {}};
+    for (const DevSymlink& l : dev_symlinks()) links.links.push_back(l);
+    c.add("create-dev-symlinks", Actor::child, std::move(links));
+  }
+  if (c.has_rootfs) {
+    std::string shmount = cfg.mount_auto.shmounts_host.empty() ? "" : cfg.mount_auto.shmounts_container;
+    c.add("pivot-root", Actor::child, PivotRoot{c.root, shmount});
+  }
+  if (cfg.autodev.value)
+    c.add("set-boot-id", Actor::child, SetBootId{"/dev/.lxc-boot-id", "/proc/sys/kernel/random/boot_id"});
+  if (!cfg.arch.value.empty()) {
+    if (std::optional<unsigned long> p = personality_for(cfg.arch.value))
+      c.add("set-personality", Actor::child, SetPersonality{cfg.arch.value, *p});
+  }
+  if (!cfg.sysctls.empty()) {
+    SetSysctls s;
+    for (const auto& item : cfg.sysctls) {
+      std::string rel = item.value.name;
+      std::replace(rel.begin(), rel.end(), '.', '/');
+      s.sysctls.push_back({item.value.name, join("/proc/sys", rel), item.value.value, c.where(item.origin)});
+    }
+    c.add("set-sysctls", Actor::child, std::move(s));
+  }
+  if (cfg.cap_mode != config::CapMode::none) c.add("drop-capabilities", Actor::child, plan_caps(c));
+
+  // ---- child, after lxc_setup(): no_new_privs, then seccomp, then the start
+  // hooks, which LXC already runs under the seccomp filter
+  if (cfg.no_new_privs.value) c.add("set-no-new-privs", Actor::child, SetNoNewPrivs{});
+  if (!cfg.seccomp_profile.value.empty()) {
+    c.add("load-seccomp", Actor::child,
+          LoadSeccomp{cfg.seccomp_profile.value, cfg.seccomp_allow_nesting.value, cfg.seccomp_notify_proxy.value,
+                      cfg.seccomp_notify_cookie.value, c.where(cfg.seccomp_profile.origin)});
+  }
+  add_hooks(c, config::HookType::start, Actor::child);
+  // ---- monitor: device limits last, then the start-host hooks
+  if (!devices.writes.empty()) c.add("set-cgroup-devices", Actor::monitor, std::move(devices));
+  add_hooks(c, config::HookType::start_host, Actor::monitor);
+  c.add("exec-init", Actor::child, std::move(exec));
+  // ---- after the container has exited
+  add_hooks(c, config::HookType::stop, Actor::teardown);
+  add_hooks(c, config::HookType::post_stop, Actor::teardown);
+  return plan;
+}
+
+// ---- describe ------------------------------------------------------------------------------------------
+
+namespace {
+
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    if (ch == '\n')
+      out += "\\n";
+    else if (ch == '\t')
+      out += "\\t";
+    else
+      out += ch;
+  }
+  return out + "\"";
+}
+
+std::string bt(std::string_view path) { return "`" + std::string(path) + "`"; }
+
+std::string octal(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode));
+  return buf;
+}
+
+std::string limit_text(uint64_t v) { return v == RLIM_INFINITY ? "unlimited" : std::to_string(v); }
+
+std::string signal_text(int sig) { return signal_name(sig) + " (" + std::to_string(sig) + ")"; }
+
+std::string at(const std::string& where) { return where.empty() ? "" : "  [" + where + "]"; }
+
+std::string describe_op(const MountOp& o) {
+  using K = MountOp::Kind;
+  std::string s;
+  switch (o.kind) {
+    case K::mount:
+      s = "mount " + o.source + " on " + bt(o.target) + " type " + o.fstype + " flags " + mount_flag_names(o.flags);
+      if (!o.data.empty()) s += " data " + quoted(o.data);
+      break;
+    case K::bind:
+      s = "bind " + bt(o.source) + " on " + bt(o.target);
+      if (o.flags) s += " flags " + mount_flag_names(o.flags);
+      break;
+    case K::remount:
+      s = "remount " + bt(o.target) + " flags " + mount_flag_names(MS_REMOUNT | o.flags);
+      break;
+    case K::move:
+      s = "move " + bt(o.source) + " to " + bt(o.target);
+      break;
+    case K::unmount:
+      s = "unmount " + bt(o.target);
+      break;
+    case K::detach:
+      s = "detach " + bt(o.target) + " if mounted";
+      break;
+    case K::mkdir:
+      s = "mkdir " + bt(o.target) + " mode " + octal(o.mode);
+      break;
+    case K::mkdir_p:
+      s = "mkdir -p " + bt(o.target) + " mode " + octal(o.mode);
+      break;
+    case K::create_file:
+      s = "create empty file " + bt(o.target) + " mode " + octal(o.mode);
+      break;
+  }
+  if (o.skip_if_missing) s += " (skipped if missing)";
+  return s;
+}
+
+std::string describe_mount(const PlannedMount& p) {
+  const config::MountEntry& e = p.entry;
+  std::string s = p.create_only ? "create only " : "";
+  s += e.is_bind() ? "bind " + bt(p.source) : "mount " + p.source;
+  s += " on " + bt(p.target) + " type " + (e.fstype.empty() ? "\"\"" : e.fstype);
+  s += " flags " + mount_flag_names(e.flags);
+  if (e.clear_flags) s += " clear " + mount_flag_names(e.clear_flags);
+  if (!e.data.empty()) s += " data " + quoted(e.data);
+  if (e.create_dir) s += " create=dir";
+  if (e.create_file) s += " create=file";
+  if (e.optional) s += " optional";
+  if (!e.idmap.empty()) s += " idmap=" + e.idmap;
+  if (p.remount && !p.create_only) s += ", then remount with the flags";
+  if (e.propagation && !p.create_only) s += ", then propagation " + mount_flag_names(e.propagation);
+  return s + "  [" + p.from + (p.where.empty() ? "" : " " + p.where) + "]";
+}
+
+struct Describer {
+  std::vector<std::string>& lines;
+  const Plan& plan;
+
+  void line(std::string s) { lines.push_back(std::move(s)); }
+
+  void operator()(const RunHooks& h) {
+    for (const HookCommand& cmd : h.commands) line("/bin/sh -c " + quoted(cmd.shell) + at(cmd.where));
+    if (plan.hook_version1)
+      line(std::string("with LXC_HOOK_TYPE=") + config::kHookNames[static_cast<size_t>(h.type)] +
+           " LXC_HOOK_SECTION=lxc");
+  }
+  void operator()(const CreateCgroups& c) {
+    auto retry = [](bool r) { return r ? " (or NAME-1 ... NAME-999 when taken)" : ""; };
+    line("monitor cgroup " + c.monitor + retry(c.monitor_retry));
+    line("payload cgroup " + c.payload + retry(c.payload_retry));
+    if (!c.payload_inner.empty()) line("init placed in " + c.payload_inner);
+    line("pivot cgroup " + c.pivot);
+    line(c.relative ? "relative to the caller's cgroup" : "relative to init's cgroup");
+  }
+  void operator()(const CloneInit& c) {
+    line("clone flags " + clone_flag_names(c.clone_flags));
+    for (const NamespaceSetup& s : c.namespaces) {
+      std::string how;
+      switch (s.how) {
+        case NsHow::host:
+          how = "host's";
+          break;
+        case NsHow::clone:
+          how = "new";
+          break;
+        case NsHow::unshare:
+          how = "new";
+          break;
+        case NsHow::share:
+          how = "shared with " + quoted(s.share_with);
+          break;
+      }
+      line(std::string(namespace_info(s.ns).name) + ": " + how + " (" + s.reason + ")");
+    }
+  }
+  void operator()(const WriteIdMaps& w) {
+    for (const config::IdMap& m : w.uid)
+      line("uid_map " + std::to_string(m.ns_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.range));
+    for (const config::IdMap& m : w.gid)
+      line("gid_map " + std::to_string(m.ns_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.range));
+    line(w.maps_host_root ? "host uid 0 is mapped: written directly"
+                          : "host uid 0 is not mapped: through newuidmap/newgidmap when they are installed");
+  }
+  void operator()(const UnshareNamespaces& u) {
+    line("unshare " + clone_flag_names(u.flags));
+    if (u.flags & CLONE_NEWTIME) {
+      auto offset = [](const config::TimeOffset& t) {
+        return std::to_string(t.seconds) + "s " + std::to_string(t.nanoseconds) + "ns";
+      };
+      line("timens_offsets boottime " + offset(u.boot) + ", monotonic " + offset(u.monotonic));
+    }
+  }
+  void operator()(const SetCgroupLimits& l) {
+    std::string prefix = l.version == 1 ? "lxc.cgroup." : "lxc.cgroup2.";
+    bool program = l.device_rules && l.version == 2;
+    for (const CgroupWrite& w : l.writes)
+      line((program ? "device rule " : "write ") + w.file + " = " + quoted(w.value) + at(w.where));
+    if (program)
+      line("the device rules become one cgroup2 device program");
+    else if (l.device_rules)
+      line("EACCES or EPERM from a devices file is only a warning");
+  }
+  void operator()(const WriteProc& w) {
+    for (const ProcWrite& p : w.writes) line("write /proc/PID/" + p.file + " = " + quoted(p.value) + at(p.where));
+  }
+  void operator()(const SetRlimits& r) {
+    for (const Rlimit& l : r.limits) {
+      const RlimitInfo* info = find_rlimit(l.name);
+      std::string constant = info ? std::string(info->constant) : "resource " + std::to_string(l.resource);
+      line(constant + " soft " + limit_text(l.soft) + " hard " + limit_text(l.hard) + at(l.where));
+    }
+  }
+  void operator()(const MountRootfs& r) {
+    if (r.host_root) {
+      line("no lxc.rootfs.path: the host's / becomes the container's root, made " + mount_flag_names(r.propagation));
+      return;
+    }
+    std::string s =
+        "bind " + bt(r.source) + " on " + bt(r.target) + " (" + r.storage + ") flags " + mount_flag_names(r.flags);
+    if (!r.data.empty()) s += " data " + quoted(r.data);
+    if (!r.idmap.empty()) s += " idmap=" + r.idmap;
+    line(s);
+    if (r.remount) line("remount " + bt(r.target) + " flags " + mount_flag_names(r.flags | MS_REMOUNT));
+    if (r.propagation) line("propagation " + mount_flag_names(r.propagation));
+  }
+  void operator()(const SetHostname& h) { line("sethostname " + quoted(h.hostname)); }
+  void operator()(const CreateSessionKeyring&) { line("join a new anonymous session keyring (errors ignored)"); }
+  void operator()(const Mounts& m) {
+    for (const MountOp& o : m.ops) line(describe_op(o));
+    if (!m.note.empty()) line(m.note);
+  }
+  void operator()(const MountEntries& m) {
+    for (const PlannedMount& p : m.mounts) line(describe_mount(p));
+  }
+  void operator()(const CreateDevNodes& d) {
+    for (const DevNode& n : d.nodes) {
+      line("mknod " + bt(join(d.dev_dir, n.name)) + " c " + std::to_string(n.major) + ":" + std::to_string(n.minor) +
+           " mode " + octal(n.mode));
+    }
+    line("where mknod is not permitted: empty files with the host's nodes bound on them");
+  }
+  void operator()(const SetupConsole& s) {
+    std::string from = !s.host_path.empty() ? bt(s.host_path)
+                       : s.from_host_devpts ? std::string("a new pty of the host's devpts")
+                                            : std::string("a new pty of the container's devpts");
+    if (!s.dir_target.empty())
+      line("bind " + from + " on " + bt(s.dir_target) + ", then that on " + bt(s.target));
+    else
+      line("bind " + from + " on " + bt(s.target));
+    if (!s.logfile.empty()) line("log to " + bt(s.logfile) + (s.rotate ? " (rotated)" : ""));
+    if (s.buffer_size) line("ring buffer " + std::to_string(s.buffer_size) + " bytes");
+  }
+  void operator()(const SetupTtys& t) {
+    if (!t.bind) {
+      line(std::to_string(t.count) + " ttys allocated from the container's devpts, not bound (execute)");
+      return;
+    }
+    for (size_t i = 0; i < t.targets.size(); ++i) line("bind pty " + std::to_string(i + 1) + " on " + bt(t.targets[i]));
+    for (const auto& [link, target] : t.symlinks) line("symlink " + bt(link) + " -> " + target);
+  }
+  void operator()(const CreateDevSymlinks& d) {
+    for (const DevSymlink& l : d.links)
+      line("symlink " + bt(join(d.dev_dir, l.name)) + " -> " + std::string(l.target) + " if absent");
+  }
+  void operator()(const PivotRoot& p) {
+    line("pivot_root into " + bt(p.new_root) + ", detach the old root, make / rshared");
+    if (!p.rslave_after.empty()) line("make " + bt(p.rslave_after) + " " + mount_flag_names(MS_SLAVE | MS_REC));
+  }
+  void operator()(const SetBootId& b) {
+    line("write a random uuid to " + bt(b.file) + ", bind it read-only on " + bt(b.target));
+  }
+  void operator()(const SetPersonality& p) {
+    line("personality " + std::string(p.persona == 0 ? "PER_LINUX" : "PER_LINUX32") + " (" + p.arch + ")");
+  }
+  void operator()(const SetSysctls& s) {
+    for (const Sysctl& x : s.sysctls) line("write " + bt(x.path) + " = " + quoted(x.value) + at(x.where));
+  }
+  void operator()(const DropCapabilities& d) {
+    std::string mode = d.mode == config::CapMode::keep ? "lxc.cap.keep" : "lxc.cap.drop";
+    std::vector<std::string> names;
+    for (int cap : d.drop) names.push_back(cap_name(cap));
+    line("bounding set drop (" + mode + ", last capability " + std::to_string(d.last_cap) +
+         "): " + (names.empty() ? std::string("nothing") : corral::join(names, " ")));
+  }
+  void operator()(const SetNoNewPrivs&) { line("prctl PR_SET_NO_NEW_PRIVS 1"); }
+  void operator()(const LoadSeccomp& l) {
+    line("policy " + bt(l.profile) + at(l.where));
+    if (l.allow_nesting) line("allow nesting");
+    if (!l.notify_proxy.empty()) line("notify proxy " + quoted(l.notify_proxy));
+    if (!l.notify_cookie.empty()) line("notify cookie " + quoted(l.notify_cookie));
+  }
+  void operator()(const ExecInit& x) {
+    std::vector<std::string> argv;
+    for (const std::string& a : x.argv) argv.push_back(quoted(a));
+    line(std::string(x.shim ? "init shim runs " : "exec ") + corral::join(argv, " "));
+    std::string ids = "uid " + std::to_string(x.uid) + " gid " + std::to_string(x.gid);
+    if (!x.groups.empty()) {
+      std::vector<std::string> g;
+      for (uint32_t id : x.groups) g.push_back(std::to_string(id));
+      ids += " groups " + corral::join(g, ",");
+    } else if (x.drop_groups) {
+      ids += " groups dropped";
+    }
+    line(ids + " cwd " + bt(x.cwd));
+    for (const std::string& e : x.env) line("env " + quoted(e));
+  }
+};
+
+const char* actor_name(Actor a) {
+  switch (a) {
+    case Actor::monitor:
+      return "monitor";
+    case Actor::child:
+      return "child";
+    case Actor::teardown:
+      return "monitor, after exit";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string describe(const Plan& plan) {
+  std::string out = "plan for '" + plan.name + "' (" + (plan.mode == RunMode::execute ? "execute" : "start") + ") in " +
+                    bt(plan.lxcpath) + "\n";
+  const HostFacts& h = plan.host;
+  std::vector<std::string> dirs;
+  for (const CgroupHierarchy& ch : h.cgroup_hierarchies) dirs.push_back(ch.mount_dir.empty() ? "/" : ch.mount_dir);
+  out += std::string("host: cgroup ") + layout_name(h.cgroup_layout) + " (" + corral::join(dirs, " ") +
+         "), cap_last_cap " + std::to_string(h.cap_last_cap) + ", cgroup namespaces " +
+         (h.cgroup_namespaces ? "yes" : "no") + ", time namespaces " + (h.time_namespaces ? "yes" : "no") + "\n";
+  out += "rootfs: " + (plan.rootfs_mount.empty() ? std::string("the host's /") : bt(plan.rootfs_mount)) + "\n";
+  out += "namespaces: " + clone_flag_names(plan.namespaces) + "\n";
+  const Signals& s = plan.signals;
+  out += "signals: halt " + signal_text(s.halt) + (s.halt_default ? " or SIGRTMIN+3 when init blocks it" : "") +
+         ", reboot " + signal_text(s.reboot) + ", stop " + signal_text(s.stop) + ", on monitor death " +
+         (s.monitor_death ? signal_text(s.monitor_death) : std::string("none")) + "\n";
+  bool hooks = std::any_of(plan.steps.begin(), plan.steps.end(),
+                           [](const Step& st) { return std::holds_alternative<RunHooks>(st.data); });
+  if (hooks) {
+    std::vector<std::string> env;
+    for (const auto& [k, v] : plan.hook_env) env.push_back(k + "=" + v);
+    out += "hook environment: " + corral::join(env, " ") + "\n";
+  }
+  for (const PlanWarning& w : plan.warnings)
+    out += "warning: " + (w.where.empty() ? std::string() : w.where + ": ") + w.message + "\n";
+  int n = 0;
+  for (const Step& step : plan.steps) {
+    char num[16];
+    std::snprintf(num, sizeof num, "%2d", ++n);
+    out += std::string(num) + ". " + step.name + " (" + actor_name(step.actor) + ")\n";
+    std::vector<std::string> lines;
+    std::visit(Describer{lines, plan}, step.data);
+    for (const std::string& l : lines) out += "      " + l + "\n";
+  }
+  return out;
+}
+
+// ---- probing the host -------------------------------------------------------------------------------------
+
+namespace {
+
+std::optional<std::string> slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// mountinfo escapes blanks and backslashes as \ooo.
+std::string unescape_mountinfo(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' &&
+        s[i + 3] >= '0' && s[i + 3] <= '7') {
+      out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+      i += 3;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+struct CgroupLine {
+  std::vector<std::string> controllers;  // empty for the unified line "0::"
+  std::string path;
+};
+
+std::vector<CgroupLine> read_cgroup_file(const std::string& path) {
+  std::vector<CgroupLine> out;
+  std::optional<std::string> text = slurp(path);
+  if (!text) return out;
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t a = line.find(':');
+    size_t b = a == std::string::npos ? a : line.find(':', a + 1);
+    if (b == std::string::npos) continue;
+    CgroupLine l;
+    for (std::string_view ctl : split(std::string_view(line).substr(a + 1, b - a - 1), ','))
+      if (!ctl.empty()) l.controllers.emplace_back(ctl);
+    l.path = line.substr(b + 1);
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+/// The path of the hierarchy that `controllers` identify (all of them in
+/// the mount's super options), or of the unified line.
+std::optional<std::string> base_of(const std::vector<CgroupLine>& lines, const std::vector<std::string>& superopts,
+                                   bool unified, std::vector<std::string>* controllers) {
+  for (const CgroupLine& l : lines) {
+    if (unified != l.controllers.empty()) continue;
+    bool all = true;
+    for (const std::string& ctl : l.controllers)
+      if (std::find(superopts.begin(), superopts.end(), ctl) == superopts.end()) all = false;
+    if (!all) continue;
+    if (controllers && !unified) *controllers = l.controllers;
+    return l.path;
+  }
+  return std::nullopt;
+}
+
+std::string prune_init_scope(std::string path) {
+  constexpr std::string_view scope = "/init.scope";
+  if (path.size() >= scope.size() && path.compare(path.size() - scope.size(), scope.size(), scope) == 0)
+    path.resize(path.size() - scope.size());
+  return path.empty() ? "/" : path;
+}
+
+}  // namespace
+
+HostFacts probe_host() {
+  HostFacts h;
+  struct statfs sfs {};
+  if (::statfs(kCgroupRoot, &sfs) == 0) {
+    struct statfs u {};
+    if (static_cast<unsigned long>(sfs.f_type) == CGROUP2_SUPER_MAGIC)
+      h.cgroup_layout = CgroupLayout::unified;
+    else if (::statfs("/sys/fs/cgroup/unified", &u) == 0 && static_cast<unsigned long>(u.f_type) == CGROUP2_SUPER_MAGIC)
+      h.cgroup_layout = CgroupLayout::hybrid;
+    else
+      h.cgroup_layout = CgroupLayout::legacy;
+  }
+  std::vector<CgroupLine> init_lines = read_cgroup_file("/proc/1/cgroup");
+  std::vector<CgroupLine> self_lines = read_cgroup_file("/proc/self/cgroup");
+  if (init_lines.empty()) init_lines = self_lines;
+  if (std::optional<std::string> info = slurp("/proc/self/mountinfo")) {
+    std::istringstream in(*info);
+    std::string line;
+    while (std::getline(in, line)) {
+      // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS
+      std::vector<std::string_view> f = split_blanks(line);
+      auto dash = std::find(f.begin(), f.end(), "-");
+      if (f.size() < 5 || dash == f.end() || f.end() - dash < 4) continue;
+      std::string_view fstype = dash[1];
+      if (fstype != "cgroup" && fstype != "cgroup2") continue;
+      std::string mountpoint = unescape_mountinfo(f[4]);
+      if (!has_prefix_path(mountpoint, kCgroupRoot)) continue;
+      CgroupHierarchy ch;
+      ch.unified = fstype == "cgroup2";
+      ch.mount_dir = mountpoint.substr(std::string_view(kCgroupRoot).size());
+      while (!ch.mount_dir.empty() && ch.mount_dir.front() == '/') ch.mount_dir.erase(0, 1);
+      std::vector<std::string> superopts;
+      for (std::string_view o : split(dash[3], ',')) superopts.emplace_back(o);
+      std::vector<std::string> controllers;
+      std::optional<std::string> base = base_of(init_lines, superopts, ch.unified, &controllers);
+      std::optional<std::string> self = base_of(self_lines, superopts, ch.unified, nullptr);
+      if (!ch.unified && !base) continue;  // a hierarchy nobody is in (named, unused)
+      ch.base = prune_init_scope(base.value_or("/"));
+      ch.self_base = self.value_or("/");
+      if (ch.unified) {
+        if (std::optional<std::string> ctl = slurp(mountpoint + "/cgroup.controllers")) {
+          std::replace(ctl->begin(), ctl->end(), '\n', ' ');
+          for (std::string_view name : split_blanks(*ctl)) ch.controllers.emplace_back(name);
+        }
+      } else {
+        ch.controllers = controllers;
+      }
+      h.cgroup_hierarchies.push_back(std::move(ch));
+    }
+  }
+  if (std::optional<std::string> last = slurp("/proc/sys/kernel/cap_last_cap")) {
+    try {
+      h.cap_last_cap = std::stoi(*last);
+    } catch (const std::exception&) {
+      // keep the default
+    }
+  }
+  h.cgroup_namespaces = ::access("/proc/self/ns/cgroup", F_OK) == 0;
+  h.time_namespaces = ::access("/proc/self/ns/time", F_OK) == 0;
+  return h;
+}
+
+}  // namespace corral::exec
