@@ -1,9 +1,11 @@
 // Key table, general section: rootfs, mounts, uts, arch, init, environment,
 // id maps, console and terminals, signals, start-up and logging.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
 
 #include "config/key_kinds.hpp"
@@ -116,9 +118,19 @@ void set_mount_auto(SetContext& c, const KeyRef&, std::string_view v) {
       size_t colon = rest.find(':');
       std::string_view host = rest.substr(0, colon);
       std::string_view cont = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
-      if (host.empty() || host[0] != '/') {
-        throw ValueError{"shmounts needs an absolute host path: 'shmounts:HOST[:CONTAINER]'", offset,
+      if (host.empty()) {
+        throw ValueError{"shmounts needs a host path: 'shmounts:HOST[:CONTAINER]'", offset,
                          static_cast<uint32_t>(tok.size())};
+      }
+      if (host[0] != '/') {
+        c.warn("relative shmounts host path `" + std::string(host) +
+                   "` is resolved against the current directory when the container starts",
+               offset + 9, static_cast<uint32_t>(host.size()));
+      }
+      if (!cont.empty() && cont[0] != '/') {
+        c.warn("the shmounts container path `" + std::string(cont) +
+                   "` is not absolute: LXC drops its first character when it mounts it",
+               offset + 9 + static_cast<uint32_t>(host.size()) + 1, static_cast<uint32_t>(cont.size()));
       }
       m.shmounts_host = host;
       m.shmounts_container = cont.empty() ? "/dev/.lxc-mounts" : std::string(cont);
@@ -204,6 +216,19 @@ void set_arch(SetContext& c, const KeyRef&, std::string_view v) {
   throw e;
 }
 
+// ---- unsigned numbers that LXC prints as signed int ---------------------------------
+// lxc.init.uid/gid, lxc.start.delay and lxc.monitor.unshare are stored
+// unsigned but printed with "%d": 4294967295 reads back as -1. A negative
+// number is rejected on input, so show writes the unsigned value.
+template <auto Member>
+std::optional<std::string> get_as_int(const Config& cfg, const KeyRef&) {
+  return std::to_string(static_cast<int32_t>((cfg.*Member).value));
+}
+template <auto Member>
+void show_unsigned(const Config& cfg, const KeySpec& k, std::string& out) {
+  if ((cfg.*Member).value != (fresh_config().*Member).value) show_line(out, k.name, std::to_string((cfg.*Member).value));
+}
+
 // ---- init ------------------------------------------------------------------------
 void set_init_groups(SetContext& c, const KeyRef&, std::string_view v) {
   auto& list = c.cfg.init_groups;
@@ -230,6 +255,11 @@ std::optional<std::string> get_init_groups(const Config& cfg, const KeyRef&) {
   std::vector<std::string> parts;
   for (const auto& g : cfg.init_groups) parts.push_back(std::to_string(static_cast<int32_t>(g.value)));
   return join(parts, ",");
+}
+void show_init_groups(const Config& cfg, const KeySpec& k, std::string& out) {
+  std::vector<std::string> parts;
+  for (const auto& g : cfg.init_groups) parts.push_back(std::to_string(g.value));
+  if (!parts.empty()) show_line(out, k.name, join(parts, ","));
 }
 
 void set_environment(SetContext& c, const KeyRef& k, std::string_view v) {
@@ -297,15 +327,23 @@ void set_console_size(SetContext& c, const KeyRef&, std::string_view v) {
     s.value = 0;
     return;
   }
-  std::string_view t = trim_right_blanks(v);
-  if (!t.empty() && std::isalpha(static_cast<unsigned char>(t.back())) &&
-      (t.size() < 2 || !std::isalpha(static_cast<unsigned char>(t[t.size() - 2]))) && t != "auto") {
-    std::string number(trim_right_blanks(t.substr(0, t.size() - 1)));
+  bool ignored_letter = false;
+  s.value = parse_console_size(v, &ignored_letter);
+  if (ignored_letter) {
+    std::string number(trim_right_blanks(v.substr(0, v.size() - 1)));
     c.warn("LXC ignores a one-letter suffix: '" + std::string(v) + "' means " + number +
                (number == "1" ? " byte" : " bytes") + "; write KB, MB or GB",
-           0, 0);
+           static_cast<uint32_t>(v.size() - 1), 1);
   }
-  s.value = parse_console_size(v);
+}
+
+// Sizes are powers of two from 4096 to 2^63; 2^63 itself cannot be written
+// (it is past LLONG_MAX) but 2^63 - 1 rounds up to it.
+template <auto Member>
+void show_console_size(const Config& cfg, const KeySpec& k, std::string& out) {
+  uint64_t v = (cfg.*Member).value;
+  if (v == (fresh_config().*Member).value) return;
+  show_line(out, k.name, std::to_string(v > uint64_t{INT64_MAX} ? uint64_t{INT64_MAX} : v));
 }
 
 void set_tty_dir(SetContext& c, const KeyRef& k, std::string_view v) {
@@ -319,6 +357,38 @@ void set_log_level(SetContext& c, const KeyRef&, std::string_view v) {
 }
 std::optional<std::string> get_log_level(const Config& cfg, const KeyRef&) {
   return std::string(log_level_name(cfg.log_level.value));
+}
+
+// LXC opens the log file while parsing (creating it and any missing parent
+// directory) and rejects the line when that fails. corral creates nothing;
+// it rejects what fails for whoever loads the file: a component that is not
+// a directory, a name longer than NAME_MAX, a path that is a directory.
+void set_log_file(SetContext& c, const KeyRef&, std::string_view v) {
+  if (v.empty()) {
+    c.cfg.log_file = {"", c.origin};
+    return;
+  }
+  std::string path = simplify_path(v);
+  size_t from = path[0] == '/' ? 1 : 0;
+  bool walking = true;  // every directory so far exists
+  while (from <= path.size()) {
+    size_t slash = path.find('/', from);
+    size_t end = slash == std::string::npos ? path.size() : slash;
+    if (end - from > 255) fail("a file name in the path is longer than 255 bytes");
+    struct stat st {};
+    std::string prefix = path.substr(0, end);
+    if (walking && ::stat(prefix.c_str(), &st) == 0) {
+      if (slash != std::string::npos && !S_ISDIR(st.st_mode)) {
+        fail("`" + prefix + "` is not a directory, so LXC cannot create the log file `" + path + "`");
+      }
+      if (slash == std::string::npos && S_ISDIR(st.st_mode)) fail("`" + path + "` is a directory, not a log file");
+    } else {
+      walking = false;  // LXC would create the rest
+    }
+    if (slash == std::string::npos) break;
+    from = slash + 1;
+  }
+  c.cfg.log_file = {path, c.origin};
 }
 
 void set_log_syslog(SetContext& c, const KeyRef& k, std::string_view v) {
@@ -390,12 +460,18 @@ void add_general_keys(std::vector<KeySpec>& out) {
                   set_string<&Config::execute_cmd>, get_string<&Config::execute_cmd>));
   out.push_back(K("lxc.init.cwd", scalar, "the working directory of init, inside the container", "/root",
                   set_path<&Config::init_cwd>, get_string<&Config::init_cwd>));
-  out.push_back(K("lxc.init.uid", scalar, "the user id init runs as", "1000", set_uint<&Config::init_uid>,
-                  get_number<&Config::init_uid>));
-  out.push_back(K("lxc.init.gid", scalar, "the group id init runs as", "1000", set_uint<&Config::init_gid>,
-                  get_number<&Config::init_gid>));
-  out.push_back(K("lxc.init.groups", list, "supplementary group ids of init (comma-separated)", "10,20",
-                  set_init_groups, get_init_groups));
+  KeySpec uid = K("lxc.init.uid", scalar, "the user id init runs as", "1000", set_uint<&Config::init_uid>,
+                  get_as_int<&Config::init_uid>);
+  uid.show = show_unsigned<&Config::init_uid>;
+  out.push_back(uid);
+  KeySpec gid = K("lxc.init.gid", scalar, "the group id init runs as", "1000", set_uint<&Config::init_gid>,
+                  get_as_int<&Config::init_gid>);
+  gid.show = show_unsigned<&Config::init_gid>;
+  out.push_back(gid);
+  KeySpec groups = K("lxc.init.groups", list, "supplementary group ids of init (comma-separated)", "10,20",
+                     set_init_groups, get_init_groups);
+  groups.show = show_init_groups;
+  out.push_back(groups);
   out.push_back(K("lxc.environment", list, "an environment variable NAME=VALUE for init (a bare NAME copies the caller's)",
                   "TERM=linux", set_environment, get_string_list<&Config::environment>));
 
@@ -410,10 +486,15 @@ void add_general_keys(std::vector<KeySpec>& out) {
                   "/var/log/lxc/c1.console", set_path<&Config::console_logfile>, get_string<&Config::console_logfile>));
   out.push_back(K("lxc.console.rotate", scalar, "1 to rotate the console log file", "1",
                   (set_bool<&Config::console_rotate>), get_bool<&Config::console_rotate>));
-  out.push_back(K("lxc.console.size", scalar, "size of the console log file: auto or N[KB|MB|GB]", "64KB",
-                  set_console_size<&Config::console_size>, get_number<&Config::console_size>));
-  out.push_back(K("lxc.console.buffer.size", scalar, "size of the console ring buffer: auto or N[KB|MB|GB]", "auto",
-                  set_console_size<&Config::console_buffer_size>, get_number<&Config::console_buffer_size>));
+  KeySpec console_size = K("lxc.console.size", scalar, "size of the console log file: auto or N[KB|MB|GB]", "64KB",
+                           set_console_size<&Config::console_size>, get_number<&Config::console_size>);
+  console_size.show = show_console_size<&Config::console_size>;
+  out.push_back(console_size);
+  KeySpec buffer_size = K("lxc.console.buffer.size", scalar, "size of the console ring buffer: auto or N[KB|MB|GB]",
+                          "auto", set_console_size<&Config::console_buffer_size>,
+                          get_number<&Config::console_buffer_size>);
+  buffer_size.show = show_console_size<&Config::console_buffer_size>;
+  out.push_back(buffer_size);
   out.push_back(K("lxc.tty.max", scalar, "number of ttys to create for the container", "4",
                   set_uint<&Config::tty_max>, get_number<&Config::tty_max>));
   out.push_back(K("lxc.tty.dir", scalar, "a directory under /dev for the container's ttys", "lxc", set_tty_dir,
@@ -430,14 +511,18 @@ void add_general_keys(std::vector<KeySpec>& out) {
                   set_signal<&Config::signal_stop>, get_number<&Config::signal_stop>));
   out.push_back(K("lxc.monitor.signal.pdeath", scalar, "the signal init gets when the monitor dies (empty: none)",
                   "SIGKILL", set_signal<&Config::monitor_signal_pdeath>, get_number<&Config::monitor_signal_pdeath>));
-  out.push_back(K("lxc.monitor.unshare", scalar, "non-zero to give the monitor its own mount namespace", "1",
-                  set_uint<&Config::monitor_unshare>, get_number<&Config::monitor_unshare>));
+  KeySpec unshare = K("lxc.monitor.unshare", scalar, "non-zero to give the monitor its own mount namespace", "1",
+                      set_uint<&Config::monitor_unshare>, get_as_int<&Config::monitor_unshare>);
+  unshare.show = show_unsigned<&Config::monitor_unshare>;
+  out.push_back(unshare);
 
   section = "start";
   out.push_back(K("lxc.start.auto", scalar, "1 to start the container when the host boots", "1",
                   (set_bool<&Config::start_auto>), get_bool<&Config::start_auto>));
-  out.push_back(K("lxc.start.delay", scalar, "seconds to wait after starting this container at boot", "5",
-                  set_uint<&Config::start_delay>, get_number<&Config::start_delay>));
+  KeySpec delay = K("lxc.start.delay", scalar, "seconds to wait after starting this container at boot", "5",
+                    set_uint<&Config::start_delay>, get_as_int<&Config::start_delay>);
+  delay.show = show_unsigned<&Config::start_delay>;
+  out.push_back(delay);
   out.push_back(K("lxc.start.order", scalar, "boot start order; higher starts first", "10",
                   set_int<&Config::start_order>, get_number<&Config::start_order>));
   out.push_back(K("lxc.group", tokens, "autostart groups this container belongs to", "web db", set_groups,
@@ -449,7 +534,7 @@ void add_general_keys(std::vector<KeySpec>& out) {
   out.push_back(K("lxc.log.level", scalar, "log priority: 0-8 or TRACE, DEBUG, INFO, NOTICE, WARN, ERROR, CRIT, ALERT, FATAL",
                   "INFO", set_log_level, get_log_level));
   out.push_back(K("lxc.log.file", scalar, "the file that receives the container's log", "/var/log/lxc/c1.log",
-                  set_path<&Config::log_file>, get_string<&Config::log_file>));
+                  set_log_file, get_string<&Config::log_file>));
   out.push_back(K("lxc.log.syslog", scalar, "send the log to syslog with this facility: daemon or local0-7", "daemon",
                   set_log_syslog, get_string<&Config::log_syslog>));
 }

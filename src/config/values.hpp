@@ -40,12 +40,14 @@ bool parse_bool(std::string_view s);
 /// `..` is kept. Fails at 4096 bytes or more.
 std::string simplify_path(std::string_view s);
 
-/// A signal: a number, or SIGNAME / SIGRTMIN+n / SIGRTMAX-n, case-insensitive.
+/// A signal: a number starting with a digit (C base 0, below 2^31), or
+/// SIGNAME / SIGRTMIN+n / SIGRTMAX-n (0 <= n <= 30), case-insensitive.
 int32_t parse_signal(std::string_view s);
 
 /// Console sizes: `auto` or N[ ]{KB,MB,GB}; rounded up to a page, then to a
-/// power of two.
-uint64_t parse_console_size(std::string_view s);
+/// power of two (so 0 is 4096). A one-letter suffix is ignored, as in LXC;
+/// `ignored_letter` (when given) tells whether that happened.
+uint64_t parse_console_size(std::string_view s, bool* ignored_letter = nullptr);
 
 /// Log levels: 0-8 or TRACE ... FATAL (case-insensitive).
 int parse_log_level(std::string_view s);
