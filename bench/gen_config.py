@@ -16,10 +16,10 @@ with open(out, "w") as f:
         kind = i % 4
         a, b = rng.choice(words), rng.choice(words)
         if kind == 0:
-            f.write(f"lxc.mount.entry = /srv/{a}/{b}/data{i} srv/{a}/{b}{i} none bind,ro,create=dir,optional 0 0\n")
+            f.write(f"lxc.mount.entry = /srv/{a}/{i} srv/{b}{i} none bind,ro,create=dir 0 0\n")
         elif kind == 1:
-            f.write(f"lxc.environment = {a.upper()}_{b.upper()}_{i}=value-{a}-{b}-{rng.randrange(10**8)}\n")
+            f.write(f"lxc.environment = {a.upper()}_{i}={b}-{rng.randrange(10**6)}\n")
         elif kind == 2:
-            f.write(f"# {a} {b}: comment line number {i} explaining the entries that follow\n")
+            f.write(f"# {a} {b}: comment {i}\n")
         else:
-            f.write(f"lxc.sysctl.net.ipv4.conf.{a}{i}.forwarding = {rng.randrange(2)}\n")
+            f.write(f"lxc.sysctl.net.{a}.{i} = {rng.randrange(2)}\n")
