@@ -417,7 +417,7 @@ TEST(PlanTargets, RelativeSourceAndIdmappedTarget) {
                    "lxc.mount.entry = etc/a etc/b none bind,relative 0 0\n"
                    "lxc.mount.entry = /data /opt/app none bind,idmap=container 0 0\n");
   EXPECT_EQ(data<MountEntries>(p, "mount-entries").mounts[0].source, "/r/etc/a");
-  const PlannedMount& idm = data<MountEntries>(p, "mount-idmapped").mounts[0];
+  PlannedMount idm = data<MountEntries>(p, "mount-idmapped").mounts[0];  // a copy: data() returns one
   EXPECT_EQ(idm.target, "/r/opt/app");  // always relative to the rootfs
   EXPECT_EQ(idm.source, "/data");
 }
