@@ -12,6 +12,7 @@
 
 #include "grammar/fstab.hpp"
 #include "grammar/fstab_errors.hpp"
+#include "util/strings.hpp"
 
 namespace corral::config {
 
@@ -270,21 +271,6 @@ struct control : pegtl::normal<Rule> {
 
 // ---- the meaning of the fields ---------------------------------------------------------
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-
-/// Control characters escaped, for messages.
-std::string shown(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\t') out += "\\t";
-    else if (c == '\r') out += "\\r";
-    else if (c == '\n') out += "\\n";
-    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) out += '?';
-    else out += c;
-  }
-  return out;
-}
-
 /// scanf("%d") at the start of `s` (no blanks skipped): the value and how
 /// many bytes it used.
 struct IntPrefix {
@@ -347,12 +333,12 @@ void analyze_numbers(LineState& st, MountEntry& e, std::string_view line) {
     if (at >= f.end) continue;
     if (k >= 6) {
       st.add(Severity::warning, f.begin, f.end - f.begin,
-             "extra field '" + shown(f.text) + "' is ignored: a mount line has at most six fields",
+             "extra field '" + escape_control(f.text) + "' is ignored: a mount line has at most six fields",
              {"options are separated by commas, without blanks"});
     } else {
       const char* what = k == 4 ? "field 5 is the dump frequency" : "field 6 is the fsck pass number";
       st.add(Severity::warning, f.begin, f.end - f.begin,
-             "'" + shown(f.text) + "' is not a number: " + what + ", which LXC ignores",
+             "'" + escape_control(f.text) + "' is not a number: " + what + ", which LXC ignores",
              {"options are separated by commas, without blanks"});
     }
     return;
@@ -362,9 +348,9 @@ void analyze_numbers(LineState& st, MountEntry& e, std::string_view line) {
 /// The first 5.0.2 table name that `word` starts with (5.0.2 matches by prefix).
 std::string_view legacy_prefix_match(std::string_view word) {
   for (const FlagOption& f : kFlagOptions)
-    if (starts_with(word, f.name)) return f.name;
+    if (word.starts_with(f.name)) return f.name;
   for (const PropagationOption& p : kPropagationOptions)
-    if (starts_with(word, p.name)) return p.name;
+    if (word.starts_with(p.name)) return p.name;
   return {};
 }
 
@@ -407,8 +393,8 @@ void analyze_options(LineState& st, MountEntry& e) {
       e.create_file = true;
       continue;
     }
-    if (starts_with(tok, "create=")) {
-      error("unknown option '" + shown(tok) + "': expected 'create=dir' or 'create=file'",
+    if (tok.starts_with("create=")) {
+      error("unknown option '" + escape_control(tok) + "': expected 'create=dir' or 'create=file'",
             {"LXC would pass it to the filesystem as data and create nothing"});
       continue;
     }
@@ -420,20 +406,20 @@ void analyze_options(LineState& st, MountEntry& e) {
       e.relative = true;
       continue;
     }
-    if (starts_with(tok, "optional=") || starts_with(tok, "relative=")) {
+    if (tok.starts_with("optional=") || tok.starts_with("relative=")) {
       std::string name = tok.substr(0, tok.find('='));
       error("'" + name + "' takes no value", {"write '" + name + "' alone"});
       continue;
     }
-    if (starts_with(tok, "idmap=")) {
+    if (tok.starts_with("idmap=")) {
       std::string value = tok.substr(6);
       if (!idmap_token.empty()) {
-        error("more than one 'idmap=' option (the first is '" + shown(idmap_token) + "')");
+        error("more than one 'idmap=' option (the first is '" + escape_control(idmap_token) + "')");
       } else if (value.empty()) {
         error("'idmap=' needs 'container' or the absolute path of a user namespace file",
               {"for example 'idmap=container' or 'idmap=/proc/1234/ns/user'"});
       } else if (value != "container" && value[0] != '/') {
-        error("'idmap=" + shown(value) + "': expected 'container' or an absolute path",
+        error("'idmap=" + escape_control(value) + "': expected 'container' or an absolute path",
               {"LXC would open a relative path from whatever directory it is started in"});
       } else {
         idmap_token = tok;
@@ -449,7 +435,7 @@ void analyze_options(LineState& st, MountEntry& e) {
     if (flag) {
       if (flag->ignored) {
         e.ignored.push_back(tok);
-        warn("'" + shown(tok) + "' has no effect: LXC 5.0.2 ignores this mount option");
+        warn("'" + escape_control(tok) + "' has no effect: LXC 5.0.2 ignores this mount option");
         continue;
       }
       std::string overridden;
@@ -463,7 +449,7 @@ void analyze_options(LineState& st, MountEntry& e) {
         if (it->clear != flag->clear && overridden.empty()) overridden = it->token;
         *it = FlagChange{bit.flag, tok, flag->clear};
       }
-      if (!overridden.empty()) warn("'" + shown(tok) + "' overrides '" + overridden + "' given earlier in the options");
+      if (!overridden.empty()) warn("'" + escape_control(tok) + "' overrides '" + overridden + "' given earlier in the options");
       if (flag->clear) {
         e.flags &= ~flag->flag;
         e.clear_flags |= flag->flag;
@@ -478,7 +464,7 @@ void analyze_options(LineState& st, MountEntry& e) {
       if (tok == p.name) prop = &p;
     if (prop) {
       if (!propagation_token.empty()) {
-        error("more than one propagation option: '" + propagation_token + "' and '" + shown(tok) + "'",
+        error("more than one propagation option: '" + propagation_token + "' and '" + escape_control(tok) + "'",
               {"LXC would combine them in one mount(2) call, which the kernel refuses"});
         continue;
       }
@@ -496,7 +482,7 @@ void analyze_options(LineState& st, MountEntry& e) {
         notes.push_back("LXC 5.0.2 matches option names by prefix and would read it as '" + std::string(legacy) +
                         "'");
       }
-      warn("'" + shown(tok) + "' is passed to the filesystem as data; LXC 5.0.2 drops unknown options silently",
+      warn("'" + escape_control(tok) + "' is passed to the filesystem as data; LXC 5.0.2 drops unknown options silently",
            std::move(notes));
     }
   }
@@ -531,16 +517,16 @@ void analyze(LineState& st, MountEntry& e, std::string_view line) {
     }
     if (e.fstype != "none") {
       st.add(Severity::error, type.begin, type.end - type.begin,
-             "an 'idmap=' mount needs the filesystem type 'none', not '" + shown(e.fstype) + "'");
+             "an 'idmap=' mount needs the filesystem type 'none', not '" + escape_control(e.fstype) + "'");
     }
     if (!e.data.empty()) {
       st.add(Severity::error, st.fields[3].begin, st.fields[3].end - st.fields[3].begin,
-             "an 'idmap=' mount cannot have filesystem data options ('" + shown(e.data) + "')");
+             "an 'idmap=' mount cannot have filesystem data options ('" + escape_control(e.data) + "')");
     }
   } else if (e.is_bind() && !e.relative && (e.source.empty() || e.source[0] != '/')) {
     st.add(Severity::error, source.begin, source.end - source.begin,
            "the source of a bind mount must be an absolute path",
-           {"LXC would resolve '" + shown(e.source) + "' against the directory it happens to run in",
+           {"LXC would resolve '" + escape_control(e.source) + "' against the directory it happens to run in",
             "add the option 'relative' to take it relative to the container's root"});
   }
 
@@ -550,7 +536,7 @@ void analyze(LineState& st, MountEntry& e, std::string_view line) {
   if (st.fields.size() <= 4 && !last.text.empty() && last.text.back() == '\r') {
     st.add(Severity::warning, last.end - 1, 1,
            "the line ends with a carriage return (CRLF line endings): LXC keeps it as part of '" +
-               shown(last.text.substr(0, last.text.size() - 1)) + "'",
+               escape_control(last.text.substr(0, last.text.size() - 1)) + "'",
            {"save the file with LF line endings"});
   }
 }

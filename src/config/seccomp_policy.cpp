@@ -32,20 +32,6 @@ namespace pegtl = tao::pegtl;
 /// libseccomp refuses errno values from 4095 up (MAX_ERRNO).
 constexpr uint16_t kMaxErrno = 4094;
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-
-/// Control characters in a name, escaped for messages.
-std::string shown(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\t') out += "\\t";
-    else if (c == '\r') out += "\\r";
-    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) out += '?';
-    else out += c;
-  }
-  return out;
-}
-
 // ---- numbers as glibc's scanf and LXC read them ------------------------------------
 
 /// scanf("%d") (base 10) or scanf("%i") (base 0) on a matched number:
@@ -127,20 +113,20 @@ enum class HostArch {
 HostArch host_arch(std::string_view m) {
   if (m == "i686") return HostArch::i386;
   if (m == "x86_64") return HostArch::amd64;
-  if (starts_with(m, "armv7")) return HostArch::arm;
-  if (starts_with(m, "aarch64")) return HostArch::arm64;
-  if (starts_with(m, "ppc64le")) return HostArch::ppc64le;
-  if (starts_with(m, "ppc64")) return HostArch::ppc64;
-  if (starts_with(m, "ppc")) return HostArch::ppc;
+  if (m.starts_with("armv7")) return HostArch::arm;
+  if (m.starts_with("aarch64")) return HostArch::arm64;
+  if (m.starts_with("ppc64le")) return HostArch::ppc64le;
+  if (m.starts_with("ppc64")) return HostArch::ppc64;
+  if (m.starts_with("ppc")) return HostArch::ppc;
 #ifdef __MIPSEL__
-  if (starts_with(m, "mips64")) return HostArch::mipsel64;
-  if (starts_with(m, "mips")) return HostArch::mipsel;
+  if (m.starts_with("mips64")) return HostArch::mipsel64;
+  if (m.starts_with("mips")) return HostArch::mipsel;
 #else
-  if (starts_with(m, "mips64")) return HostArch::mips64;
-  if (starts_with(m, "mips")) return HostArch::mips;
+  if (m.starts_with("mips64")) return HostArch::mips64;
+  if (m.starts_with("mips")) return HostArch::mips;
 #endif
-  if (starts_with(m, "s390x")) return HostArch::s390x;
-  if (starts_with(m, "s390")) return HostArch::s390;
+  if (m.starts_with("s390x")) return HostArch::s390x;
+  if (m.starts_with("s390")) return HostArch::s390;
   return HostArch::unknown;
 }
 
@@ -385,7 +371,7 @@ std::vector<std::string> syntax_notes(const State& st) {
         notes.push_back("the line starts with a space, so LXC reads an empty syscall name and then expects an action");
       } else if (name.find('\t') != std::string_view::npos) {
         notes.push_back("a tab does not separate the syscall name from the action: LXC reads the name '" +
-                        shown(name) + "'");
+                        escape_control(name) + "'");
       } else if (!rest.empty() && rest[0] == '[') {
         notes.push_back("argument groups need an action before them, for example 'errno 1 [0,1,==]'");
       }
@@ -571,7 +557,7 @@ struct action<g::action_tail> {
         return;
       }
       st.issue(Severity::warning, st.action_at, static_cast<uint32_t>(word.size() + attached.size()),
-               "'" + shown(std::string(word) + std::string(attached)) + "' is read as '" + st.action.str() +
+               "'" + escape_control(std::string(word) + std::string(attached)) + "' is read as '" + st.action.str() +
                    "': the text after the action is ignored");
       return;
     }
@@ -580,7 +566,7 @@ struct action<g::action_tail> {
     size_t stop = rest.find_first_of("#[");
     std::string_view ignored = trim_right_blanks(rest.substr(0, stop));
     st.issue(Severity::warning, rest.data(), static_cast<uint32_t>(ignored.size()),
-             "'" + shown(ignored) + "' after the action is ignored", {"start a comment with '#'"});
+             "'" + escape_control(ignored) + "' after the action is ignored", {"start a comment with '#'"});
   }
 };
 
@@ -627,14 +613,14 @@ struct action<g::list_type_tail> {
     std::string type(st.type_text);
     if (!after.empty()) {
       st.issue(Severity::warning, after.data(), static_cast<uint32_t>(after.size()),
-               "a tab does not separate the policy type from the default action: LXC ignores '" + shown(after) + "'",
+               "a tab does not separate the policy type from the default action: LXC ignores '" + escape_control(after) + "'",
                {"use a space"});
       return;
     }
     if (tab == 0) return;  // trailing tabs only
     std::string_view attached = tail.substr(0, tab);
     st.issue(Severity::warning, attached.data(), static_cast<uint32_t>(attached.size()),
-             "'" + shown(attached) + "' after '" + type + "' is ignored");
+             "'" + escape_control(attached) + "' after '" + type + "' is ignored");
   }
 };
 
@@ -719,7 +705,7 @@ struct action<g::v1_line> {
     const char* after = st.name_at + written.size();
     if (after < in.end() && !std::isspace(static_cast<unsigned char>(*after))) {
       st.issue(Severity::warning, st.name_at, word_length(st.name_at, in.end()),
-               "'" + shown(std::string_view(st.name_at, word_length(st.name_at, in.end()))) + "' is read as " +
+               "'" + escape_control(std::string_view(st.name_at, word_length(st.name_at, in.end()))) + "' is read as " +
                    std::to_string(v.value) + ": only decimal digits are part of the number");
     } else if (!v.exact) {
       st.issue(Severity::warning, st.name_at, length,
@@ -811,7 +797,7 @@ struct action<g::next_open> {
   static void apply(const Input& in, State& st) {
     if (!st.lead.empty()) {
       st.issue(Severity::warning, st.lead.data(), static_cast<uint32_t>(st.lead.size()),
-               "'" + shown(st.lead) + "' between argument groups is ignored");
+               "'" + escape_control(st.lead) + "' between argument groups is ignored");
     }
     open_group::apply(in, st);
   }
@@ -840,7 +826,7 @@ struct action<g::arg_value> {
     std::optional<uint64_t> v = safe_uint64(text);
     if (!v) {
       fail(in, st, in.begin(), static_cast<uint32_t>(text.size()),
-           "argument value '" + shown(text) + "' is not a number: expected an unsigned 64-bit number (decimal, 0x "
+           "argument value '" + escape_control(text) + "' is not a number: expected an unsigned 64-bit number (decimal, 0x "
            "hexadecimal or 0 octal) with nothing after it");
     }
     st.group.value = *v;
@@ -859,7 +845,7 @@ struct action<g::arg_op> {
       }
     }
     fail(in, st, in.begin(), static_cast<uint32_t>(text.size()),
-         "unknown comparison operator '" + shown(text) + "': expected '==' '!=' '<' '<=' '>' '>=' or '&=' (no blanks)",
+         "unknown comparison operator '" + escape_control(text) + "': expected '==' '!=' '<' '<=' '>' '>=' or '&=' (no blanks)",
          {"the long forms SCMP_CMP_EQ, SCMP_CMP_NE, SCMP_CMP_LT, SCMP_CMP_LE, SCMP_CMP_GT, SCMP_CMP_GE and "
           "SCMP_CMP_MASKED_EQ work too"});
   }
@@ -877,7 +863,7 @@ struct action<g::arg_mask> {
       if (text.size() == 23 && in.end() < in.input().end() && *in.end() != ']' && *in.end() != '\n')
         notes.push_back("LXC reads at most 23 characters of the mask");
       fail(in, st, in.begin(), static_cast<uint32_t>(text.size()),
-           "mask '" + shown(text) + "' is not a number: expected an unsigned 64-bit number with nothing after it",
+           "mask '" + escape_control(text) + "' is not a number: expected an unsigned 64-bit number with nothing after it",
            std::move(notes));
     }
     st.group.mask = *v;
@@ -893,7 +879,7 @@ struct action<g::group_tail> {
     if (!tail.empty() && tail.back() == '\r') tail.remove_suffix(1);
     if (tail.empty()) return;
     st.issue(Severity::warning, in.begin(), static_cast<uint32_t>(tail.size()),
-             "'" + shown(tail) + "' in the argument group is ignored",
+             "'" + escape_control(tail) + "' in the argument group is ignored",
              {"an argument group reads '[INDEX,VALUE,OP]' or '[INDEX,VALUE,OP,MASK]'; a mask has at most 23 "
               "characters"});
   }
@@ -987,7 +973,7 @@ void warn_unknown(State& st, std::string_view name) {
     if (auto m = closest_match(name, candidates, 2)) notes.push_back("did you mean '" + std::string(*m) + "'?");
   }
   st.issue(Severity::warning, st.name_at, length,
-           "unknown system call '" + shown(name) + "': LXC ignores this rule", std::move(notes));
+           "unknown system call '" + escape_control(name) + "': LXC ignores this rule", std::move(notes));
 }
 
 void check_and_add_rule(const pegtl::memory_input<pegtl::tracking_mode::lazy>& in, State& st) {
@@ -1005,7 +991,7 @@ void check_and_add_rule(const pegtl::memory_input<pegtl::tracking_mode::lazy>& i
       st.action_given ? static_cast<uint32_t>(st.action_end - st.action_at) : std::max<uint32_t>(name_length, 1);
 
   std::string name(st.name);
-  if (starts_with(name, "reject_force_umount")) {
+  if (name.starts_with("reject_force_umount")) {
     // The rest of the line has been checked, and is ignored.
     r.reject_force_umount = true;
     r.name = "umount2";
@@ -1025,7 +1011,7 @@ void check_and_add_rule(const pegtl::memory_input<pegtl::tracking_mode::lazy>& i
       if (seccomp_syscall_resolve_name_arch(p.arches[i], name.c_str()) >= 0) r.arches.push_back(p.arches[i]);
     if (r.arches.empty()) {
       st.issue(Severity::warning, st.name_at, name_length,
-               "system call '" + shown(name) + "' does not exist on the ABIs the filter covers on this host: LXC " +
+               "system call '" + escape_control(name) + "' does not exist on the ABIs the filter covers on this host: LXC " +
                    "ignores this rule");
       return;
     }

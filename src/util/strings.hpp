@@ -20,6 +20,10 @@ std::vector<std::string_view> split_blanks(std::string_view s);
 /// Splits on every occurrence of `sep`; keeps empty pieces.
 std::vector<std::string_view> split(std::string_view s, char sep);
 
+/// Tabs, CR and LF as \t, \r, \n and other control bytes as '?', so that
+/// a value can be quoted in a one-line message.
+std::string escape_control(std::string_view s);
+
 std::string join(const std::vector<std::string>& items, std::string_view sep);
 std::string to_lower(std::string_view s);
 

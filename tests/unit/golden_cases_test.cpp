@@ -12,30 +12,17 @@
 #include <sstream>
 
 #include "config/loader.hpp"
+#include "golden.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-}
+using corral::testing::read_file;
+using corral::testing::write_file;
 
 std::vector<std::string> case_names() {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(fs::path(CORRAL_CASES_DIR) / "config"))
-    if (e.path().extension() == ".conf" && e.path().stem().string().find(".inc") == std::string::npos)
-      names.push_back(e.path().stem().string());
-  std::sort(names.begin(), names.end());
-  return names;
+  return corral::testing::case_names(fs::path(CORRAL_CASES_DIR) / "config", ".conf");
 }
 
 class GoldenConfig : public ::testing::TestWithParam<std::string> {};

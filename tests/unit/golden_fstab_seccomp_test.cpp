@@ -16,30 +16,18 @@
 
 #include "config/fstab.hpp"
 #include "config/seccomp_policy.hpp"
+#include "golden.hpp"
 
 namespace fs = std::filesystem;
 using namespace corral::config;
 
 namespace {
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-}
+using corral::testing::read_file;
+using corral::testing::write_file;
 
 std::vector<std::string> case_names(const char* dir, const char* ext) {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(fs::path(CORRAL_CASES_DIR) / dir))
-    if (e.path().extension() == ext) names.push_back(e.path().stem().string());
-  std::sort(names.begin(), names.end());
-  return names;
+  return corral::testing::case_names(fs::path(CORRAL_CASES_DIR) / dir, ext);
 }
 
 /// Compares (or, with CORRAL_UPDATE_GOLDEN, writes) NAME.out and NAME.err.

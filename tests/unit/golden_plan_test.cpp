@@ -20,6 +20,7 @@
 
 #include "config/loader.hpp"
 #include "exec/plan.hpp"
+#include "golden.hpp"
 #include "util/strings.hpp"
 
 namespace fs = std::filesystem;
@@ -30,20 +31,9 @@ namespace {
 
 const fs::path kDir = fs::path(CORRAL_CASES_DIR) / "plan";
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using corral::testing::read_file;
 
-std::vector<std::string> case_names() {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(kDir))
-    if (e.path().extension() == ".conf") names.push_back(e.path().stem().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> case_names() { return corral::testing::case_names(kDir, ".conf"); }
 
 HostFacts fake_host(const std::string& kind) {
   HostFacts h;
@@ -108,7 +98,7 @@ PlanOptions case_options(const std::string& text) {
     fs::path p = path;
     if (p.is_relative()) p = kDir / p;
     if (!fs::exists(p)) return Error::io("cannot read", path, ENOENT);
-    return read_text(p);
+    return read_file(p);
   };
   return o;
 }
@@ -124,7 +114,7 @@ class GoldenPlan : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenPlan, MatchesExpected) {
   std::string file = GetParam() + ".conf";
-  std::string text = read_text(kDir / file);
+  std::string text = read_file(kDir / file);
   config::LoadResult loaded = config::load_text(text, file);
   ASSERT_TRUE(loaded.ok()) << loaded.render();
   Result<Plan> plan = make_plan(loaded.config, case_options(text));
@@ -135,7 +125,7 @@ TEST_P(GoldenPlan, MatchesExpected) {
     return;
   }
   ASSERT_TRUE(fs::exists(expected)) << expected << " is missing";
-  EXPECT_EQ(out, read_text(expected));
+  EXPECT_EQ(out, read_file(expected));
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, GoldenPlan, ::testing::ValuesIn(case_names()), test_name);
