@@ -12,7 +12,16 @@ namespace corral::cli {
 /// Adds `corral config ...`; the callback stores the exit code in *status.
 void add_config_command(CLI::App& app, int* status);
 
-/// The lxc-info personality; returns the process exit code.
+// The LXC personalities, each a function of (program name, arguments)
+// returning the exit code. `corral <verb>` calls the same function with
+// the program name "corral <verb>".
 int lxc_info_main(const std::string& prog, const std::vector<std::string>& args);
+int lxc_start_main(const std::string& prog, const std::vector<std::string>& args);
+int lxc_execute_main(const std::string& prog, const std::vector<std::string>& args);
+int lxc_stop_main(const std::string& prog, const std::vector<std::string>& args);
+int lxc_wait_main(const std::string& prog, const std::vector<std::string>& args);
+int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args);
+int lxc_freeze_main(const std::string& prog, const std::vector<std::string>& args);
+int lxc_unfreeze_main(const std::string& prog, const std::vector<std::string>& args);
 
 }  // namespace corral::cli

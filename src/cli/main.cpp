@@ -18,6 +18,13 @@ struct Personality {
 
 constexpr Personality kPersonalities[] = {
     {"lxc-info", corral::cli::lxc_info_main},
+    {"lxc-start", corral::cli::lxc_start_main},
+    {"lxc-execute", corral::cli::lxc_execute_main},
+    {"lxc-stop", corral::cli::lxc_stop_main},
+    {"lxc-wait", corral::cli::lxc_wait_main},
+    {"lxc-ls", corral::cli::lxc_ls_main},
+    {"lxc-freeze", corral::cli::lxc_freeze_main},
+    {"lxc-unfreeze", corral::cli::lxc_unfreeze_main},
 };
 
 }  // namespace
@@ -27,6 +34,15 @@ int main(int argc, char** argv) {
   if (size_t slash = prog.rfind('/'); slash != std::string::npos) prog = prog.substr(slash + 1);
   for (const Personality& p : kPersonalities) {
     if (prog == p.name) return p.main(prog, std::vector<std::string>(argv + 1, argv + argc));
+  }
+
+  // `corral start ...` is lxc-start with corral's name in its messages.
+  if (argc > 1) {
+    std::string verb = argv[1];
+    for (const Personality& p : kPersonalities) {
+      if (std::string(p.name).substr(4) == verb)
+        return p.main("corral " + verb, std::vector<std::string>(argv + 2, argv + argc));
+    }
   }
 
   CLI::App app{"corral: LXC-compatible containers, from config to running init"};

@@ -114,7 +114,8 @@ std::optional<Error> resolve_rootfs(Ctx& c) {
   const Config& cfg = c.cfg;
   c.has_rootfs = !cfg.rootfs_path.value.empty();
   if (!c.has_rootfs) return std::nullopt;
-  c.root = cfg.rootfs_mount.value.value_or(default_rootfs_mount());
+  c.root = cfg.rootfs_mount.value.value_or(c.opt.host.default_rootfs_mount_exists ? default_rootfs_mount()
+                                                                                  : cfg.rootfs_path.value);
   const std::string& type = cfg.rootfs_type.value;
   if (!type.empty() && type != "dir" && type != "btrfs") {
     return c.error(cfg.rootfs_type.origin,
@@ -834,7 +835,7 @@ void plan_hook_env(Ctx& c) {
   auto& env = c.plan.hook_env;
   env.emplace_back("LXC_NAME", c.opt.name);
   if (!c.opt.config_file.empty()) env.emplace_back("LXC_CONFIG_FILE", c.opt.config_file);
-  env.emplace_back("LXC_ROOTFS_MOUNT", cfg.rootfs_mount.value.value_or(default_rootfs_mount()));
+  env.emplace_back("LXC_ROOTFS_MOUNT", c.has_rootfs ? c.root : cfg.rootfs_mount.value.value_or(default_rootfs_mount()));
   if (c.has_rootfs) env.emplace_back("LXC_ROOTFS_PATH", cfg.rootfs_path.value);
   if (!cfg.console_path.value.empty()) env.emplace_back("LXC_CONSOLE", cfg.console_path.value);
   if (!cfg.console_logfile.value.empty()) env.emplace_back("LXC_CONSOLE_LOGPATH", cfg.console_logfile.value);
@@ -1546,6 +1547,7 @@ HostFacts probe_host() {
   }
   h.cgroup_namespaces = ::access("/proc/self/ns/cgroup", F_OK) == 0;
   h.time_namespaces = ::access("/proc/self/ns/time", F_OK) == 0;
+  h.default_rootfs_mount_exists = ::access(default_rootfs_mount().c_str(), F_OK) == 0;
   return h;
 }
 

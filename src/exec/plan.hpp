@@ -45,6 +45,10 @@ struct HostFacts {
   int cap_last_cap = 40;
   bool cgroup_namespaces = true;  // /proc/self/ns/cgroup exists
   bool time_namespaces = true;    // /proc/self/ns/time exists
+  /// LXC's rootfs mount point (lxc.rootfs.mount's default) exists. When it
+  /// does not (LXC is not installed), the rootfs is bound onto itself and
+  /// that is the container's root.
+  bool default_rootfs_mount_exists = true;
 };
 
 /// Reads the host facts (statfs of /sys/fs/cgroup, /proc/self/mountinfo,

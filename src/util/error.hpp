@@ -80,4 +80,28 @@ class Result {
   std::variant<T, Error> v_;
 };
 
+/// Success without a value, or an Error: what a step returns.
+template <>
+class Result<void> {
+ public:
+  Result() = default;
+  Result(Error error) : error_(std::move(error)), failed_(true) {}
+  bool ok() const { return !failed_; }
+  explicit operator bool() const { return ok(); }
+  Error& error() { return error_; }
+  const Error& error() const { return error_; }
+
+ private:
+  Error error_{Error::Kind::internal, ""};
+  bool failed_ = false;
+};
+
+/// Returns the error of a failed Result from the calling function.
+#define CORRAL_TRY(expr)                      \
+  do {                                        \
+    auto corral_try_result_ = (expr);         \
+    if (!corral_try_result_.ok())             \
+      return std::move(corral_try_result_.error()); \
+  } while (0)
+
 }  // namespace corral

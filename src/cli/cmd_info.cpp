@@ -1,0 +1,179 @@
+// lxc-info / `corral info` (spec/cli.md §4): config items from the loaded
+// config (-c), and state, init pid, IPs and cgroup statistics from the
+// running container. `corral info --format json` prints the same as JSON.
+#include <getopt.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/container_args.hpp"
+#include "config/loader.hpp"
+#include "exec/cgroup.hpp"
+#include "runtime/commands.hpp"
+#include "util/strings.hpp"
+
+namespace corral::cli {
+
+namespace {
+
+void line(const std::string& label, const std::string& value) { std::printf("%-15s %s\n", label.c_str(), value.c_str()); }
+
+std::string humanize(uint64_t bytes) {
+  char buf[64];
+  if (bytes <= 1024) {
+    std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(bytes));
+  } else if (bytes <= 1024ULL * 1024) {
+    std::snprintf(buf, sizeof buf, "%.2f KiB", bytes / 1024.0);
+  } else if (bytes <= 1024ULL * 1024 * 1024) {
+    std::snprintf(buf, sizeof buf, "%.2f MiB", bytes / (1024.0 * 1024));
+  } else {
+    std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / (1024.0 * 1024 * 1024));
+  }
+  return buf;
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    if (static_cast<unsigned char>(ch) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", ch);
+      out += buf;
+      continue;
+    }
+    out += ch;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+int lxc_info_main(const std::string& prog, const std::vector<std::string>& args) {
+  std::vector<std::string> keys;
+  bool humanize_values = true, want_state = false, want_pid = false, want_ips = false, want_stats = false;
+  bool json = false;
+  bool corral_verb = prog.compare(0, 4, "lxc-") != 0;
+  LxcTool tool{prog,
+               "--name=NAME",
+               "lxc-info display some information about a container with the identifier NAME",
+               {{"config", 'c', required_argument, "Show config variable KEY from running container"},
+                {"ips", 'i', no_argument, "Shows the IP addresses"},
+                {"pid", 'p', no_argument, "Shows the process id of the init container"},
+                {"stats", 'S', no_argument, "Shows usage stats"},
+                {"no-humanize", 'H', no_argument, "Shows stats as raw numbers, not humanized"},
+                {"state", 's', no_argument, "Shows the state of the container"}},
+               {}};
+  if (corral_verb) tool.options.push_back({"format", 0, required_argument, "Output format: text (default) or json"});
+  bool bad_format = false;
+  tool.on_option = [&](char s, const char* l, const char* arg) {
+    if (s == 'c') keys.emplace_back(arg);
+    else if (s == 'H') humanize_values = false;
+    else if (s == 's') want_state = true;
+    else if (s == 'p') want_pid = true;
+    else if (s == 'i') want_ips = true;
+    else if (s == 'S') want_stats = true;
+    else if (std::string(l) == "format") {
+      json = std::string(arg) == "json";
+      bad_format = !json && std::string(arg) != "text";
+    }
+    return true;
+  };
+  LxcCommon common;
+  if (std::optional<int> done = parse_lxc_args(tool, args, common)) return *done;
+  if (bad_format) {
+    std::cerr << prog << ": --format takes 'text' or 'json'\n";
+    return 2;
+  }
+  if (!common.name) {
+    std::cerr << prog << ": No container name specified\n";
+    return 1;
+  }
+  const std::string& name = *common.name;
+  runtime::ContainerPaths paths = container_paths(common);
+  std::string path = common.rcfile.empty() ? paths.config() : common.rcfile;
+  struct stat st {};
+  bool defined = ::stat(path.c_str(), &st) == 0;
+  std::optional<pid_t> pid = runtime::query_init_pid(paths);
+  runtime::State state = pid ? runtime::query_state(paths) : runtime::State::stopped;
+  if (!defined && !pid) {
+    std::cerr << name << " doesn't exist\n";
+    return 1;
+  }
+
+  if (!keys.empty()) {
+    config::LoadResult r = config::load_file(path);
+    if (!r.ok()) {
+      if (!common.quiet) std::cerr << r.render();
+      std::cerr << "Failed to load config for " << name << "\n"
+                << "Failure to retrieve information on " << common.lxcpath << ":" << name << "\n";
+      return 1;
+    }
+    for (const std::string& key : keys) {
+      std::optional<std::string> v = config::get_item(r.config, key);
+      if (!v) {
+        std::cerr << key << " invalid\n";
+        continue;
+      }
+      if (!humanize_values && keys.size() == 1) std::cout << *v << "\n";
+      else if (v->empty()) std::cout << key << " =\n";  // LXC prints no trailing blank
+      else std::cout << key << " = " << *v << "\n";
+    }
+    std::cout.flush();
+  }
+  bool all = !want_state && !want_pid && !want_ips && !want_stats && keys.empty();
+  if (all) want_state = want_pid = want_ips = want_stats = true;
+
+  std::optional<exec::ContainerCgroups::Stats> stats;
+  if (want_stats && pid) {
+    Result<exec::ContainerCgroups> cg = exec::ContainerCgroups::for_pid(exec::probe_host(), *pid);
+    if (cg) stats = cg.value().stats();
+  }
+
+  if (json) {
+    std::string out = "{\"name\": " + json_string(name) + ", \"state\": " + json_string(runtime::state_name(state));
+    out += ", \"pid\": " + (pid ? std::to_string(*pid) : std::string("null"));
+    out += ", \"ips\": []";
+    if (stats) {
+      auto num = [](const std::optional<uint64_t>& v) { return v ? std::to_string(*v) : std::string("null"); };
+      out += ", \"stats\": {\"cpu_ns\": " + num(stats->cpu_ns) + ", \"blkio_bytes\": " + num(stats->blkio_bytes) +
+             ", \"memory_bytes\": " + num(stats->memory_bytes) + ", \"kmem_bytes\": " + num(stats->kmem_bytes) + "}";
+    }
+    std::cout << out << "}\n";
+    return 0;
+  }
+
+  // -H with exactly one of -s/-p/-i (-S counts as five): the bare value.
+  int selected = (want_state ? 1 : 0) + (want_pid ? 1 : 0) + (want_ips ? 1 : 0) + (want_stats ? 5 : 0);
+  bool bare = !humanize_values && selected == 1 && keys.empty();
+  if (all) std::printf("%-15s %s\n", "Name:", name.c_str());
+  if (want_state) {
+    if (bare) std::printf("%s\n", runtime::state_name(state));
+    else line("State:", runtime::state_name(state));
+  }
+  if (want_pid && pid) {
+    if (bare) std::printf("%d\n", *pid);
+    else line("PID:", std::to_string(*pid));
+  }
+  // IPs: corral's containers have no network devices besides lo yet, and
+  // LXC leaves out loopback addresses, so there is nothing to print.
+  if (stats) {
+    auto size = [&](const char* label, const std::optional<uint64_t>& v) {
+      if (!v) return;
+      line(label, humanize_values ? humanize(*v) : std::to_string(*v));
+    };
+    if (stats->cpu_ns) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.2f seconds", *stats->cpu_ns / 1e9);
+      line("CPU use:", humanize_values ? buf : std::to_string(*stats->cpu_ns));
+    }
+    size("BlkIO use:", stats->blkio_bytes);
+    size("Memory use:", stats->memory_bytes);
+    size("KMem use:", stats->kmem_bytes);
+  }
+  return 0;
+}
+
+}  // namespace corral::cli

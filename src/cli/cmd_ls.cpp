@@ -1,0 +1,218 @@
+// lxc-ls / `corral ls` (spec/cli.md §9): the containers of an lxcpath,
+// defined (a directory with a config) or active (a monitor answers), with
+// filters and the fancy table. `corral ls --format json` prints a list.
+#include <getopt.h>
+#include <regex.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/container_args.hpp"
+#include "config/loader.hpp"
+#include "exec/cgroup.hpp"
+#include "runtime/commands.hpp"
+#include "util/strings.hpp"
+
+namespace corral::cli {
+
+namespace {
+
+struct Row {
+  std::string name;
+  runtime::State state = runtime::State::stopped;
+  std::optional<pid_t> pid;
+  bool defined = false;
+  bool active = false;
+  std::vector<std::string> groups;
+  bool autostart = false;
+  bool unprivileged = false;
+  std::optional<uint64_t> ram, swap;
+};
+
+const std::vector<std::string> kColumns = {"NAME",   "STATE",     "PID",  "RAM",  "SWAP",        "AUTOSTART",
+                                           "GROUPS", "INTERFACE", "IPV4", "IPV6", "UNPRIVILEGED"};
+
+std::string cell(const Row& r, const std::string& col) {
+  auto mb = [](const std::optional<uint64_t>& v) {
+    if (!v) return std::string("-");
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2fMB", *v / (1024.0 * 1024));
+    return std::string(buf);
+  };
+  bool running = r.state != runtime::State::stopped;
+  if (col == "NAME") return r.name;
+  if (col == "STATE") return runtime::state_name(r.state);
+  if (col == "PID") return running && r.pid ? std::to_string(*r.pid) : "-";
+  if (col == "RAM") return running ? mb(r.ram) : "-";
+  if (col == "SWAP") return running ? mb(r.swap) : "-";
+  if (col == "AUTOSTART") return r.autostart ? "1" : "0";
+  if (col == "GROUPS") return r.groups.empty() ? "-" : join(r.groups, ", ");
+  if (col == "INTERFACE") return running ? "lo" : "-";
+  if (col == "IPV4" || col == "IPV6") return "-";
+  if (col == "UNPRIVILEGED") return r.unprivileged ? "true" : "false";
+  return "-";
+}
+
+}  // namespace
+
+int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
+  bool one = false, fancy = false, active = false, running = false, frozen = false, stopped = false, defined = false;
+  bool json = false;
+  std::string columns = "NAME,STATE,AUTOSTART,GROUPS,IPV4,IPV6,UNPRIVILEGED";
+  std::vector<std::string> want_groups;
+  std::string filter;
+  bool corral_verb = prog.compare(0, 4, "lxc-") != 0;
+  LxcTool tool{prog, "[-1] [-f] [-F COLUMNS] [--active] [--running] [--frozen] [--stopped] [--defined] [REGEX]",
+               prog + " lists containers", {}, {}};
+  tool.options = {{"line", '1', no_argument, "list one container per line"},
+                  {"fancy", 'f', no_argument, "use a fancy, column-based output"},
+                  {"fancy-format", 'F', required_argument, "comma separated list of columns to show"},
+                  {"active", 0, no_argument, "list only active containers"},
+                  {"running", 0, no_argument, "list only running containers"},
+                  {"frozen", 0, no_argument, "list only frozen containers"},
+                  {"stopped", 0, no_argument, "list only stopped containers"},
+                  {"defined", 0, no_argument, "list only defined containers"},
+                  {"nesting", 0, optional_argument, "list nested containers up to NUM levels (not supported)"},
+                  {"groups", 'g', required_argument, "comma separated list of groups a container must have"},
+                  {"filter", 0, required_argument, "filter container names by REGEX"}};
+  if (corral_verb) tool.options.push_back({"format", 0, required_argument, "Output format: text (default) or json"});
+  tool.on_option = [&](char s, const char* l, const char* arg) {
+    std::string lname = l;
+    if (s == '1') one = true;
+    else if (s == 'f') fancy = true;
+    else if (s == 'F') columns = arg;
+    else if (s == 'g') for (std::string_view g : split(arg, ',')) want_groups.emplace_back(g);
+    else if (lname == "active") active = true;
+    else if (lname == "running") running = true;
+    else if (lname == "frozen") frozen = true;
+    else if (lname == "stopped") stopped = true;
+    else if (lname == "defined") defined = true;
+    else if (lname == "filter") filter = arg;
+    else if (lname == "format") {
+      json = std::string(arg) == "json";
+      return json || std::string(arg) == "text";
+    }
+    return true;
+  };
+  LxcCommon common;
+  if (std::optional<int> done = parse_lxc_args(tool, args, common)) return *done;
+  // lxc-ls takes no name: the positional argument is a filter.
+  if (common.name && filter.empty()) filter = *common.name;
+  std::string lxcpath = runtime::normalize_lxcpath(common.lxcpath);
+
+  std::vector<std::string> names = runtime::defined_containers(lxcpath);
+  std::vector<std::string> live = runtime::active_containers(lxcpath);
+  for (const std::string& n : live)
+    if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+  std::sort(names.begin(), names.end());
+
+  regex_t re;
+  bool use_re = !filter.empty() && ::regcomp(&re, filter.c_str(), REG_EXTENDED | REG_NOSUB) == 0;
+  std::vector<Row> rows;
+  exec::HostFacts host;
+  bool probed = false;
+  for (const std::string& n : names) {
+    if (use_re && ::regexec(&re, n.c_str(), 0, nullptr, 0) != 0) continue;
+    Row r;
+    r.name = n;
+    runtime::ContainerPaths paths{lxcpath, n};
+    r.active = std::find(live.begin(), live.end(), n) != live.end();
+    r.defined = ::access(paths.config().c_str(), F_OK) == 0;
+    if (r.active) {
+      r.state = runtime::query_state(paths);
+      r.pid = runtime::query_init_pid(paths);
+    }
+    if (r.defined) {
+      config::LoadResult cfg = config::load_file(paths.config());
+      for (const auto& g : cfg.config.groups) r.groups.push_back(g.value);
+      r.autostart = cfg.config.start_auto.value;
+      r.unprivileged = !cfg.config.idmaps.empty();
+    }
+    if (fancy && r.pid) {
+      if (!probed) host = exec::probe_host(), probed = true;
+      if (Result<exec::ContainerCgroups> cg = exec::ContainerCgroups::for_pid(host, *r.pid))
+        r.ram = cg.value().stats().memory_bytes;
+    }
+    if (active && !r.active) continue;
+    if (running && r.state == runtime::State::stopped) continue;
+    if (frozen && r.state != runtime::State::frozen) continue;
+    if (stopped && r.state != runtime::State::stopped) continue;
+    if (defined && !r.defined) continue;
+    bool groups_ok = std::all_of(want_groups.begin(), want_groups.end(), [&](const std::string& g) {
+      return std::find(r.groups.begin(), r.groups.end(), g) != r.groups.end();
+    });
+    if (!groups_ok) continue;
+    rows.push_back(std::move(r));
+  }
+  if (use_re) ::regfree(&re);
+
+  if (json) {
+    std::string out = "[";
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const Row& r = rows[i];
+      out += i ? ", " : "";
+      out += "{\"name\": \"" + r.name + "\", \"state\": \"" + runtime::state_name(r.state) + "\", \"pid\": " +
+             (r.pid ? std::to_string(*r.pid) : "null") + ", \"autostart\": " + (r.autostart ? "true" : "false") +
+             ", \"groups\": [";
+      for (size_t g = 0; g < r.groups.size(); ++g) out += (g ? ", \"" : "\"") + r.groups[g] + "\"";
+      out += std::string("], \"unprivileged\": ") + (r.unprivileged ? "true" : "false") + "}";
+    }
+    std::cout << out << "]\n";
+    return 0;
+  }
+  if (fancy) {
+    std::vector<std::string> cols;
+    for (std::string_view c : split(columns, ',')) {
+      std::string upper = to_lower(c);
+      for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      if (std::find(kColumns.begin(), kColumns.end(), upper) == kColumns.end()) {
+        std::cerr << "Invalid key: " << c << "\n";
+        return 0;
+      }
+      cols.push_back(upper);
+    }
+    std::vector<size_t> width;
+    for (const std::string& c : cols) {
+      size_t w = c.size();
+      for (const Row& r : rows) w = std::max(w, cell(r, c).size());
+      width.push_back(w);
+    }
+    auto print_row = [&](auto value_of) {
+      std::string out;
+      for (size_t i = 0; i < cols.size(); ++i) {
+        std::string v = value_of(cols[i]);
+        out += v + std::string(width[i] - v.size(), ' ') + " ";
+      }
+      std::cout << out << "\n";
+    };
+    print_row([](const std::string& c) { return c; });
+    for (const Row& r : rows) print_row([&](const std::string& c) { return cell(r, c); });
+    return 0;
+  }
+  bool terminal = ::isatty(1) || ::isatty(2) || ::isatty(0);
+  if (one || !terminal) {
+    for (const Row& r : rows) std::cout << r.name << "\n";
+    return 0;
+  }
+  size_t longest = 0;
+  for (const Row& r : rows) longest = std::max(longest, r.name.size());
+  struct winsize ws {};
+  size_t cols_total = ::ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 80;
+  size_t per_line = std::max<size_t>(1, cols_total / (longest + 1));
+  std::string out;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    out += rows[i].name + std::string(longest + 1 - rows[i].name.size(), ' ');
+    if ((i + 1) % per_line == 0 || i + 1 == rows.size()) {
+      std::cout << out << "\n";
+      out.clear();
+    }
+  }
+  return 0;
+}
+
+}  // namespace corral::cli

@@ -1,0 +1,123 @@
+// The container's cgroups as LXC 5.0.2's cgfsng driver makes them: a monitor
+// and a payload cgroup in every hierarchy, the lxc.cgroup.* / lxc.cgroup2.*
+// limits, the freezer, the numbers lxc-info -S prints, and the teardown
+// (spec/runtime.md §3, §5.2 step 6, §5.3 rows 2 and 6, §8.2 step 5, §12).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exec/plan.hpp"
+#include "util/error.hpp"
+
+namespace corral::exec {
+
+/// The container's cgroup directories in every hierarchy of the host. Plain
+/// paths only (no fds), so the object moves and copies freely; the destructor
+/// removes nothing: tearing down is destroy()'s job.
+class ContainerCgroups {
+ public:
+  /// What lxc-info -S prints; a value is absent when its file cannot be read
+  /// (LXC then prints no line).
+  struct Stats {
+    std::optional<uint64_t> cpu_ns;        // cpuacct.usage; v2: cpu.stat usage_usec * 1000
+    std::optional<uint64_t> blkio_bytes;   // last "Total" of blkio.throttle.io_service_bytes; v2: io.stat rbytes+wbytes
+    std::optional<uint64_t> memory_bytes;  // memory.usage_in_bytes; v2: memory.current
+    std::optional<uint64_t> kmem_bytes;    // memory.kmem.usage_in_bytes; v2: "kernel" of memory.stat
+  };
+
+  ContainerCgroups() = default;
+
+  /// Creates the monitor cgroup, then the payload cgroup (and
+  /// payload_inner below it), each in every hierarchy. A name that exists
+  /// in any hierarchy is retried as NAME-1 ... NAME-999 (when the step
+  /// allows it), with one suffix for all hierarchies. v1 cpuset: the first
+  /// new level gets cpuset.cpus/mems from its parent and clone_children=1.
+  /// Pure cgroup2: the payload's ancestors below the base delegate their
+  /// controllers. On failure nothing created here is left behind.
+  static Result<ContainerCgroups> create(const HostFacts& host, const CreateCgroups& step);
+
+  /// Finds a running container's cgroups from its init pid
+  /// (/proc/PID/cgroup): in each hierarchy the payload is the last path
+  /// component named lxc.payload.* (init may sit in a sub-cgroup it made),
+  /// else init's own cgroup. Refuses cgroups at or above the base.
+  static Result<ContainerCgroups> for_pid(const HostFacts& host, pid_t init_pid);
+
+  /// Writes `pid` to cgroup.procs of the monitor cgroup in every hierarchy.
+  Result<void> enter_monitor(pid_t pid);
+  /// Same for the payload cgroup (payload_inner when set).
+  Result<void> enter_payload(pid_t pid);
+
+  /// Writes the limits into the payload cgroup. Version 1: `<ctrl>.<file>`
+  /// goes to the hierarchy that has <ctrl>; cpuset.* also to payload_inner;
+  /// devices.allow with a device path is turned into "TYPE MAJ:MIN ACCESS".
+  /// Version 2: into the unified payload cgroup. For device rules of v1,
+  /// EACCES and EPERM are only warnings, appended to `warnings` (LXC's
+  /// SYSWARN). Errors carry the key, the value and its `where`.
+  Result<void> apply(const SetCgroupLimits& limits, std::vector<std::string>* warnings);
+
+  /// Freezes the payload: v1 freezer.state = FROZEN, polled until the
+  /// kernel reports FROZEN; cgroup2 (no v1 freezer) cgroup.freeze = 1, then
+  /// waits for "frozen 1" in cgroup.events. timeout_ms < 0: wait forever, as
+  /// LXC does.
+  Result<void> freeze(int timeout_ms = -1);
+  /// The reverse: THAWED / cgroup.freeze = 0, waiting for the kernel.
+  Result<void> thaw(int timeout_ms = -1);
+  /// The freezer state read from the files now.
+  bool frozen() const;
+
+  Stats stats() const;
+
+  /// Kills what is left in the payload (SIGKILL to every process of the
+  /// tree, thawing it so that frozen tasks die, repeated until the tree is
+  /// empty, bounded), removes the payload tree bottom-up, moves whatever is
+  /// in the monitor cgroup (the calling monitor) to the pivot cgroup,
+  /// removes the monitor tree and then the pivot if it is empty. Best
+  /// effort: every step runs, the first error is returned. After a
+  /// complete run further calls do nothing.
+  Result<void> destroy();
+
+  /// The payload (limit) cgroup in each hierarchy, in HostFacts order.
+  std::vector<std::string> payload_dirs() const;
+  /// Where init is placed: payload_inner when set, else the payload.
+  std::vector<std::string> init_dirs() const;
+  /// The monitor cgroup in each hierarchy; empty for an object from for_pid.
+  std::vector<std::string> monitor_dirs() const;
+  /// The names chosen below each base, with the retry suffix ("" if unknown).
+  const std::string& monitor_name() const { return monitor_name_; }
+  const std::string& payload_name() const { return payload_name_; }
+
+ private:
+  struct Hierarchy {
+    std::string base_dir;  // /sys/fs/cgroup/<mount_dir><base>
+    bool unified = false;
+    std::vector<std::string> controllers;
+    std::string monitor;  // absolute paths; "" = none
+    std::string payload;
+    std::string inner;  // payload_inner; "" = the payload itself
+  };
+
+  const Hierarchy* find_controller(const std::string& controller) const;
+  const Hierarchy* unified() const;
+  Result<void> enter(pid_t pid, bool monitor);
+  Result<void> kill_payload();
+  Result<void> set_freezer(bool freeze, int timeout_ms);
+
+  CgroupLayout layout_ = CgroupLayout::unified;
+  std::vector<Hierarchy> hierarchies_;
+  std::string monitor_name_;
+  std::string payload_name_;
+  std::string pivot_name_;
+  bool destroyed_ = false;
+};
+
+/// Every cgroup named lxc.monitor.*, lxc.payload.* or lxc.pivot directly
+/// below each hierarchy's base (and the caller's cgroup, for
+/// lxc.cgroup.relative), as absolute paths: what a container run leaves.
+std::vector<std::string> list_lxc_cgroups(const HostFacts& host);
+
+}  // namespace corral::exec

@@ -1,0 +1,246 @@
+#include "exec/child.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "exec/hooks.hpp"
+#include "exec/message.hpp"
+#include "exec/mounts.hpp"
+
+extern char** environ;
+
+namespace corral::exec {
+
+namespace {
+
+class Child {
+ public:
+  explicit Child(const ChildSetup& s) : s_(s), plan_(*s.plan) {}
+
+  [[noreturn]] void main() {
+    ::close(s_.parent_sync);
+    // The container must not outlive its monitor (spec §5.3 row 1).
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    devnull_.reset(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    for (const auto& [fd, flag] : s_.share_fds) {
+      if (::setns(fd, flag) != 0) fail(-1, Error::system("join a shared namespace", fd_path(fd), errno));
+    }
+    for (;;) {
+      bool eof = false;
+      Result<SyncMessage> m = recv_sync(s_.sync, &eof);
+      if (!m || eof) ::_exit(1);  // the monitor is gone
+      if (m.value().kind != SyncKind::go) ::_exit(1);
+      size_t i = static_cast<size_t>(m.value().step);
+      for (; i < plan_.steps.size() && plan_.steps[i].actor == Actor::child; ++i) {
+        Result<void> r = run_step(plan_.steps[i]);
+        if (!r) fail(static_cast<int32_t>(i), std::move(r.error()));
+      }
+      Result<void> r = send_sync(s_.sync, SyncKind::at, static_cast<int32_t>(i));
+      if (!r) ::_exit(1);
+    }
+  }
+
+ private:
+  [[noreturn]] void fail(int32_t step, Error e) {
+    if (step >= 0) e.wrap("step " + plan_.steps[static_cast<size_t>(step)].name);
+    send_sync(s_.sync, SyncKind::error, step, e.sys_errno(), e.render());
+    ::_exit(1);
+  }
+
+  const std::string& root() const { return plan_.rootfs_mount; }
+
+  Result<void> run_step(const Step& step) {
+    return std::visit([&](const auto& data) { return do_step(step, data); }, step.data);
+  }
+
+  Result<void> do_step(const Step&, const RunHooks& h) {
+    EnvList env = plan_.hook_env;
+    return run_hooks(h, env, plan_.hook_version1);
+  }
+
+  Result<void> do_step(const Step&, const UnshareNamespaces& u) {
+    if (::unshare(static_cast<int>(u.flags)) != 0) return Error::system("unshare", "", errno);
+    if (u.flags & CLONE_NEWTIME) {
+      std::string offsets = "monotonic " + std::to_string(u.monotonic.seconds) + " " +
+                            std::to_string(u.monotonic.nanoseconds) + "\nboottime " +
+                            std::to_string(u.boot.seconds) + " " + std::to_string(u.boot.nanoseconds) + "\n";
+      UniqueFd f(::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC));
+      if (!f || ::write(f.get(), offsets.data(), offsets.size()) < 0)
+        return Error::system("write", "/proc/self/timens_offsets", errno);
+    }
+    return {};
+  }
+
+  Result<void> do_step(const Step&, const MountRootfs& r) {
+    if (plan_.namespaces & CLONE_NEWNS) CORRAL_TRY(make_mounts_private(root()));
+    return mount_rootfs(r);
+  }
+
+  Result<void> do_step(const Step&, const SetHostname& h) {
+    if (::sethostname(h.hostname.data(), h.hostname.size()) != 0)
+      return Error::system("sethostname '" + h.hostname + "'", "", errno);
+    return {};
+  }
+
+  Result<void> do_step(const Step&, const CreateSessionKeyring&) {
+    // Errors are ignored, as LXC does: keyrings may be unavailable.
+    ::syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, nullptr);
+    return {};
+  }
+
+  Result<void> do_step(const Step&, const Mounts& m) { return run_mount_ops(m, root()); }
+  Result<void> do_step(const Step&, const MountEntries& m) { return mount_entries(m, root()); }
+  Result<void> do_step(const Step&, const CreateDevNodes& d) { return create_dev_nodes(d, root()); }
+  Result<void> do_step(const Step&, const CreateDevSymlinks& d) { return create_dev_symlinks(d, root()); }
+
+  Result<void> do_step(const Step&, const SetupConsole& c) {
+    if (c.from_host_devpts && s_.host_console) {
+      // The monitor opened the pty in the host's mount namespace; a bind
+      // mount needs it opened from this one, by its name in /dev/pts.
+      from_host_console_ = true;
+      char name[64];
+      if (::ptsname_r(s_.host_console->master.get(), name, sizeof name) != 0)
+        return Error::system("find the console pty's name", "", errno);
+      Pty here;
+      here.slave.reset(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+      if (!here.slave) return Error::system("open the console pty", name, errno);
+      return bind_pty(here, root(), c.target, c.dir_target);
+    }
+    Result<Pty> p = open_pty(root(), root() + "/dev/pts/ptmx");
+    if (!p) return std::move(p.error());
+    CORRAL_TRY(bind_pty(p.value(), root(), c.target, c.dir_target));
+    CORRAL_TRY(send_sync(s_.sync, SyncKind::fds, 0, 0, "console", {p.value().master.get()}));
+    console_ = std::move(p.value());
+    return {};
+  }
+
+  Result<void> do_step(const Step&, const SetupTtys& t) {
+    Result<std::vector<Pty>> ttys = setup_ttys(t, root());
+    if (!ttys) return std::move(ttys.error());
+    std::vector<int> masters;
+    for (const Pty& p : ttys.value()) masters.push_back(p.master.get());
+    if (!masters.empty()) CORRAL_TRY(send_sync(s_.sync, SyncKind::fds, 0, 0, "ttys", masters));
+    return {};  // the slaves stay open only through their bind mounts
+  }
+
+  Result<void> do_step(const Step&, const PivotRoot& p) { return pivot_into(p); }
+  Result<void> do_step(const Step&, const SetBootId& b) { return set_boot_id(b); }
+
+  Result<void> do_step(const Step&, const SetPersonality& p) {
+    if (::personality(p.persona) < 0) return Error::system("personality for lxc.arch '" + p.arch + "'", "", errno);
+    return {};
+  }
+
+  Result<void> do_step(const Step&, const SetSysctls& s) {
+    for (const Sysctl& sc : s.sysctls) {
+      UniqueFd f(::open(sc.path.c_str(), O_WRONLY | O_CLOEXEC));
+      if (!f || ::write(f.get(), sc.value.data(), sc.value.size()) < 0) {
+        Error e = Error::system("write '" + sc.value + "' to", sc.path, errno);
+        e.wrap("lxc.sysctl." + sc.key + " at " + sc.where);
+        return e;
+      }
+    }
+    return {};
+  }
+
+  Result<void> do_step(const Step&, const DropCapabilities& d) {
+    for (int cap : d.drop) {
+      if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
+        return Error::system("drop capability " + cap_name(cap) + " from the bounding set", "", errno);
+    }
+    return {};
+  }
+
+  Result<void> do_step(const Step&, const SetNoNewPrivs&) {
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return Error::system("set no_new_privs", "", errno);
+    return {};
+  }
+
+  Result<void> do_step(const Step&, const LoadSeccomp& l) {
+    if (!s_.seccomp) return Error(Error::Kind::internal, "seccomp policy `" + l.profile + "` was not compiled");
+    Result<void> r = load_seccomp(*s_.seccomp);
+    if (!r) r.error().wrap("lxc.seccomp.profile `" + l.profile + "`");
+    return r;
+  }
+
+  /// init's fds 0-2 (spec §5.5).
+  Result<void> set_stdio(bool execute) {
+    int console = console_.slave ? console_.slave.get()
+                  : (from_host_console_ && s_.host_console) ? s_.host_console->slave.get()
+                                                            : -1;
+    for (int fd = 0; fd < 3; ++fd) {
+      int to = -1;
+      if (execute) {
+        if (console >= 0 && ::isatty(fd)) to = console;
+      } else if (s_.daemon) {
+        to = (console >= 0 && !from_host_console_) ? console : devnull_.get();
+      } else if (console >= 0) {
+        to = console;
+      }
+      if (to >= 0 && ::dup2(to, fd) < 0) return Error::system("set up the standard descriptors", "", errno);
+    }
+    return {};
+  }
+
+  Result<void> do_step(const Step&, const ExecInit& x) {
+    CORRAL_TRY(set_stdio(x.shim));
+    ::setsid();
+    if (::isatty(0)) ::ioctl(0, TIOCSCTTY, 0);
+    if (!x.groups.empty()) {
+      std::vector<gid_t> groups(x.groups.begin(), x.groups.end());
+      if (::setgroups(groups.size(), groups.data()) != 0) return Error::system("setgroups (lxc.init.groups)", "", errno);
+    } else if (x.drop_groups && ::setgroups(0, nullptr) != 0) {
+      return Error::system("drop supplementary groups", "", errno);
+    }
+    if (::setgid(x.gid) != 0) return Error::system("setgid " + std::to_string(x.gid), "", errno);
+    if (::setuid(x.uid) != 0) return Error::system("setuid " + std::to_string(x.uid), "", errno);
+    if (::chdir(x.cwd.c_str()) != 0) return Error::system("chdir (lxc.init.cwd)", x.cwd, errno);
+    ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    sigprocmask(SIG_SETMASK, &s_.original_mask, nullptr);
+    if (plan_.signals.monitor_death && plan_.signals.monitor_death != SIGKILL)
+      ::prctl(PR_SET_PDEATHSIG, plan_.signals.monitor_death);
+    CORRAL_TRY(send_sync(s_.sync, SyncKind::exec, 0));
+    if (x.shim) run_init_shim(x, s_.sync);
+
+    std::vector<char*> argv;
+    for (const std::string& a : x.argv) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (const std::string& e : x.env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    environ = envp.data();
+    ::execvp(argv[0], argv.data());
+    return Error::system("exec init", x.argv[0], errno);
+  }
+
+  // Monitor steps never reach the child.
+  template <class T>
+  Result<void> do_step(const Step& step, const T&) {
+    return Error(Error::Kind::internal, "step " + step.name + " is not the child's");
+  }
+
+  const ChildSetup& s_;
+  const Plan& plan_;
+  UniqueFd devnull_;
+  Pty console_;
+  bool from_host_console_ = false;
+};
+
+}  // namespace
+
+void run_child(const ChildSetup& setup) {
+  Child c(setup);
+  c.main();
+}
+
+}  // namespace corral::exec

@@ -1,0 +1,311 @@
+#include "exec/container.hpp"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include "exec/child.hpp"
+#include "exec/hooks.hpp"
+#include "exec/message.hpp"
+#include "exec/seccomp.hpp"
+
+namespace corral::exec {
+
+/// What lives only while start() runs.
+struct Container::Setup {
+  const StartOptions* options = nullptr;
+  UniqueFd sync;           // the monitor's end
+  UniqueFd child_sync;     // the child's end, closed after clone
+  std::optional<SeccompProgram> seccomp;
+  Pty host_console;
+  std::vector<UniqueFd> share_fds;
+  std::vector<std::pair<int, int>> share_list;
+  UniqueFd pid_ns_for_child;  // lxc.namespace.share.pid: the monitor joins it for the clone only
+};
+
+namespace {
+
+Result<void> write_file(const std::string& path, const std::string& value) {
+  UniqueFd f(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!f) return Error::system("open", path, errno);
+  if (::write(f.get(), value.data(), value.size()) < 0) return Error::system("write '" + value + "' to", path, errno);
+  return {};
+}
+
+std::string id_map_text(const std::vector<config::IdMap>& maps) {
+  std::string text;
+  for (const config::IdMap& m : maps)
+    text += std::to_string(m.ns_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.range) + "\n";
+  return text;
+}
+
+pid_t clone3_pidfd(unsigned long flags, int* pidfd) {
+  struct clone_args args {};
+  args.flags = flags | CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<uint64_t>(pidfd);
+  args.exit_signal = SIGCHLD;
+  return static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Container>> Container::start(const Plan& plan, const StartOptions& options) {
+  std::unique_ptr<Container> c(new Container(plan));
+  Result<void> r = c->run(options);
+  if (!r) {
+    c->abort_start();
+    return std::move(r.error());
+  }
+  return c;
+}
+
+Result<void> Container::run(const StartOptions& options) {
+  Setup s;
+  s.options = &options;
+  size_t i = 0;
+  const size_t n = plan_.steps.size();
+  while (i < n) {
+    const Step& step = plan_.steps[i];
+    if (step.actor == Actor::teardown) break;
+    if (step.actor == Actor::monitor) {
+      Result<void> r = run_monitor_step(i, s);
+      if (!r) {
+        r.error().wrap("step " + step.name);
+        return r;
+      }
+      ++i;
+      continue;
+    }
+    // The child runs from here up to the next monitor step.
+    CORRAL_TRY(send_sync(s.sync.get(), SyncKind::go, static_cast<int32_t>(i)));
+    bool exec_announced = false;
+    for (;;) {
+      bool eof = false;
+      Result<SyncMessage> m = recv_sync(s.sync.get(), &eof);
+      if (!m) return std::move(m.error());
+      if (eof) {
+        // After the exec announcement, end-of-file means init was exec'd
+        // (the child's end is close-on-exec); before it, the child died.
+        if (exec_announced) return {};
+        siginfo_t info{};
+        ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED | WNOWAIT);
+        return Error(Error::Kind::system, "the container's setup process died before init ran (" +
+                                              std::string(info.si_code == CLD_EXITED ? "exit status " : "signal ") +
+                                              std::to_string(info.si_status) + ")");
+      }
+      if (m.value().kind == SyncKind::exec) {
+        exec_announced = true;
+        continue;
+      }
+      SyncMessage& msg = m.value();
+      if (msg.kind == SyncKind::error) {
+        Error e(Error::Kind::system, msg.text);
+        return e;
+      }
+      if (msg.kind == SyncKind::fds) {
+        if (msg.text == "console" && !msg.fds.empty()) console_.master = std::move(msg.fds[0]);
+        if (msg.text == "ttys") {
+          for (UniqueFd& fd : msg.fds) {
+            Pty p;
+            p.master = std::move(fd);
+            ttys_.push_back(std::move(p));
+          }
+        }
+        continue;
+      }
+      if (msg.kind == SyncKind::at) {
+        i = static_cast<size_t>(msg.step);
+        break;
+      }
+      return Error(Error::Kind::internal, "unexpected message from the container's setup process");
+    }
+  }
+  return {};
+}
+
+Result<void> Container::run_monitor_step(size_t index, Setup& s) {
+  const Step& step = plan_.steps[index];
+  if (const auto* h = std::get_if<RunHooks>(&step.data)) {
+    EnvList env = plan_.hook_env;
+    if (pid_ > 0) env.emplace_back("LXC_PID", std::to_string(pid_));
+    return run_hooks(*h, env, plan_.hook_version1);
+  }
+  if (const auto* cg = std::get_if<CreateCgroups>(&step.data)) {
+    Result<ContainerCgroups> made = ContainerCgroups::create(plan_.host, *cg);
+    if (!made) return std::move(made.error());
+    cgroups_ = std::move(made.value());
+    return cgroups_->enter_monitor(::getpid());
+  }
+  if (std::holds_alternative<CloneInit>(step.data)) return clone_child(index, s);
+  if (const auto* maps = std::get_if<WriteIdMaps>(&step.data)) {
+    std::string proc = "/proc/" + std::to_string(pid_);
+    if (!maps->uid.empty()) CORRAL_TRY(write_file(proc + "/uid_map", id_map_text(maps->uid)));
+    if (!maps->gid.empty()) CORRAL_TRY(write_file(proc + "/gid_map", id_map_text(maps->gid)));
+    return {};
+  }
+  if (const auto* limits = std::get_if<SetCgroupLimits>(&step.data)) {
+    std::vector<std::string> warnings;
+    Result<void> r = cgroups_->apply(*limits, &warnings);
+    if (s.options->warn)
+      for (const std::string& w : warnings) s.options->warn(w);
+    return r;
+  }
+  if (const auto* proc = std::get_if<WriteProc>(&step.data)) {
+    for (const ProcWrite& w : proc->writes) {
+      Result<void> r = write_file("/proc/" + std::to_string(pid_) + "/" + w.file, w.value);
+      if (!r) {
+        r.error().wrap("lxc.proc." + w.file + " at " + w.where);
+        return r;
+      }
+    }
+    return {};
+  }
+  if (const auto* rl = std::get_if<SetRlimits>(&step.data)) {
+    for (const Rlimit& l : rl->limits) {
+      struct rlimit lim {l.soft, l.hard};
+      if (::prlimit(pid_, static_cast<__rlimit_resource>(l.resource), &lim, nullptr) != 0) {
+        Error e = Error::system("prlimit", "", errno);
+        e.wrap("lxc.prlimit." + l.name + " at " + l.where);
+        return e;
+      }
+    }
+    return {};
+  }
+  return Error(Error::Kind::internal, "step " + step.name + " is not the monitor's");
+}
+
+Result<void> Container::clone_child(size_t index, Setup& s) {
+  const auto& clone = std::get<CloneInit>(plan_.steps[index].data);
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
+    return Error::system("socketpair", "", errno);
+  s.sync.reset(pair[0]);
+  s.child_sync.reset(pair[1]);
+
+  // Work that can fail is done before the clone: the child only loads.
+  if (const Step* seccomp = plan_.find("load-seccomp")) {
+    const auto& l = std::get<LoadSeccomp>(seccomp->data);
+    Result<SeccompProgram> prog = compile_seccomp_file(l.profile);
+    if (!prog) return std::move(prog.error());
+    s.seccomp = std::move(prog.value());
+  }
+  if (const Step* console = plan_.find("setup-console")) {
+    if (std::get<SetupConsole>(console->data).from_host_devpts) {
+      Result<Pty> p = open_pty("", "/dev/ptmx");
+      if (!p) return std::move(p.error());
+      s.host_console = std::move(p.value());
+    }
+  }
+  for (const NamespaceSetup& ns : clone.namespaces) {
+    if (ns.how != NsHow::share) continue;
+    if (!s.options->resolve_share)
+      return Error::usage("lxc.namespace.share." + std::string(namespace_info(ns.ns).name) + " needs a runtime");
+    Result<pid_t> target = s.options->resolve_share(ns.share_with);
+    if (!target) return std::move(target.error());
+    const NamespaceInfo& info = namespace_info(ns.ns);
+    std::string path = "/proc/" + std::to_string(target.value()) + "/ns/" + std::string(info.proc_name);
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return Error::system("open the namespace to share", path, errno);
+    if (info.clone_flag == CLONE_NEWPID) {
+      s.pid_ns_for_child = std::move(fd);
+    } else if (info.clone_flag == CLONE_NEWUSER) {
+      s.share_list.insert(s.share_list.begin(), {fd.get(), CLONE_NEWUSER});
+      s.share_fds.push_back(std::move(fd));
+    } else {
+      s.share_list.emplace_back(fd.get(), static_cast<int>(info.clone_flag));
+      s.share_fds.push_back(std::move(fd));
+    }
+  }
+
+  ChildSetup cs;
+  cs.plan = &plan_;
+  cs.sync = s.child_sync.get();
+  cs.parent_sync = s.sync.get();
+  cs.seccomp = s.seccomp ? &*s.seccomp : nullptr;
+  cs.host_console = s.host_console.master ? &s.host_console : nullptr;
+  cs.daemon = s.options->daemon;
+  cs.share_fds = s.share_list;
+
+  // Signals stay blocked across the clone so none is handled by a copy of
+  // the monitor's handlers; the child restores the mask before init runs.
+  sigset_t all;
+  sigfillset(&all);
+  ::sigprocmask(SIG_BLOCK, &all, &cs.original_mask);
+  UniqueFd own_pid_ns;
+  if (s.pid_ns_for_child) {
+    own_pid_ns.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+    if (::setns(s.pid_ns_for_child.get(), CLONE_NEWPID) != 0) {
+      ::sigprocmask(SIG_SETMASK, &cs.original_mask, nullptr);
+      return Error::system("join the pid namespace to share", "", errno);
+    }
+  }
+  int pidfd = -1;
+  pid_t pid = clone3_pidfd(clone.clone_flags, &pidfd);
+  int clone_errno = errno;
+  if (pid == 0) run_child(cs);
+  if (own_pid_ns) ::setns(own_pid_ns.get(), CLONE_NEWPID);
+  ::sigprocmask(SIG_SETMASK, &cs.original_mask, nullptr);
+  if (pid < 0) return Error::system("clone the container's init (" + clone_flag_names(clone.clone_flags) + ")", "",
+                                    clone_errno);
+  pid_ = pid;
+  pidfd_.reset(pidfd);
+  s.child_sync.reset();
+  s.host_console.slave.reset();
+  if (s.host_console.master) console_.master = std::move(s.host_console.master);
+  return cgroups_ ? cgroups_->enter_payload(pid_) : Result<void>();
+}
+
+void Container::abort_start() {
+  if (pidfd_) {
+    ::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+    siginfo_t info{};
+    ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED);
+  }
+  // Teardown hooks run after an aborted start too (spec §8.3).
+  finish();
+}
+
+Result<void> Container::finish() {
+  if (finished_) return {};
+  finished_ = true;
+  Result<void> first;
+  EnvList env = plan_.hook_env;
+  if (pid_ > 0) env.emplace_back("LXC_PID", std::to_string(pid_));
+  env.emplace_back("LXC_TARGET", "stop");
+  auto run_teardown_hooks = [&](config::HookType type) {
+    for (const Step& step : plan_.steps) {
+      const auto* h = std::get_if<RunHooks>(&step.data);
+      if (!h || step.actor != Actor::teardown || h->type != type) continue;
+      Result<void> r = run_hooks(*h, env, plan_.hook_version1);
+      if (!r && first.ok()) first = std::move(r);
+    }
+  };
+  run_teardown_hooks(config::HookType::stop);
+  if (cgroups_) {
+    Result<void> r = cgroups_->destroy();
+    if (!r && first.ok()) first = std::move(r);
+  }
+  run_teardown_hooks(config::HookType::post_stop);
+  return first;
+}
+
+Container::~Container() {
+  if (finished_) return;
+  if (pidfd_) {
+    ::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+    siginfo_t info{};
+    ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED);
+  }
+  finish();
+}
+
+}  // namespace corral::exec

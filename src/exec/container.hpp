@@ -1,0 +1,76 @@
+// Running a plan (spec/runtime.md §5): the monitor's side. Container::start
+// walks the plan's steps in order: monitor steps run here, child steps run
+// in the cloned child (src/exec/child.cpp), which reports back before each
+// monitor step; start returns once init has exec'd. finish() is the end of
+// the container (§8.2): stop hooks, cgroups removed, post-stop hooks.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exec/cgroup.hpp"
+#include "exec/devices.hpp"
+#include "exec/plan.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
+
+namespace corral::exec {
+
+struct StartOptions {
+  /// Daemon: init's stdio is /dev/null or the console pty; foreground: the
+  /// tool's stdio or the console pty the monitor proxies (spec §5.5).
+  bool daemon = false;
+  /// The pid whose namespaces a lxc.namespace.share.NS value names: a
+  /// number, or a container name resolved by the runtime (its init pid).
+  std::function<Result<pid_t>(const std::string& value)> resolve_share;
+  /// Extra warnings (cgroup devices files refused) go here.
+  std::function<void(const std::string&)> warn;
+};
+
+class Container {
+ public:
+  /// Runs every step before exec-init; returns once init runs. On a failure
+  /// the child is killed and everything made so far is undone (§8.3); the
+  /// error names the step.
+  static Result<std::unique_ptr<Container>> start(const Plan& plan, const StartOptions& options);
+
+  Container(const Container&) = delete;
+  Container& operator=(const Container&) = delete;
+  /// Kills init and cleans up if finish() was not called.
+  ~Container();
+
+  pid_t init_pid() const { return pid_; }
+  int init_pidfd() const { return pidfd_.get(); }
+  /// The console pty's master (-1 without a console) and the ttys' masters.
+  int console_master() const { return console_.master.get(); }
+  const std::vector<Pty>& ttys() const { return ttys_; }
+  ContainerCgroups* cgroups() { return cgroups_ ? &*cgroups_ : nullptr; }
+  const Plan& plan() const { return plan_; }
+
+  /// After init has been reaped: stop hooks, cgroups removed, post-stop
+  /// hooks (§8.2 steps 4-6). `stop_reason` is LXC_TARGET ("stop").
+  Result<void> finish();
+
+ private:
+  explicit Container(const Plan& plan) : plan_(plan) {}
+  struct Setup;
+  Result<void> run(const StartOptions& options);
+  Result<void> run_monitor_step(size_t index, Setup& s);
+  Result<void> clone_child(size_t index, Setup& s);
+  void abort_start();
+
+  const Plan& plan_;
+  pid_t pid_ = -1;
+  UniqueFd pidfd_;
+  Pty console_;
+  std::vector<Pty> ttys_;
+  std::optional<ContainerCgroups> cgroups_;
+  bool finished_ = false;
+};
+
+}  // namespace corral::exec

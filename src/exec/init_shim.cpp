@@ -1,0 +1,110 @@
+// corral's init for execute (spec/runtime.md §10): pid 1 of the container
+// runs the command as its child, forwards signals to it, reaps every
+// orphan, and exits with the command's status.
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+
+#include "exec/child.hpp"
+
+extern char** environ;
+
+namespace corral::exec {
+
+void run_init_shim(const ExecInit& exec, int sync_fd) {
+  sigset_t all;
+  sigfillset(&all);
+  sigdelset(&all, SIGILL);
+  sigdelset(&all, SIGSEGV);
+  sigdelset(&all, SIGBUS);
+  sigset_t original;
+  ::sigprocmask(SIG_SETMASK, &all, &original);
+  int sfd = ::signalfd(-1, &all, SFD_CLOEXEC);
+
+  std::vector<char*> argv;
+  for (const std::string& a : exec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const std::string& e : exec.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+
+  pid_t cmd = ::fork();
+  if (cmd < 0) {
+    std::fprintf(stderr, "init: fork: %s\n", std::strerror(errno));
+    ::_exit(1);
+  }
+  if (cmd == 0) {
+    for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+    ::sigprocmask(SIG_SETMASK, &original, nullptr);
+    ::setsid();
+    if (::isatty(0)) ::ioctl(0, TIOCSCTTY, 0);
+    environ = envp.data();
+    ::execvp(argv[0], argv.data());
+    std::fprintf(stderr, "init: failed to exec '%s': %s\n", argv[0], std::strerror(errno));
+    ::_exit(255);
+  }
+  // The command runs: the start succeeded. Closing the sync socket tells
+  // the monitor so (as a successful exec of init would).
+  ::close(sync_fd);
+  ::prctl(PR_SET_NAME, "init", 0, 0, 0);
+  for (int fd = 3; fd < 1024; ++fd) {
+    if (fd != sfd) ::close(fd);
+  }
+
+  int status = 0;
+  bool have_status = false;
+  bool shutting_down = false;
+  for (;;) {
+    struct signalfd_siginfo si {};
+    ssize_t n = ::read(sfd, &si, sizeof si);
+    if (n != static_cast<ssize_t>(sizeof si)) {
+      if (n < 0 && errno == EINTR) continue;
+      ::_exit(1);
+    }
+    int sig = static_cast<int>(si.ssi_signo);
+    switch (sig) {
+      case SIGCHLD:
+        for (;;) {
+          int st = 0;
+          pid_t pid = ::waitpid(-1, &st, WNOHANG);
+          if (pid > 0) {
+            if (pid == cmd) {
+              status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+              have_status = true;
+            }
+            if (shutting_down) ::alarm(1);
+            continue;
+          }
+          if (pid < 0 && errno == ECHILD) ::_exit(have_status ? status : 1);
+          break;
+        }
+        break;
+      case SIGHUP:
+        break;
+      case SIGTERM:
+      case SIGPWR:
+        if (!shutting_down) {
+          shutting_down = true;
+          ::kill(-1, SIGTERM);
+          ::alarm(1);
+        }
+        break;
+      case SIGALRM:
+        if (shutting_down) ::kill(-1, SIGKILL);
+        break;
+      default:
+        ::kill(cmd, sig);
+        break;
+    }
+  }
+}
+
+}  // namespace corral::exec

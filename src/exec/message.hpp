@@ -1,0 +1,42 @@
+// The monitor and the child it clones talk over one SOCK_SEQPACKET pair
+// (spec/runtime.md §5.3). The monitor runs its steps and tells the child
+// where to go on; the child runs its steps up to the next monitor step and
+// says where it stopped. Errors cross as structured records; file
+// descriptors (console and tty masters) travel with SCM_RIGHTS. A
+// successful exec closes the child's end (it is O_CLOEXEC): the monitor
+// reads end-of-file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "util/error.hpp"
+#include "util/fd.hpp"
+
+namespace corral::exec {
+
+enum class SyncKind : int32_t {
+  go = 1,     // monitor → child: run your steps from `step`
+  at = 2,     // child → monitor: stopped before `step` (a monitor step)
+  error = 3,  // child → monitor: `step` failed; text = rendered error, err = errno
+  fds = 4,    // child → monitor: `step` made these fds (console master, tty masters)
+  exec = 5,   // child → monitor: about to exec init; end-of-file now means it did
+};
+
+struct SyncMessage {
+  SyncKind kind = SyncKind::go;
+  int32_t step = 0;
+  int32_t err = 0;
+  std::string text;
+  std::vector<UniqueFd> fds;
+};
+
+/// Sends one message (with fds, if any). Safe in the child after clone.
+Result<void> send_sync(int sock, SyncKind kind, int32_t step, int32_t err = 0, const std::string& text = {},
+                       const std::vector<int>& fds = {});
+
+/// Receives one message; `eof` is set when the peer closed its end.
+Result<SyncMessage> recv_sync(int sock, bool* eof);
+
+}  // namespace corral::exec

@@ -1,0 +1,43 @@
+// Mount steps of a plan, run by the child in its new mount namespace
+// (spec/runtime.md §5.4 steps 3, 7-10, 19; spec/fstab-and-mount-entries.md).
+// Every target below the container's root is opened with openat2
+// RESOLVE_BENEATH and mounted through /proc/self/fd/N, so a symlink planted
+// in the rootfs can never send a mount outside it.
+#pragma once
+
+#include <string>
+
+#include "exec/plan.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
+
+namespace corral::exec {
+
+/// Makes every mount of the new mount namespace a slave, so nothing the
+/// child mounts propagates back to the host.
+Result<void> make_mounts_private(const std::string& root_target);
+
+Result<void> mount_rootfs(const MountRootfs& step);
+
+/// Runs the mount(2)-level operations of an automatic mount (dev, proc, sys,
+/// cgroup). `root` is the container's root as seen before pivot_root.
+Result<void> run_mount_ops(const Mounts& step, const std::string& root);
+
+/// Mounts fstab and lxc.mount.entry lines, in order.
+Result<void> mount_entries(const MountEntries& step, const std::string& root);
+
+/// Switches to the new root: pivot_root, detach the old one, / rshared.
+Result<void> pivot_into(const PivotRoot& step);
+
+/// Opens `path` (absolute) with O_PATH, refusing a path that resolves
+/// outside `root` (EXDEV) when `path` is below `root`. With `root` empty or
+/// "/", the path is opened as is.
+Result<UniqueFd> open_beneath(const std::string& root, const std::string& path);
+
+/// mkdir -p of `path` below `root`, never following a symlink out of it.
+Result<void> mkdir_beneath(const std::string& root, const std::string& path, mode_t mode);
+
+/// "/proc/self/fd/N": the name mount(2) resolves to exactly what fd holds.
+std::string fd_path(int fd);
+
+}  // namespace corral::exec

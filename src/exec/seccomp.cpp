@@ -1,0 +1,256 @@
+// Seccomp policies compiled into BPF and loaded. The compile follows LXC
+// 5.0.2's parse_config_v1/v2 (src/lxc/seccomp.c) call for call: separate
+// libseccomp contexts for the native and each compat ABI, merged at the end,
+// so the BPF denies and allows what LXC's filter does on every ABI.
+#include "exec/seccomp.hpp"
+
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace corral::exec {
+
+namespace {
+
+using config::SeccompAction;
+using config::SeccompCompare;
+using config::SeccompPolicy;
+using config::SeccompRule;
+
+struct ContextRelease {
+  void operator()(void* ctx) const { seccomp_release(ctx); }
+};
+using Context = std::unique_ptr<void, ContextRelease>;
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+/// A libseccomp call that returned -errno.
+Error libseccomp_error(std::string call, int rc) { return Error::system(std::move(call), "", -rc); }
+
+scmp_compare to_scmp(SeccompCompare op) {
+  switch (op) {
+    case SeccompCompare::ne: return SCMP_CMP_NE;
+    case SeccompCompare::lt: return SCMP_CMP_LT;
+    case SeccompCompare::le: return SCMP_CMP_LE;
+    case SeccompCompare::eq: return SCMP_CMP_EQ;
+    case SeccompCompare::ge: return SCMP_CMP_GE;
+    case SeccompCompare::gt: return SCMP_CMP_GT;
+    case SeccompCompare::masked_eq: return SCMP_CMP_MASKED_EQ;
+  }
+  return SCMP_CMP_EQ;
+}
+
+/// Where a rule was written: file:line:col when the source table knows the file.
+SourceLoc rule_loc(const SeccompRule& r, const config::SourceTable* sources) {
+  const config::SourceFile* f = sources ? sources->get(r.origin.file) : nullptr;
+  if (!f) return {};
+  return SourceLoc{f->path, r.origin.line, r.origin.col};
+}
+
+/// "rule 'mount'", plus its line when the location cannot name the file.
+std::string rule_label(const SeccompRule& r, const SourceLoc& loc) {
+  std::string out = "rule '" + r.name + "'";
+  if (loc.file.empty() && r.origin.line != 0) out += " at line " + std::to_string(r.origin.line);
+  return out;
+}
+
+constexpr const char* kNoNotify =
+    "which needs a seccomp notify proxy (lxc.seccomp.notify.proxy): corral does not implement one";
+
+/// corral has no notify proxy: a filter returning SECCOMP_RET_USER_NOTIF
+/// without a listener would only make those calls fail with ENOSYS.
+std::optional<Error> refuse_notify(const SeccompPolicy& policy, const config::SourceTable* sources) {
+  if (policy.default_action.kind == SeccompAction::Kind::notify)
+    return Error::config(std::string("the policy's default action is 'notify', ") + kNoNotify);
+  for (const SeccompRule& r : policy.rules) {
+    if (r.action.kind != SeccompAction::Kind::notify) continue;
+    SourceLoc loc = rule_loc(r, sources);
+    std::string label = rule_label(r, loc);
+    return Error::config(label + " uses the action 'notify', " + kNoNotify, std::move(loc));
+  }
+  return std::nullopt;
+}
+
+/// One of LXC's contexts: the policy's default action, no automatic
+/// no_new_privs, and only `arch` (get_new_ctx() for a compat ABI).
+Result<Context> new_context(const SeccompPolicy& policy, uint32_t arch) {
+  Context ctx(seccomp_init(policy.default_action.scmp()));
+  if (!ctx) {
+    return Error::config("libseccomp cannot create a filter with the default action '" + policy.default_action.str() +
+                         "'");
+  }
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0); rc < 0)
+    return libseccomp_error("seccomp_attr_set SCMP_FLTATR_CTL_NNP", rc);
+  if (arch != seccomp_arch_native()) {
+    if (int rc = seccomp_arch_add(ctx.get(), arch); rc < 0)
+      return libseccomp_error("seccomp_arch_add " + config::seccomp_arch_name(arch), rc);
+    if (int rc = seccomp_arch_remove(ctx.get(), SCMP_ARCH_NATIVE); rc < 0)
+      return libseccomp_error("seccomp_arch_remove native", rc);
+  }
+  return ctx;
+}
+
+/// The libseccomp calls LXC's do_resolve_add_rule() makes for one rule.
+Result<void> add_rule(const SeccompPolicy& policy, const SeccompRule& r,
+                      const std::vector<std::pair<uint32_t, Context>>& contexts,
+                      const config::SourceTable* sources) {
+  std::vector<scmp_arg_cmp> cmps;
+  for (const config::SeccompArgCmp& a : r.args) {
+    // For SCMP_CMP_MASKED_EQ libseccomp takes the mask first (datum_a), then the value.
+    if (a.op == SeccompCompare::masked_eq) cmps.push_back(scmp_arg_cmp{a.index, to_scmp(a.op), a.mask, a.value});
+    else cmps.push_back(scmp_arg_cmp{a.index, to_scmp(a.op), a.value, 0});
+  }
+  auto count = static_cast<unsigned int>(cmps.size());
+  const scmp_arg_cmp* data = cmps.empty() ? nullptr : cmps.data();
+  for (uint32_t arch : r.arches) {
+    void* ctx = nullptr;
+    for (const auto& [a, c] : contexts)
+      if (a == arch) ctx = c.get();
+    SourceLoc loc = rule_loc(r, sources);
+    if (!ctx) {
+      std::string label = rule_label(r, loc);
+      return Error::config(label + " is for the ABI " + config::seccomp_arch_name(arch) +
+                               ", which the policy's filter does not cover",
+                           std::move(loc));
+    }
+    // Version 1 uses seccomp_rule_add (parse_config_v1); version 2 the exact form.
+    int rc = policy.version == 1 ? seccomp_rule_add_array(ctx, r.action.scmp(), r.nr, count, data)
+                                 : seccomp_rule_add_exact_array(ctx, r.action.scmp(), r.nr, count, data);
+    if (rc < 0) {
+      std::string label = rule_label(r, loc);
+      return Error::config("libseccomp refuses " + label + " (" + r.action.str() + ") on " +
+                               config::seccomp_arch_name(arch) + ": " + std::strerror(-rc),
+                           std::move(loc));
+    }
+  }
+  return {};
+}
+
+/// seccomp_export_bpf() writes to an fd: a memfd, read back whole.
+Result<SeccompProgram> export_bpf(void* ctx) {
+  Fd fd(memfd_create("corral-seccomp-bpf", MFD_CLOEXEC));
+  if (fd.get() < 0) return Error::system("memfd_create", "", errno);
+  if (int rc = seccomp_export_bpf(ctx, fd.get()); rc < 0) return libseccomp_error("seccomp_export_bpf", rc);
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0) return Error::system("fstat of the exported filter", "", errno);
+  auto size = static_cast<size_t>(st.st_size);
+  if (size == 0 || size % sizeof(struct sock_filter) != 0) {
+    return Error(Error::Kind::internal, "seccomp_export_bpf wrote " + std::to_string(size) +
+                                            " bytes, not a whole number of BPF instructions");
+  }
+  size_t count = size / sizeof(struct sock_filter);
+  if (count > BPF_MAXINSNS) {
+    return Error::config("the compiled seccomp filter has " + std::to_string(count) +
+                         " BPF instructions: the kernel loads at most " + std::to_string(BPF_MAXINSNS));
+  }
+  SeccompProgram program;
+  program.filter.resize(count);
+  auto* bytes = reinterpret_cast<char*>(program.filter.data());
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = pread(fd.get(), bytes + done, size - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::system("read the exported filter", "", errno);
+    if (n == 0) return Error(Error::Kind::internal, "the exported seccomp filter is shorter than its size");
+    done += static_cast<size_t>(n);
+  }
+  return program;
+}
+
+Result<std::string> read_policy(const std::string& path) {
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return Error::io("cannot read seccomp policy", path, errno);
+  std::string text;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::io("cannot read seccomp policy", path, errno);
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  return text;
+}
+
+}  // namespace
+
+Result<SeccompProgram> compile_seccomp(const SeccompPolicy& policy, const config::SourceTable* sources) {
+  if (std::optional<Error> e = refuse_notify(policy, sources)) return std::move(*e);
+  if (policy.arches.empty()) return Error::config("the seccomp policy covers no ABI");
+
+  // The first ABI (the native one, for a parsed policy) is the context the
+  // others are merged into, as LXC's conf->seccomp.seccomp_ctx.
+  std::vector<std::pair<uint32_t, Context>> contexts;
+  for (uint32_t arch : policy.arches) {
+    Result<Context> ctx = new_context(policy, arch);
+    if (!ctx) return std::move(ctx.error());
+    contexts.emplace_back(arch, std::move(ctx.value()));
+  }
+  for (const SeccompRule& r : policy.rules) CORRAL_TRY(add_rule(policy, r, contexts, sources));
+
+  void* main = contexts.front().second.get();
+  for (size_t i = 1; i < contexts.size(); ++i) {
+    if (int rc = seccomp_merge(main, contexts[i].second.get()); rc < 0)
+      return libseccomp_error("seccomp_merge " + config::seccomp_arch_name(contexts[i].first), rc);
+    (void)contexts[i].second.release();  // seccomp_merge freed it
+  }
+  return export_bpf(main);
+}
+
+Result<SeccompProgram> compile_seccomp_file(const std::string& path) {
+  Result<std::string> text = read_policy(path);
+  if (!text) return std::move(text.error());
+  config::Diagnostics diags;
+  config::SourceTable sources;
+  SeccompPolicy policy = config::parse_seccomp_policy(text.value(), path, diags, sources);
+  if (diags.error_count() > 0) {
+    std::string rendered;
+    for (const config::Diagnostic& d : diags.items())
+      if (d.severity == config::Severity::error) rendered += config::render(d, sources);
+    while (!rendered.empty() && rendered.back() == '\n') rendered.pop_back();
+    return Error::config("invalid seccomp policy `" + path + "`:\n" + rendered);
+  }
+  Result<SeccompProgram> program = compile_seccomp(policy, &sources);
+  // An error located in the file already names it.
+  if (!program && program.error().loc().file.empty()) program.error().wrap("seccomp policy `" + path + "`");
+  return program;
+}
+
+Result<void> load_seccomp(const SeccompProgram& program) {
+  // Error messages stay within std::string's small buffer: nothing is allocated.
+  struct sock_fprog prog {};
+  prog.len = static_cast<unsigned short>(program.filter.size());
+  prog.filter = const_cast<struct sock_filter*>(program.filter.data());
+  if (program.filter.size() > BPF_MAXINSNS) return Error::system("load seccomp", "", E2BIG);
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0) return {};
+  if (errno != ENOSYS) return Error::system("load seccomp", "", errno);
+  // Kernels before 3.17 have no seccomp(2).
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0) return {};
+  return Error::system("load seccomp", "", errno);
+}
+
+}  // namespace corral::exec

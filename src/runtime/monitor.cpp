@@ -1,0 +1,535 @@
+#include "runtime/monitor.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <map>
+#include <memory>
+
+#include "config/loader.hpp"
+#include "exec/container.hpp"
+#include "runtime/commands.hpp"
+
+namespace corral::runtime {
+
+namespace {
+
+/// One message from the daemonized monitor to the waiting tool.
+struct StartReport {
+  int32_t state;
+  char error[4000];
+};
+
+void close_inherited_fds(const std::vector<int>& keep) {
+  std::vector<int> fds;
+  if (DIR* d = ::opendir("/proc/self/fd")) {
+    while (struct dirent* e = ::readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      int fd = std::atoi(e->d_name);
+      if (fd > 2 && fd != ::dirfd(d)) fds.push_back(fd);
+    }
+    ::closedir(d);
+  }
+  for (int fd : fds)
+    if (std::find(keep.begin(), keep.end(), fd) == keep.end()) ::close(fd);
+}
+
+class Monitor {
+ public:
+  Monitor(LaunchRequest& r, UniqueFd listener) : r_(r), listener_(std::move(listener)) {}
+
+  /// Runs the container to its end. `on_started` is called once with the
+  /// start's outcome (RUNNING, or ABORTING and the error).
+  Result<int> run(const std::function<void(State, const Error*)>& on_started) {
+    sigset_t mask;
+    sigfillset(&mask);
+    for (int sig : {SIGBUS, SIGILL, SIGSEGV, SIGWINCH}) sigdelset(&mask, sig);
+    sigset_t old;
+    ::sigprocmask(SIG_BLOCK, &mask, &old);
+    sigaddset(&mask, SIGWINCH);
+    ::sigprocmask(SIG_BLOCK, &mask, nullptr);
+    sigfd_.reset(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+
+    state_ = State::starting;
+    exec::StartOptions opts;
+    opts.daemon = r_.daemon;
+    opts.resolve_share = [this](const std::string& value) -> Result<pid_t> {
+      if (!value.empty() && value.find_first_not_of("0123456789") == std::string::npos)
+        return static_cast<pid_t>(std::stol(value));
+      std::optional<pid_t> pid = query_init_pid(ContainerPaths{r_.paths.lxcpath, value});
+      if (!pid) return Error::usage("lxc.namespace.share: container '" + value + "' is not running");
+      return *pid;
+    };
+    opts.warn = [this](const std::string& w) {
+      if (!r_.daemon) std::fprintf(stderr, "%s: %s: %s\n", r_.prog.c_str(), r_.paths.name.c_str(), w.c_str());
+    };
+    Result<std::unique_ptr<exec::Container>> started = exec::Container::start(r_.plan, opts);
+    if (!started) {
+      state_ = State::aborting;
+      on_started(State::aborting, &started.error());
+      ::sigprocmask(SIG_SETMASK, &old, nullptr);
+      return std::move(started.error());
+    }
+    container_ = std::move(started.value());
+    set_state(State::running);
+    on_started(State::running, nullptr);
+    open_console_log();
+    if (!r_.daemon) start_tty_proxy();
+
+    int status = loop();
+
+    stop_tty_proxy();
+    set_state(State::stopping);
+    Result<void> fin = container_->finish();
+    if (!fin && !r_.daemon)
+      std::fprintf(stderr, "%s: %s: %s\n", r_.prog.c_str(), r_.paths.name.c_str(), fin.error().render().c_str());
+    set_state(State::stopped);
+    clients_.clear();
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    return status;
+  }
+
+ private:
+  struct ClientConn {
+    UniqueFd fd;
+    bool state_client = false;
+    bool wanted[kStateCount] = {};
+    int tty = -2;  // the tty this client holds (0 = console), -2 = none
+  };
+
+  void set_state(State s) {
+    state_ = s == State::thawed ? State::running : s;
+    for (auto it = clients_.begin(); it != clients_.end();) {
+      ClientConn& c = *it->second;
+      if (c.state_client && c.wanted[static_cast<int>(s)]) {
+        WireStateMsg msg{};
+        msg.type = 0;
+        std::strncpy(msg.name, r_.paths.name.c_str(), sizeof msg.name - 1);
+        msg.value = static_cast<int32_t>(s);
+        write_full(c.fd.get(), &msg, sizeof msg);
+        it = clients_.erase(it);
+        continue;
+      }
+      ++it;
+    }
+  }
+
+  void open_console_log() {
+    const exec::Step* step = r_.plan.find("setup-console");
+    if (!step) return;
+    const auto& c = std::get<exec::SetupConsole>(step->data);
+    if (c.logfile.empty()) return;
+    console_log_.reset(::open(c.logfile.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  }
+
+  void start_tty_proxy() {
+    if (container_->console_master() < 0 || !::isatty(0)) return;
+    if (::tcgetattr(0, &saved_tio_) != 0) return;
+    struct termios raw = saved_tio_;
+    ::cfmakeraw(&raw);
+    raw.c_oflag |= OPOST;  // keep output processing so lines end where they should
+    ::tcsetattr(0, TCSAFLUSH, &raw);
+    tty_proxy_ = true;
+    copy_winsize();
+  }
+  void stop_tty_proxy() {
+    if (tty_proxy_) ::tcsetattr(0, TCSAFLUSH, &saved_tio_);
+    tty_proxy_ = false;
+  }
+  void copy_winsize() {
+    struct winsize ws {};
+    if (tty_proxy_ && ::ioctl(0, TIOCGWINSZ, &ws) == 0) ::ioctl(container_->console_master(), TIOCSWINSZ, &ws);
+  }
+
+  void add(int fd) {
+    struct epoll_event ev {};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev);
+  }
+  void remove(int fd) { ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr); }
+
+  bool console_taken() const {
+    for (const auto& [fd, c] : clients_)
+      if (c->tty == 0) return true;
+    return false;
+  }
+
+  /// Returns init's wait status.
+  int loop() {
+    epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+    add(sigfd_.get());
+    add(listener_.get());
+    add(container_->init_pidfd());
+    int console = container_->console_master();
+    if (console >= 0) add(console);
+    if (tty_proxy_) add(0);
+    for (;;) {
+      struct epoll_event events[16];
+      int n = ::epoll_wait(epoll_.get(), events, 16, -1);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      for (int i = 0; i < n; ++i) {
+        int fd = events[i].data.fd;
+        if (fd == container_->init_pidfd()) {
+          siginfo_t info{};
+          if (::waitid(P_PIDFD, static_cast<id_t>(fd), &info, WEXITED | WNOHANG) == 0 && info.si_pid != 0) {
+            drain_console();
+            return info.si_code == CLD_EXITED ? W_EXITCODE(info.si_status, 0) : W_EXITCODE(0, info.si_status);
+          }
+        } else if (fd == sigfd_.get()) {
+          on_signal();
+        } else if (fd == listener_.get()) {
+          int c = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+          if (c >= 0) {
+            auto conn = std::make_unique<ClientConn>();
+            conn->fd.reset(c);
+            add(c);
+            clients_[c] = std::move(conn);
+          }
+        } else if (fd == console) {
+          if (events[i].events & (EPOLLHUP | EPOLLERR) && !(events[i].events & EPOLLIN)) {
+            remove(console);
+            continue;
+          }
+          if (!console_taken()) pump_console();
+        } else if (fd == 0) {
+          char buf[4096];
+          ssize_t got = ::read(0, buf, sizeof buf);
+          if (got <= 0) {
+            remove(0);
+            continue;
+          }
+          write_full_fd(console, buf, static_cast<size_t>(got));
+        } else {
+          on_client(fd);
+        }
+      }
+    }
+    return 0;
+  }
+
+  static void write_full_fd(int fd, const char* buf, size_t n) {
+    while (n > 0) {
+      ssize_t w = ::write(fd, buf, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return;
+      buf += w;
+      n -= static_cast<size_t>(w);
+    }
+  }
+
+  void pump_console() {
+    char buf[8192];
+    ssize_t got = ::read(container_->console_master(), buf, sizeof buf);
+    if (got <= 0) return;
+    if (console_log_) write_full_fd(console_log_.get(), buf, static_cast<size_t>(got));
+    if (tty_proxy_) write_full_fd(1, buf, static_cast<size_t>(got));
+  }
+  void drain_console() {
+    int console = container_->console_master();
+    if (console < 0 || console_taken()) return;
+    int flags = ::fcntl(console, F_GETFL);
+    ::fcntl(console, F_SETFL, flags | O_NONBLOCK);
+    for (int i = 0; i < 64; ++i) {
+      char buf[8192];
+      ssize_t got = ::read(console, buf, sizeof buf);
+      if (got <= 0) break;
+      if (console_log_) write_full_fd(console_log_.get(), buf, static_cast<size_t>(got));
+      if (tty_proxy_) write_full_fd(1, buf, static_cast<size_t>(got));
+    }
+  }
+
+  void send_signal(int sig) { ::syscall(SYS_pidfd_send_signal, container_->init_pidfd(), sig, nullptr, 0); }
+
+  void on_signal() {
+    for (;;) {
+      struct signalfd_siginfo si {};
+      if (::read(sigfd_.get(), &si, sizeof si) != static_cast<ssize_t>(sizeof si)) return;
+      int sig = static_cast<int>(si.ssi_signo);
+      if (sig == SIGCHLD) continue;  // init's end arrives on its pidfd; hooks reap their own
+      if (sig == SIGWINCH) {
+        copy_winsize();
+        continue;
+      }
+      send_signal(sig == SIGHUP ? SIGTERM : sig);
+    }
+  }
+
+  void respond(ClientConn& c, int32_t ret, uint64_t slot, const std::string& data = {}, int pass_fd = -1) {
+    WireResponse rsp{ret, static_cast<int32_t>(data.size()), slot};
+    struct iovec iov {&rsp, sizeof rsp};
+    struct msghdr msg {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    if (pass_fd >= 0) {
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+      cm->cmsg_level = SOL_SOCKET;
+      cm->cmsg_type = SCM_RIGHTS;
+      cm->cmsg_len = CMSG_LEN(sizeof(int));
+      std::memcpy(CMSG_DATA(cm), &pass_fd, sizeof pass_fd);
+    }
+    while (::sendmsg(c.fd.get(), &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+    }
+    if (!data.empty()) write_full(c.fd.get(), data.data(), data.size());
+  }
+
+  void drop(int fd) {
+    remove(fd);
+    clients_.erase(fd);
+  }
+
+  void on_client(int fd) {
+    auto it = clients_.find(fd);
+    if (it == clients_.end()) return;
+    ClientConn& c = *it->second;
+    WireRequest req{};
+    if (!read_full(fd, &req, sizeof req)) {
+      drop(fd);  // also frees a tty the client held
+      return;
+    }
+    std::string data;
+    if (req.datalen > 0 && req.datalen <= 65536) {
+      data.resize(static_cast<size_t>(req.datalen));
+      if (!read_full(fd, data.data(), data.size())) {
+        drop(fd);
+        return;
+      }
+    }
+    struct ucred peer {};
+    socklen_t len = sizeof peer;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 || (peer.uid != 0 && peer.uid != ::geteuid())) {
+      respond(c, -EPERM, 0);
+      drop(fd);
+      return;
+    }
+    bool keep = false;
+    switch (static_cast<Cmd>(req.cmd)) {
+      case Cmd::get_state:
+        respond(c, 0, static_cast<uint64_t>(state_));
+        break;
+      case Cmd::get_init_pid:
+        respond(c, 0, static_cast<uint64_t>(container_->init_pid()));
+        break;
+      case Cmd::get_init_pidfd:
+        respond(c, 0, 0, {}, container_->init_pidfd());
+        break;
+      case Cmd::get_clone_flags:
+        respond(c, 0, r_.plan.namespaces);
+        break;
+      case Cmd::get_name:
+        respond(c, 0, 0, r_.paths.name + std::string(1, '\0'));
+        break;
+      case Cmd::get_lxcpath:
+        respond(c, 0, 0, r_.paths.lxcpath + std::string(1, '\0'));
+        break;
+      case Cmd::get_config_item: {
+        std::string key = data.substr(0, data.find('\0'));
+        std::optional<std::string> v = r_.config ? config::get_item(*r_.config, key) : std::nullopt;
+        if (v)
+          respond(c, 0, 0, *v + std::string(1, '\0'));
+        else
+          respond(c, -EINVAL, 0);
+        break;
+      }
+      case Cmd::stop: {
+        // No answer: the client waits for the connection to close, i.e.
+        // for the container to be gone.
+        if (exec::ContainerCgroups* cg = container_->cgroups(); cg && state_ == State::frozen) cg->thaw();
+        send_signal(r_.plan.signals.stop);
+        keep = true;
+        break;
+      }
+      case Cmd::add_state_client: {
+        int32_t states[kStateCount] = {};
+        std::memcpy(states, data.data(), std::min(data.size(), sizeof states));
+        for (int i = 0; i < kStateCount; ++i) c.wanted[i] = states[i] != 0;
+        if (c.wanted[static_cast<int>(state_)]) {
+          respond(c, 0, static_cast<uint64_t>(state_));
+        } else {
+          c.state_client = true;
+          respond(c, 0, kStateCount);
+          keep = true;
+        }
+        break;
+      }
+      case Cmd::freeze:
+      case Cmd::unfreeze: {
+        exec::ContainerCgroups* cg = container_->cgroups();
+        bool freeze = static_cast<Cmd>(req.cmd) == Cmd::freeze;
+        if (!cg) {
+          respond(c, -ENOENT, 0);
+          break;
+        }
+        set_state(freeze ? State::freezing : State::thawed);
+        Result<void> r = freeze ? cg->freeze() : cg->thaw();
+        if (r) set_state(freeze ? State::frozen : State::running);
+        else set_state(State::running);
+        respond(c, r ? 0 : -(r.error().sys_errno() ? r.error().sys_errno() : EIO), 0);
+        break;
+      }
+      case Cmd::get_tty_fd: {
+        int want = static_cast<int>(static_cast<int64_t>(req.slot));
+        int fd_to_pass = -1;
+        int number = -1;
+        auto tty_busy = [&](int n) {
+          for (const auto& [f, cc] : clients_)
+            if (cc->tty == n) return true;
+          return false;
+        };
+        const auto& ttys = container_->ttys();
+        if (want == 0) {
+          if (container_->console_master() >= 0 && !tty_busy(0)) {
+            fd_to_pass = container_->console_master();
+            number = 0;
+          }
+        } else if (want < 0) {
+          for (size_t i = 0; i < ttys.size(); ++i) {
+            if (!tty_busy(static_cast<int>(i) + 1)) {
+              number = static_cast<int>(i) + 1;
+              fd_to_pass = ttys[i].master.get();
+              break;
+            }
+          }
+        } else if (static_cast<size_t>(want) <= ttys.size() && !tty_busy(want)) {
+          number = want;
+          fd_to_pass = ttys[static_cast<size_t>(want) - 1].master.get();
+        }
+        if (fd_to_pass < 0) {
+          respond(c, -EBADF, 0);
+          break;
+        }
+        c.tty = number;
+        respond(c, 0, static_cast<uint64_t>(number), {}, fd_to_pass);
+        keep = true;
+        break;
+      }
+      default:
+        respond(c, -EINVAL, 0);
+        break;
+    }
+    if (!keep) drop(fd);
+  }
+
+  LaunchRequest& r_;
+  UniqueFd listener_;
+  UniqueFd sigfd_;
+  UniqueFd epoll_;
+  UniqueFd console_log_;
+  State state_ = State::stopped;
+  std::unique_ptr<exec::Container> container_;
+  std::map<int, std::unique_ptr<ClientConn>> clients_;
+  struct termios saved_tio_ {};
+  bool tty_proxy_ = false;
+};
+
+Result<void> write_pidfile(const std::string& path) {
+  if (path.empty()) return {};
+  UniqueFd f(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!f) return Error::system("open the pidfile", path, errno);
+  std::string text = std::to_string(::getpid()) + "\n";
+  if (::write(f.get(), text.data(), text.size()) < 0) return Error::system("write the pidfile", path, errno);
+  return {};
+}
+
+}  // namespace
+
+Result<LaunchOutcome> launch(LaunchRequest& r) {
+  LaunchOutcome out;
+  // The disk lock (shared with LXC's tools, which take it for a moment too)
+  // guards the check-and-bind; the bound command socket then keeps a second
+  // start out for as long as the monitor lives.
+  Result<UniqueFd> lock = lock_container(r.paths, true);
+  if (!lock) return std::move(lock.error());
+  Result<UniqueFd> listener = listen_command_socket(r.paths);
+  lock.value().reset();
+  if (!listener) {
+    if (listener.error().sys_errno() == EADDRINUSE) {
+      out.already_running = true;
+      return out;
+    }
+    return std::move(listener.error());
+  }
+
+  if (!r.daemon) {
+    if (r.close_all_fds) close_inherited_fds({listener.value().get()});
+    CORRAL_TRY(write_pidfile(r.pidfile));
+    Monitor m(r, std::move(listener.value()));
+    Result<int> status = m.run([](State, const Error*) {});
+    if (!r.pidfile.empty()) ::unlink(r.pidfile.c_str());
+    if (!status) return std::move(status.error());
+    out.init_status = status.value();
+    return out;
+  }
+
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return Error::system("socketpair", "", errno);
+  UniqueFd tool_end(pair[0]), monitor_end(pair[1]);
+  pid_t a = ::fork();
+  if (a < 0) return Error::system("fork the monitor", "", errno);
+  if (a == 0) {
+    tool_end.reset();
+    pid_t b = ::fork();
+    if (b != 0) ::_exit(b < 0 ? 1 : 0);
+    // The monitor proper: detached from the tool's session and files.
+    ::setsid();
+    if (::chdir("/") != 0) ::_exit(1);
+    int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      ::dup2(null, 0);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+      if (null > 2) ::close(null);
+    }
+    close_inherited_fds({listener.value().get(), monitor_end.get()});
+    ::prctl(PR_SET_NAME, "lxc monitor", 0, 0, 0);
+    Result<void> pid_written = write_pidfile(r.pidfile);
+    Monitor m(r, std::move(listener.value()));
+    int report_fd = monitor_end.get();
+    Result<int> status = m.run([&](State s, const Error* e) {
+      StartReport rep{};
+      rep.state = static_cast<int32_t>(s);
+      if (e) std::strncpy(rep.error, e->render().c_str(), sizeof rep.error - 1);
+      if (!pid_written) std::strncpy(rep.error, pid_written.error().render().c_str(), sizeof rep.error - 1);
+      ::send(report_fd, &rep, sizeof rep, MSG_NOSIGNAL);
+      ::close(report_fd);
+    });
+    if (!r.pidfile.empty()) ::unlink(r.pidfile.c_str());
+    ::_exit(status ? 0 : 1);
+  }
+  monitor_end.reset();
+  listener.value().reset();
+  int st = 0;
+  while (::waitpid(a, &st, 0) < 0 && errno == EINTR) {
+  }
+  StartReport rep{};
+  ssize_t n;
+  while ((n = ::recv(tool_end.get(), &rep, sizeof rep, 0)) < 0 && errno == EINTR) {
+  }
+  if (n != static_cast<ssize_t>(sizeof rep))
+    return Error(Error::Kind::system, "the monitor ended before the container started");
+  if (static_cast<State>(rep.state) != State::running) {
+    Error e(Error::Kind::system, rep.error[0] ? rep.error : "the container did not start");
+    return e;
+  }
+  return out;
+}
+
+}  // namespace corral::runtime

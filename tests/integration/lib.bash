@@ -1,0 +1,173 @@
+# Shared by the integration scripts: a busybox rootfs from busybox-static,
+# a private lxcpath, host snapshots (mounts, cgroups, processes) taken before
+# and compared after each test, and TAP-like reporting.
+# Usage in a script: . "$(dirname "$0")/lib.bash"; setup_suite "$1" "$2"; ...; finish_suite
+
+set -u
+
+PASS=0
+FAIL=0
+SKIP=0
+
+ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
+not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
+skip() { SKIP=$((SKIP + 1)); echo "ok - # SKIP $*"; }
+
+# check DESCRIPTION COMMAND...: passes when COMMAND succeeds.
+check() {
+  local what=$1
+  shift
+  if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# expect_eq DESCRIPTION EXPECTED ACTUAL
+expect_eq() {
+  if [ "$2" = "$3" ]; then
+    ok "$1"
+  else
+    not_ok "$1"
+    printf '    expected: %q\n    actual:   %q\n' "$2" "$3"
+  fi
+}
+
+# make_busybox_rootfs DIR: a minimal system from the host's static busybox.
+make_busybox_rootfs() {
+  local root=$1
+  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,var/run,mnt,lib}
+  cp /bin/busybox "$root/bin/busybox"
+  local applet
+  for applet in $("$root/bin/busybox" --list); do
+    [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+  done
+  echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
+  echo "root:x:0:" >"$root/etc/group"
+  chmod 1777 "$root/tmp"
+}
+
+# A snapshot of what a container may leave on the host: mounts of the host's
+# mount namespace, lxc.* cgroups, processes of the corral binary, and the
+# network interfaces.
+host_snapshot() {
+  {
+    echo "## mounts"
+    awk '{print $5, $9}' /proc/self/mountinfo | sort
+    echo "## cgroups"
+    find /sys/fs/cgroup -maxdepth 3 -type d \( -name 'lxc.monitor*' -o -name 'lxc.payload*' -o -name 'lxc.pivot' \) 2>/dev/null | sort
+    echo "## processes"
+    ps -eo pid=,args= | grep -F "$CORRAL_BIN_DIR" | grep -v grep | awk '{print $1}' | sort
+    echo "## links"
+    ls /sys/class/net | sort
+  }
+}
+
+setup_suite() {
+  CORRAL=$1
+  BUILD=$2
+  CORRAL_BIN_DIR=$(cd "$(dirname "$CORRAL")" && pwd)
+  COMPAT="$BUILD/lxc-compat"
+  if [ "$(id -u)" != 0 ]; then
+    echo "1..0 # SKIP needs root"
+    exit 77
+  fi
+  if [ ! -x /bin/busybox ]; then
+    echo "1..0 # SKIP needs busybox-static"
+    exit 77
+  fi
+  WORK=$(mktemp -d /tmp/corral-it.XXXXXX)
+  LXCPATH="$WORK/lxc"
+  mkdir -p "$LXCPATH"
+  trap cleanup_suite EXIT
+  BEFORE=$(host_snapshot)
+}
+
+# new_container NAME [CONFIG LINES...]: a busybox container under $LXCPATH.
+new_container() {
+  local name=$1
+  shift
+  local dir="$LXCPATH/$name"
+  mkdir -p "$dir"
+  make_busybox_rootfs "$dir/rootfs"
+  {
+    echo "lxc.rootfs.path = dir:$dir/rootfs"
+    echo "lxc.uts.name = $name"
+    echo "lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed"
+    echo "lxc.cap.drop = sys_module mac_admin mac_override sys_time"
+    local line
+    for line in "$@"; do echo "$line"; done
+  } >"$dir/config"
+}
+
+# Stops every container of the suite, so a failed test leaves nothing running.
+stop_all() {
+  local d
+  for d in "$LXCPATH"/*/; do
+    [ -d "$d" ] || continue
+    timeout 20 "$COMPAT/lxc-stop" -P "$LXCPATH" -n "$(basename "$d")" -k >/dev/null 2>&1 || true
+  done
+}
+
+# assert_host_clean DESCRIPTION: the host is as it was before the suite.
+assert_host_clean() {
+  local after
+  after=$(host_snapshot)
+  if [ "$after" = "$BEFORE" ]; then
+    ok "host clean: $1"
+  else
+    not_ok "host clean: $1"
+    diff <(echo "$BEFORE") <(echo "$after") | sed 's/^/    /'
+  fi
+}
+
+cleanup_suite() {
+  stop_all
+  rm -rf "$WORK"
+}
+
+finish_suite() {
+  stop_all
+  assert_host_clean "end of suite"
+  echo "# $PASS passed, $FAIL failed, $SKIP skipped"
+  [ "$FAIL" = 0 ]
+}
+
+# run_execute NAME [LXC-EXECUTE ARGS...] [-- COMMAND...]: lxc-execute under a
+# 20 s timeout with stdin from /dev/null unless redirected by the caller;
+# sets OUT (stdout), ERR (stderr) and RC (exit status).
+run_execute() {
+  local name=$1
+  shift
+  local errfile="$WORK/.stderr.$$"
+  OUT=$(timeout 20 "$COMPAT/lxc-execute" -P "$LXCPATH" -n "$name" "$@" 2>"$errfile")
+  RC=$?
+  ERR=$(cat "$errfile")
+  rm -f "$errfile"
+}
+
+# wait_until SECONDS COMMAND...: polls COMMAND every 0.1 s; fails on timeout.
+wait_until() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.1
+  done
+}
+
+# Replaces the process part of host_snapshot above: matching the binary's
+# directory also caught unrelated processes of other build dirs
+# (/work/main/build-x/... contains /work/main/build), e.g. a compiler. Every
+# process a container of this suite leaves (monitor, daemon monitor titled
+# "[lxc monitor] <lxcpath> <name>", tools) carries the private lxcpath in its
+# command line; a leftover init keeps its payload cgroup, caught above.
+host_snapshot() {
+  {
+    echo "## mounts"
+    awk '{print $5, $9}' /proc/self/mountinfo | sort
+    echo "## cgroups"
+    find /sys/fs/cgroup -maxdepth 3 -type d \( -name 'lxc.monitor*' -o -name 'lxc.payload*' -o -name 'lxc.pivot' \) 2>/dev/null | sort
+    echo "## processes"
+    pgrep -f -- "$LXCPATH" | sort
+    echo "## links"
+    ls /sys/class/net | sort
+  }
+}
