@@ -8,6 +8,7 @@
 #include "config/keys.hpp"
 #include "config/lint.hpp"
 #include "config/loader.hpp"
+#include "util/strings.hpp"
 
 namespace corral::cli {
 
@@ -62,33 +63,6 @@ int run_get(const std::string& file, const std::vector<std::string>& keys) {
   return status;
 }
 
-/// A JSON string literal. Control characters, '"' and '\' are escaped;
-/// every other byte is copied, so UTF-8 stays readable and other bytes
-/// (LXC values are bytes) reach the reader unchanged.
-std::string json_string(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20) {
-          out += "\\u00";
-          out += kHex[u >> 4];
-          out += kHex[u & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
 
 /// The entries of a prefix family present in `cfg`, as suffixes (the part
 /// after "lxc.sysctl." etc.), each once, in the order they were set.
@@ -167,9 +141,9 @@ int run_get_json(const std::string& file, const std::vector<std::string>& reques
     std::optional<std::string> v = config::get_item(r.config, key);
     if (!v && !show_null) continue;
     out += out.size() == 1 ? "\n  " : ",\n  ";
-    out += json_string(key);
+    out += json_quote(key);
     out += ": ";
-    out += v ? json_string(*v) : "null";
+    out += v ? json_quote(*v) : "null";
   }
   out += out.size() == 1 ? "}\n" : "\n}\n";
   std::cout << out;

@@ -34,20 +34,6 @@ std::string humanize(uint64_t bytes) {
   return buf;
 }
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    if (static_cast<unsigned char>(ch) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-      out += buf;
-      continue;
-    }
-    out += ch;
-  }
-  return out + "\"";
-}
 
 }  // namespace
 
@@ -133,7 +119,7 @@ int lxc_info_main(const std::string& prog, const std::vector<std::string>& args)
   }
 
   if (json) {
-    std::string out = "{\"name\": " + json_string(name) + ", \"state\": " + json_string(runtime::state_name(state));
+    std::string out = "{\"name\": " + json_quote(name) + ", \"state\": " + json_quote(runtime::state_name(state));
     out += ", \"pid\": " + (pid ? std::to_string(*pid) : std::string("null"));
     out += ", \"ips\": []";
     if (stats) {

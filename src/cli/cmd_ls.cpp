@@ -67,6 +67,7 @@ int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
   std::vector<std::string> want_groups;
   std::string filter;
   bool corral_verb = prog.compare(0, 4, "lxc-") != 0;
+  bool bad_format = false;
   LxcTool tool{prog, "[-1] [-f] [-F COLUMNS] [--active] [--running] [--frozen] [--stopped] [--defined] [REGEX]",
                prog + " lists containers", {}, {}};
   tool.options = {{"line", '1', no_argument, "list one container per line"},
@@ -95,12 +96,16 @@ int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
     else if (lname == "filter") filter = arg;
     else if (lname == "format") {
       json = std::string(arg) == "json";
-      return json || std::string(arg) == "text";
+      bad_format = !json && std::string(arg) != "text";
     }
     return true;
   };
   LxcCommon common;
   if (std::optional<int> done = parse_lxc_args(tool, args, common)) return *done;
+  if (bad_format) {
+    std::cerr << prog << ": --format takes 'text' or 'json'\n";
+    return 2;
+  }
   // lxc-ls takes no name: the positional argument is a filter.
   if (common.name && filter.empty()) filter = *common.name;
   std::string lxcpath = runtime::normalize_lxcpath(common.lxcpath);
@@ -156,10 +161,10 @@ int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
     for (size_t i = 0; i < rows.size(); ++i) {
       const Row& r = rows[i];
       out += i ? ", " : "";
-      out += "{\"name\": \"" + r.name + "\", \"state\": \"" + runtime::state_name(r.state) + "\", \"pid\": " +
+      out += "{\"name\": " + json_quote(r.name) + ", \"state\": " + json_quote(runtime::state_name(r.state)) + ", \"pid\": " +
              (r.pid ? std::to_string(*r.pid) : "null") + ", \"autostart\": " + (r.autostart ? "true" : "false") +
              ", \"groups\": [";
-      for (size_t g = 0; g < r.groups.size(); ++g) out += (g ? ", \"" : "\"") + r.groups[g] + "\"";
+      for (size_t g = 0; g < r.groups.size(); ++g) out += (g ? ", " : "") + json_quote(r.groups[g]);
       out += std::string("], \"unprivileged\": ") + (r.unprivileged ? "true" : "false") + "}";
     }
     std::cout << out << "]\n";

@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/container_args.hpp"
 #include "config/loader.hpp"
+#include "exec/container.hpp"
 #include "runtime/monitor.hpp"
 
 namespace corral::cli {
@@ -117,6 +118,10 @@ int run(const std::string& prog, const std::vector<std::string>& args, bool exec
   if (a.dry_run) {
     std::cout << exec::describe(*plan);
     return 0;
+  }
+  if (Result<void> ok = exec::check_supported(c->config, *plan); !ok) {
+    out.error(ok.error().render());
+    return 1;
   }
   if (::geteuid() != 0) {
     out.error("starting a container needs root: unprivileged containers are not supported by corral yet");

@@ -23,5 +23,7 @@ int lxc_wait_main(const std::string& prog, const std::vector<std::string>& args)
 int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args);
 int lxc_freeze_main(const std::string& prog, const std::vector<std::string>& args);
 int lxc_unfreeze_main(const std::string& prog, const std::vector<std::string>& args);
+int lxc_attach_main(const std::string& prog, const std::vector<std::string>& args);
+int lxc_console_main(const std::string& prog, const std::vector<std::string>& args);
 
 }  // namespace corral::cli

@@ -25,6 +25,8 @@ constexpr Personality kPersonalities[] = {
     {"lxc-ls", corral::cli::lxc_ls_main},
     {"lxc-freeze", corral::cli::lxc_freeze_main},
     {"lxc-unfreeze", corral::cli::lxc_unfreeze_main},
+    {"lxc-attach", corral::cli::lxc_attach_main},
+    {"lxc-console", corral::cli::lxc_console_main},
 };
 
 }  // namespace

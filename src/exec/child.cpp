@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -95,6 +97,17 @@ class Child {
   Result<void> do_step(const Step&, const CreateSessionKeyring&) {
     // Errors are ignored, as LXC does: keyrings may be unavailable.
     ::syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, nullptr);
+    return {};
+  }
+
+  Result<void> do_step(const Step&, const SetupNetwork& n) {
+    if (!n.loopback_up) return {};
+    UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    struct ifreq ifr {};
+    std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+    if (!sock || ::ioctl(sock.get(), SIOCGIFFLAGS, &ifr) != 0) return Error::system("read the flags of", "lo", errno);
+    ifr.ifr_flags |= IFF_UP;
+    if (::ioctl(sock.get(), SIOCSIFFLAGS, &ifr) != 0) return Error::system("bring up", "lo", errno);
     return {};
   }
 

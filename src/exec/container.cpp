@@ -11,11 +11,13 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cctype>
 #include <cstring>
 
 #include "exec/child.hpp"
 #include "exec/hooks.hpp"
 #include "exec/message.hpp"
+#include "config/loader.hpp"
 #include "exec/seccomp.hpp"
 
 namespace corral::exec {
@@ -58,6 +60,22 @@ pid_t clone3_pidfd(unsigned long flags, int* pidfd) {
 
 }  // namespace
 
+Result<void> check_supported(const config::Config& cfg, const Plan& plan) {
+  for (const auto& [index, dev] : cfg.net) {
+    if (dev.type == config::NetType::empty || dev.type == config::NetType::none) continue;
+    std::string key = "lxc.net." + std::to_string(index) + ".type";
+    std::string type = config::get_item(cfg, key).value_or("?");
+    return Error::config(cfg.sources.describe(dev.type_origin) + ": " + key + " '" + type +
+                         "' is not supported yet: corral creates no network devices (only 'empty' and 'none')");
+  }
+  if (plan.namespaces & CLONE_NEWUSER) {
+    std::string why = cfg.idmaps.empty() ? " (lxc.namespace.clone/keep leaves 'user' to be created)" : " (lxc.idmap)";
+    return Error::config("user namespaces are not supported by corral yet" + why +
+                         ": it runs privileged containers only");
+  }
+  return {};
+}
+
 Result<std::unique_ptr<Container>> Container::start(const Plan& plan, const StartOptions& options) {
   std::unique_ptr<Container> c(new Container(plan));
   Result<void> r = c->run(options);
@@ -95,7 +113,10 @@ Result<void> Container::run(const StartOptions& options) {
       if (eof) {
         // After the exec announcement, end-of-file means init was exec'd
         // (the child's end is close-on-exec); before it, the child died.
-        if (exec_announced) return {};
+        if (exec_announced) {
+          keep_namespaces();
+          return {};
+        }
         siginfo_t info{};
         ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED | WNOWAIT);
         return Error(Error::Kind::system, "the container's setup process died before init ran (" +
@@ -237,14 +258,18 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
 
   // Signals stay blocked across the clone so none is handled by a copy of
   // the monitor's handlers; the child restores the mask before init runs.
-  sigset_t all;
+  sigset_t all, monitor_mask;
   sigfillset(&all);
-  ::sigprocmask(SIG_BLOCK, &all, &cs.original_mask);
+  ::sigprocmask(SIG_BLOCK, &all, &monitor_mask);
+  if (s.options->init_signal_mask)
+    cs.original_mask = *s.options->init_signal_mask;
+  else
+    sigemptyset(&cs.original_mask);
   UniqueFd own_pid_ns;
   if (s.pid_ns_for_child) {
     own_pid_ns.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
     if (::setns(s.pid_ns_for_child.get(), CLONE_NEWPID) != 0) {
-      ::sigprocmask(SIG_SETMASK, &cs.original_mask, nullptr);
+      ::sigprocmask(SIG_SETMASK, &monitor_mask, nullptr);
       return Error::system("join the pid namespace to share", "", errno);
     }
   }
@@ -253,7 +278,7 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
   int clone_errno = errno;
   if (pid == 0) run_child(cs);
   if (own_pid_ns) ::setns(own_pid_ns.get(), CLONE_NEWPID);
-  ::sigprocmask(SIG_SETMASK, &cs.original_mask, nullptr);
+  ::sigprocmask(SIG_SETMASK, &monitor_mask, nullptr);
   if (pid < 0) return Error::system("clone the container's init (" + clone_flag_names(clone.clone_flags) + ")", "",
                                     clone_errno);
   pid_ = pid;
@@ -262,6 +287,19 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
   s.host_console.slave.reset();
   if (s.host_console.master) console_.master = std::move(s.host_console.master);
   return cgroups_ ? cgroups_->enter_payload(pid_) : Result<void>();
+}
+
+void Container::keep_namespaces() {
+  // LXC's order and names (spec §8.2 step 3).
+  static const std::pair<const char*, unsigned long> kKept[] = {{"mnt", CLONE_NEWNS},   {"pid", CLONE_NEWPID},
+                                                                {"uts", CLONE_NEWUTS},  {"ipc", CLONE_NEWIPC},
+                                                                {"net", CLONE_NEWNET},  {"cgroup", CLONE_NEWCGROUP}};
+  for (const auto& [name, flag] : kKept) {
+    if (!(plan_.namespaces & flag)) continue;
+    std::string path = "/proc/" + std::to_string(pid_) + "/ns/" + name;
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd) namespace_fds_.emplace_back(name, std::move(fd));
+  }
 }
 
 void Container::abort_start() {
@@ -281,11 +319,24 @@ Result<void> Container::finish() {
   EnvList env = plan_.hook_env;
   if (pid_ > 0) env.emplace_back("LXC_PID", std::to_string(pid_));
   env.emplace_back("LXC_TARGET", "stop");
+  // The namespaces as /proc/<monitor>/fd/N: in the environment of every
+  // teardown hook, and as arguments of version 0 stop hooks.
+  std::string ns_args;
+  for (const auto& [name, fd] : namespace_fds_) {
+    std::string path = "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(fd.get());
+    std::string upper;
+    for (char ch : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    env.emplace_back("LXC_" + upper + "_NS", path);
+    ns_args += " " + name + ":" + path;
+  }
   auto run_teardown_hooks = [&](config::HookType type) {
     for (const Step& step : plan_.steps) {
-      const auto* h = std::get_if<RunHooks>(&step.data);
-      if (!h || step.actor != Actor::teardown || h->type != type) continue;
-      Result<void> r = run_hooks(*h, env, plan_.hook_version1);
+      const auto* hooks = std::get_if<RunHooks>(&step.data);
+      if (!hooks || step.actor != Actor::teardown || hooks->type != type) continue;
+      RunHooks h = *hooks;
+      if (type == config::HookType::stop && !plan_.hook_version1)
+        for (HookCommand& c : h.commands) c.shell += ns_args;
+      Result<void> r = run_hooks(h, env, plan_.hook_version1);
       if (!r && first.ok()) first = std::move(r);
     }
   };

@@ -5,6 +5,7 @@
 // the container (§8.2): stop hooks, cgroups removed, post-stop hooks.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -30,7 +31,15 @@ struct StartOptions {
   std::function<Result<pid_t>(const std::string& value)> resolve_share;
   /// Extra warnings (cgroup devices files refused) go here.
   std::function<void(const std::string&)> warn;
+  /// The signal mask init starts with (the tool's own, from before the
+  /// monitor blocked everything); nullptr: an empty mask.
+  const sigset_t* init_signal_mask = nullptr;
 };
+
+/// What this corral cannot run yet, refused (with the config line to
+/// blame) before anything is touched: network devices other than empty and
+/// none, and user namespaces.
+Result<void> check_supported(const config::Config& cfg, const Plan& plan);
 
 class Container {
  public:
@@ -63,6 +72,7 @@ class Container {
   Result<void> run_monitor_step(size_t index, Setup& s);
   Result<void> clone_child(size_t index, Setup& s);
   void abort_start();
+  void keep_namespaces();
 
   const Plan& plan_;
   pid_t pid_ = -1;
@@ -70,6 +80,8 @@ class Container {
   Pty console_;
   std::vector<Pty> ttys_;
   std::optional<ContainerCgroups> cgroups_;
+  /// The container's namespaces ("mnt", fd), kept for the stop hooks.
+  std::vector<std::pair<std::string, UniqueFd>> namespace_fds_;
   bool finished_ = false;
 };
 

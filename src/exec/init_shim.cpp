@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "exec/child.hpp"
+#include "util/proctitle.hpp"
 
 extern char** environ;
 
@@ -54,10 +55,10 @@ void run_init_shim(const ExecInit& exec, int sync_fd) {
   // The command runs: the start succeeded. Closing the sync socket tells
   // the monitor so (as a successful exec of init would).
   ::close(sync_fd);
-  ::prctl(PR_SET_NAME, "init", 0, 0, 0);
-  for (int fd = 3; fd < 1024; ++fd) {
-    if (fd != sfd) ::close(fd);
-  }
+  set_process_title("init");
+  // Nothing but stdio and the signalfd stays open in pid 1.
+  if (sfd > 3) ::close_range(3, static_cast<unsigned>(sfd) - 1, 0);
+  ::close_range(static_cast<unsigned>(sfd) + 1, ~0U, 0);
 
   int status = 0;
   bool have_status = false;

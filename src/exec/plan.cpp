@@ -1025,6 +1025,11 @@ Result<Plan> make_plan(const config::Config& cfg, const PlanOptions& options) {
     }
   }
   if (!cfg.keyring_session.value) c.add("create-session-keyring", Actor::child, CreateSessionKeyring{});
+  if (c.new_ns & CLONE_NEWNET) {
+    bool up = std::any_of(cfg.net.begin(), cfg.net.end(),
+                          [](const auto& kv) { return kv.second.type == config::NetType::empty && kv.second.up; });
+    if (up) c.add("setup-network", Actor::child, SetupNetwork{true});
+  }
   if (cfg.autodev.value) {
     Mounts dev;
     if (auto e = plan_autodev(c, dev)) return *e;
@@ -1281,6 +1286,9 @@ struct Describer {
   }
   void operator()(const SetHostname& h) { line("sethostname " + quoted(h.hostname)); }
   void operator()(const CreateSessionKeyring&) { line("join a new anonymous session keyring (errors ignored)"); }
+  void operator()(const SetupNetwork& n) {
+    if (n.loopback_up) line("bring the loopback interface 'lo' up");
+  }
   void operator()(const Mounts& m) {
     for (const MountOp& o : m.ops) line(describe_op(o));
     if (!m.note.empty()) line(m.note);

@@ -178,6 +178,12 @@ struct SetHostname {
 
 struct CreateSessionKeyring {};
 
+/// The network inside the container's namespace. Only loopback for now:
+/// LXC brings `lo` up when a lxc.net.N of type empty has flags = up.
+struct SetupNetwork {
+  bool loopback_up = false;
+};
+
 /// One mount(2)-level operation of an automatic mount.
 struct MountOp {
   enum class Kind : uint8_t {
@@ -301,7 +307,7 @@ struct ExecInit {
 
 using StepData =
     std::variant<RunHooks, CreateCgroups, CloneInit, WriteIdMaps, UnshareNamespaces, SetCgroupLimits, WriteProc,
-                 SetRlimits, MountRootfs, SetHostname, CreateSessionKeyring, Mounts, MountEntries, CreateDevNodes,
+                 SetRlimits, MountRootfs, SetHostname, CreateSessionKeyring, SetupNetwork, Mounts, MountEntries, CreateDevNodes,
                  SetupConsole, SetupTtys, CreateDevSymlinks, PivotRoot, SetBootId, SetPersonality, SetSysctls,
                  DropCapabilities, SetNoNewPrivs, LoadSeccomp, ExecInit>;
 

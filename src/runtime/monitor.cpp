@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -12,6 +13,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -21,6 +23,7 @@
 #include "config/loader.hpp"
 #include "exec/container.hpp"
 #include "runtime/commands.hpp"
+#include "util/proctitle.hpp"
 
 namespace corral::runtime {
 
@@ -65,6 +68,7 @@ class Monitor {
     state_ = State::starting;
     exec::StartOptions opts;
     opts.daemon = r_.daemon;
+    opts.init_signal_mask = &old;
     opts.resolve_share = [this](const std::string& value) -> Result<pid_t> {
       if (!value.empty() && value.find_first_not_of("0123456789") == std::string::npos)
         return static_cast<pid_t>(std::stol(value));
@@ -83,6 +87,7 @@ class Monitor {
       return std::move(started.error());
     }
     container_ = std::move(started.value());
+    spawn_janitor();
     set_state(State::running);
     on_started(State::running, nullptr);
     open_console_log();
@@ -97,6 +102,7 @@ class Monitor {
       std::fprintf(stderr, "%s: %s: %s\n", r_.prog.c_str(), r_.paths.name.c_str(), fin.error().render().c_str());
     set_state(State::stopped);
     clients_.clear();
+    dismiss_janitor();
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     return status;
   }
@@ -124,6 +130,55 @@ class Monitor {
       }
       ++it;
     }
+  }
+
+  /// A process that outlives a killed monitor: if the monitor dies without
+  /// saying goodbye (SIGKILL), it waits for init to die (init has a
+  /// parent-death signal) and removes the container's cgroups, so that the
+  /// host is left clean anyway.
+  void spawn_janitor() {
+    exec::ContainerCgroups* cg = container_->cgroups();
+    if (!cg) return;
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) return;
+    pid_t pid = ::fork();
+    if (pid < 0) {
+      ::close(p[0]);
+      ::close(p[1]);
+      return;
+    }
+    if (pid > 0) {
+      ::close(p[0]);
+      janitor_pipe_.reset(p[1]);
+      janitor_ = pid;
+      return;
+    }
+    int pidfd = ::fcntl(container_->init_pidfd(), F_DUPFD_CLOEXEC, 3);
+    // Keep only the pipe and init's pidfd: holding the command socket
+    // would keep the container "running" for its clients.
+    int keep_lo = std::min(p[0], pidfd), keep_hi = std::max(p[0], pidfd);
+    ::close_range(3, static_cast<unsigned>(keep_lo) - 1, 0);
+    if (keep_hi - keep_lo > 1) ::close_range(static_cast<unsigned>(keep_lo) + 1, static_cast<unsigned>(keep_hi) - 1, 0);
+    ::close_range(static_cast<unsigned>(keep_hi) + 1, ~0U, 0);
+    set_process_title("[corral janitor] " + r_.paths.name);
+    char byte;
+    ssize_t n;
+    while ((n = ::read(p[0], &byte, 1)) < 0 && errno == EINTR) {
+    }
+    if (n == 1) ::_exit(0);  // the monitor tore down itself
+    struct pollfd pfd {pidfd, POLLIN, 0};
+    ::poll(&pfd, 1, 10000);
+    cg->destroy();
+    ::_exit(0);
+  }
+  void dismiss_janitor() {
+    if (janitor_ <= 0) return;
+    if (::write(janitor_pipe_.get(), "x", 1) != 1) {
+    }
+    janitor_pipe_.reset();
+    while (::waitpid(janitor_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    janitor_ = -1;
   }
 
   void open_console_log() {
@@ -343,10 +398,12 @@ class Monitor {
       case Cmd::get_config_item: {
         std::string key = data.substr(0, data.find('\0'));
         std::optional<std::string> v = r_.config ? config::get_item(*r_.config, key) : std::nullopt;
-        if (v)
+        // LXC answers an empty value with an error too (its clients rely
+        // on that, e.g. lxc-attach for an unset lxc.arch).
+        if (v && !v->empty())
           respond(c, 0, 0, *v + std::string(1, '\0'));
         else
-          respond(c, -EINVAL, 0);
+          respond(c, -1, 0);
         break;
       }
       case Cmd::stop: {
@@ -438,6 +495,8 @@ class Monitor {
   std::map<int, std::unique_ptr<ClientConn>> clients_;
   struct termios saved_tio_ {};
   bool tty_proxy_ = false;
+  pid_t janitor_ = -1;
+  UniqueFd janitor_pipe_;
 };
 
 Result<void> write_pidfile(const std::string& path) {
@@ -499,7 +558,7 @@ Result<LaunchOutcome> launch(LaunchRequest& r) {
       if (null > 2) ::close(null);
     }
     close_inherited_fds({listener.value().get(), monitor_end.get()});
-    ::prctl(PR_SET_NAME, "lxc monitor", 0, 0, 0);
+    set_process_title("[lxc monitor] " + r.paths.lxcpath + " " + r.paths.name);
     Result<void> pid_written = write_pidfile(r.pidfile);
     Monitor m(r, std::move(listener.value()));
     int report_fd = monitor_end.get();

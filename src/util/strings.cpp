@@ -106,4 +106,32 @@ std::optional<std::string_view> closest_match(std::string_view word,
   return best;
 }
 
+/// A JSON string literal. Control characters, '"' and '\' are escaped;
+/// every other byte is copied, so UTF-8 stays readable and other bytes
+/// (LXC values are bytes) reach the reader unchanged.
+std::string json_quote(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20) {
+          out += "\\u00";
+          out += kHex[u >> 4];
+          out += kHex[u & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
 }  // namespace corral

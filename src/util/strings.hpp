@@ -35,4 +35,8 @@ std::optional<std::string_view> closest_match(std::string_view word,
                                               const std::vector<std::string_view>& candidates,
                                               unsigned max = 3);
 
+/// A JSON string literal of `s`: control characters, '"' and '\\' escaped,
+/// every other byte copied (LXC values are bytes).
+std::string json_quote(std::string_view s);
+
 }  // namespace corral

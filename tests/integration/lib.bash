@@ -35,9 +35,10 @@ make_busybox_rootfs() {
   local root=$1
   mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,var/run,mnt,lib}
   cp /bin/busybox "$root/bin/busybox"
+  # Each applet where busybox installs it (bin/ls, sbin/init, usr/bin/env).
   local applet
-  for applet in $("$root/bin/busybox" --list); do
-    [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+  for applet in $("$root/bin/busybox" --list-full); do
+    [ -e "$root/$applet" ] || [ -L "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
   done
   echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
   echo "root:x:0:" >"$root/etc/group"
@@ -131,8 +132,8 @@ finish_suite() {
 }
 
 # run_execute NAME [LXC-EXECUTE ARGS...] [-- COMMAND...]: lxc-execute under a
-# 20 s timeout with stdin from /dev/null unless redirected by the caller;
-# sets OUT (stdout), ERR (stderr) and RC (exit status).
+# 20 s timeout, stdin inherited from the caller; sets OUT (stdout), ERR
+# (stderr) and RC (exit status).
 run_execute() {
   local name=$1
   shift
@@ -153,21 +154,49 @@ wait_until() {
   done
 }
 
-# Replaces the process part of host_snapshot above: matching the binary's
-# directory also caught unrelated processes of other build dirs
-# (/work/main/build-x/... contains /work/main/build), e.g. a compiler. Every
+# Replaces host_snapshot above, which other work on the same host disturbed:
+# matching the binary's directory caught unrelated processes of other build
+# dirs (/work/main/build-x/... contains /work/main/build), e.g. a compiler,
+# and other people's containers come and go in the lxc.* cgroups. Every
 # process a container of this suite leaves (monitor, daemon monitor titled
 # "[lxc monitor] <lxcpath> <name>", tools) carries the private lxcpath in its
-# command line; a leftover init keeps its payload cgroup, caught above.
+# command line; a leftover init keeps its payload cgroup. Cgroups are those
+# named after this suite's containers (with LXC's -N clash suffix).
 host_snapshot() {
   {
     echo "## mounts"
     awk '{print $5, $9}' /proc/self/mountinfo | sort
     echo "## cgroups"
-    find /sys/fs/cgroup -maxdepth 3 -type d \( -name 'lxc.monitor*' -o -name 'lxc.payload*' -o -name 'lxc.pivot' \) 2>/dev/null | sort
+    local d n names=()
+    for d in "$LXCPATH"/*/; do
+      [ -d "$d" ] || continue
+      n=$(basename "$d")
+      names+=(-o -name "lxc.monitor.$n" -o -name "lxc.payload.$n" -o -name "lxc.monitor.$n-[0-9]*" -o -name "lxc.payload.$n-[0-9]*")
+    done
+    find /sys/fs/cgroup -maxdepth 3 -type d \( -name lxc.pivot "${names[@]}" \) 2>/dev/null | sort
     echo "## processes"
     pgrep -f -- "$LXCPATH" | sort
     echo "## links"
     ls /sys/class/net | sort
   }
+}
+
+# expect_match DESCRIPTION EXTENDED-REGEX ACTUAL: passes when a line of ACTUAL
+# matches; prints ACTUAL on failure.
+expect_match() {
+  if grep -qE -- "$2" <<<"$3"; then
+    ok "$1"
+  else
+    not_ok "$1"
+    printf '    expected a line matching: %s\n    actual: %q\n' "$2" "$3"
+  fi
+}
+
+# make_busybox_rootfs above forks once per applet (~2 s a rootfs); build it
+# once per suite and copy it for each container.
+eval "build_busybox_rootfs() $(declare -f make_busybox_rootfs | tail -n +2)"
+make_busybox_rootfs() {
+  local template="$WORK/.rootfs-template"
+  [ -d "$template" ] || build_busybox_rootfs "$template"
+  cp -a "$template" "$1"
 }

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Start-to-exit of `lxc-execute -n NAME -- /bin/true` on one busybox container
+# with LXC's default isolation (pid, mount, uts, ipc, net, cgroup namespaces;
+# proc, sys and cgroup auto-mounts; autodev; a capability drop): LXC 5.0
+# against corral on the same config, and the kernel's floor
+# `unshare -m -p -u -i -n --fork /bin/true`. Then the resident memory of each
+# monitor while a container runs (lxc-start -d with a sleeping init).
+# Needs root. usage: bench/compare_start.sh BUILD_DIR
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+top=$(cd "$(dirname "$0")/.." && pwd)
+for tool in hyperfine lxc-execute lxc-start lxc-stop unshare; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (run scripts/deps.sh)" >&2; exit 1; }
+done
+[ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 1; }
+work=$(mktemp -d /tmp/corral-bench.XXXXXX)
+lxcpath="$work/lxc"
+name=bench
+cleanup() {
+  lxc-stop -P "$lxcpath" -n "$name" -k >/dev/null 2>&1 || true
+  "$build/lxc-compat/lxc-stop" -P "$lxcpath" -n "$name" -k >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+WORK=$work  # lib.bash keeps its rootfs template there
+. "$top/tests/integration/lib.bash"
+mkdir -p "$lxcpath/$name"
+make_busybox_rootfs "$lxcpath/$name/rootfs"
+cat >"$lxcpath/$name/config" <<CONF
+lxc.uts.name = $name
+lxc.rootfs.path = dir:$lxcpath/$name/rootfs
+lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed
+lxc.autodev = 1
+lxc.cap.drop = sys_module mac_admin mac_override sys_time
+lxc.net.0.type = empty
+lxc.init.cmd = /bin/sleep 1000
+CONF
+
+lxc_cmd="lxc-execute -P $lxcpath -n $name -- /bin/true"
+corral_cmd="$build/lxc-compat/lxc-execute -P $lxcpath -n $name -- /bin/true"
+floor_cmd="unshare -m -p -u -i -n --fork /bin/true"
+# Both must succeed before timing means anything.
+$lxc_cmd && $corral_cmd
+hyperfine --warmup 3 --runs "${RUNS:-30}" -N --export-json "$work/times.json" \
+  -n lxc "$lxc_cmd" -n corral "$corral_cmd" -n unshare "$floor_cmd" >/dev/null
+python3 - "$work/times.json" <<'PY'
+import json, sys
+r = {x["command"]: x["median"] * 1000 for x in json.load(open(sys.argv[1]))["results"]}
+print(f"median wall time: lxc {r['lxc']:.1f} ms, corral {r['corral']:.1f} ms, unshare {r['unshare']:.1f} ms")
+print(f"corral/lxc {r['corral']/r['lxc']:.2f} (target <= 0.5), corral/unshare {r['corral']/r['unshare']:.2f} (target <= 1.5)")
+PY
+
+# The monitor is init's parent; its VmRSS while the container runs.
+monitor_rss() {
+  local init
+  init=$($1 -P "$lxcpath" -n "$name" -p -H)
+  local monitor
+  monitor=$(awk '/^PPid:/ {print $2}' "/proc/$init/status")
+  awk '/^VmRSS:/ {print $2}' "/proc/$monitor/status"
+}
+lxc-start -P "$lxcpath" -n "$name" -d
+lxc_rss=$(monitor_rss lxc-info)
+lxc-stop -P "$lxcpath" -n "$name" -k
+"$build/lxc-compat/lxc-start" -P "$lxcpath" -n "$name" -d
+corral_rss=$(monitor_rss "$build/lxc-compat/lxc-info")
+"$build/lxc-compat/lxc-stop" -P "$lxcpath" -n "$name" -k
+echo "monitor VmRSS: lxc $lxc_rss KiB, corral $corral_rss KiB"

@@ -1,0 +1,343 @@
+#!/usr/bin/env bash
+# Process life cycle of real containers: exit codes, stdio, signal
+# forwarding, reaping, daemon start/info/wait/stop, losing the monitor or
+# init, and hooks (spec/runtime.md §1-§2, §5, §8-§10, §12; spec/cli.md §1-§6).
+# usage: process.sh CORRAL_BINARY BUILD_DIR
+. "$(dirname "$0")/lib.bash"
+setup_suite "$1" "$2"
+exec </dev/null # no tty on stdin, as under ctest: commands get plain fds
+COMPAT=$(cd "$COMPAT" && pwd) # the hook test runs from another directory
+
+ROOTFSMNT=/usr/lib/x86_64-linux-gnu/lxc/rootfs
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+info() { timeout 10 "$COMPAT/lxc-info" -P "$LXCPATH" -n "$@" 2>&1; }
+state_is() { [ "$(info "$1" -s -H)" = "$2" ]; }
+proc_gone() { [ ! -e "/proc/$1" ]; }
+
+# start_execute_bg NAME CMD...: lxc-execute in the background, output in
+# $WORK/NAME.out/.err; sets TOOL (timeout's pid) and MONITOR (lxc-execute).
+start_execute_bg() {
+  local name=$1
+  shift
+  timeout 10 "$COMPAT/lxc-execute" -P "$LXCPATH" -n "$name" -- "$@" </dev/null >"$WORK/$name.out" 2>"$WORK/$name.err" &
+  TOOL=$!
+  MONITOR=
+  wait_until 5 pgrep -P "$TOOL" >/dev/null && MONITOR=$(pgrep -P "$TOOL" | head -1)
+}
+
+# remove_leftover_cgroups NAME: after a failed check, so that one leak is
+# reported once and not again by every later host check.
+remove_leftover_cgroups() {
+  local d
+  for d in /sys/fs/cgroup/*/lxc.{monitor,payload}."$1"{,-[0-9]*}; do
+    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
+  return 0
+}
+
+# --- exit codes --------------------------------------------------------------
+new_container proc-exit
+run_execute proc-exit -- true
+expect_eq "exit: true gives 0" "0" "$RC"
+run_execute proc-exit -- sh -c 'exit 7'
+expect_eq "exit: exit 7 gives 7" "7" "$RC"
+run_execute proc-exit -- sh -c 'kill -TERM $$; sleep 1; echo survived'
+expect_eq "exit: kill -TERM \$\$ gives 143" "143" "$RC"
+expect_eq "exit: the command died of SIGTERM" "" "$OUT"
+run_execute proc-exit -- sh -c 'kill -KILL $$'
+expect_eq "exit: kill -KILL \$\$ gives 137" "137" "$RC"
+run_execute proc-exit -- sh -c 'kill -USR1 $$; sleep 1'
+expect_eq "exit: kill -USR1 \$\$ gives 138" "138" "$RC"
+run_execute proc-exit -- /no/such/command
+expect_eq "exit: a missing command gives 255" "255" "$RC"
+expect_match "exit: a missing command is reported on stderr" '/no/such/command' "$ERR"
+# The command starts with the signal state of a normal process: LXC's shim
+# restores the original mask and default handlers before exec.
+run_execute proc-exit -- cat /proc/self/status
+expect_eq "signals: nothing blocked in the command" "0000000000000000" "$(awk '$1 == "SigBlk:" { print $2 }' <<<"$OUT")"
+expect_eq "signals: nothing ignored in the command" "0000000000000000" "$(awk '$1 == "SigIgn:" { print $2 }' <<<"$OUT")"
+assert_host_clean "exit codes"
+
+# --- stdio -------------------------------------------------------------------
+new_container proc-io
+run_execute proc-io -- cat < <(echo piped)
+expect_eq "stdio: stdin pipe passes through" "piped" "$OUT"
+OUT=$(echo piped | timeout 20 "$COMPAT/lxc-execute" -P "$LXCPATH" -n proc-io -- cat 2>/dev/null)
+expect_eq "stdio: echo piped | lxc-execute -- cat" "piped" "$OUT"
+run_execute proc-io -- sh -c 'echo to-out; echo to-err >&2'
+expect_eq "stdio: stdout" "to-out" "$OUT"
+expect_eq "stdio: stderr stays separate" "to-err" "$ERR"
+head -c 300000 /dev/urandom >"$WORK/blob"
+OUT=$(timeout 20 "$COMPAT/lxc-execute" -P "$LXCPATH" -n proc-io -- md5sum <"$WORK/blob" 2>/dev/null | cut -d' ' -f1)
+expect_eq "stdio: 300 kB of binary stdin arrive intact" "$(md5sum <"$WORK/blob" | cut -d' ' -f1)" "$OUT"
+timeout 20 "$COMPAT/lxc-execute" -P "$LXCPATH" -n proc-io -- cat <"$WORK/blob" >"$WORK/blob.out" 2>/dev/null
+check "stdio: 300 kB of binary stdout arrive intact" cmp -s "$WORK/blob" "$WORK/blob.out"
+assert_host_clean "stdio"
+
+# --- signal forwarding -------------------------------------------------------
+new_container proc-sig
+start_execute_bg proc-sig sh -c 'trap "exit 42" USR1; echo ready; while :; do sleep 0.1; done'
+if [ -n "$MONITOR" ] && wait_until 10 grep -q ready "$WORK/proc-sig.out"; then
+  kill -USR1 "$MONITOR"
+  wait "$TOOL"
+  expect_eq "signals: SIGUSR1 to lxc-execute reaches the command (trap exits 42)" "42" "$?"
+else
+  not_ok "signals: the container came up ($(cat "$WORK/proc-sig.err"))"
+  wait "$TOOL"
+fi
+start_execute_bg proc-sig sh -c 'echo ready; while :; do sleep 0.1; done'
+if [ -n "$MONITOR" ] && wait_until 10 grep -q ready "$WORK/proc-sig.out"; then
+  kill -TERM "$MONITOR"
+  wait "$TOOL"
+  expect_eq "signals: SIGTERM to lxc-execute ends the command (143)" "143" "$?"
+else
+  not_ok "signals: the container came up ($(cat "$WORK/proc-sig.err"))"
+  wait "$TOOL"
+fi
+assert_host_clean "signal forwarding"
+
+# --- reaping -----------------------------------------------------------------
+new_container proc-reap
+# The inner sh leaves an orphan sleep behind; it is re-parented to init, which
+# must reap it when it exits.
+run_execute proc-reap -- sh -c 'sh -c "sleep 0.2 &"; sleep 1; cat /proc/[0-9]*/stat'
+expect_eq "reaping: no zombie in the container after the orphan exited" "" \
+  "$(awk '$3 == "Z" { print $1, $2 }' <<<"$OUT")"
+run_execute proc-reap -- sh -c 'sh -c "sleep 0.2 &"; sleep 1; ps -o stat= -o comm='
+expect_eq "reaping: ps shows no Z state" "" "$(awk '$1 ~ /^Z/' <<<"$OUT")"
+# The shim waits for every child, so an orphan outliving the command delays
+# the exit; the status is still the command's.
+start=$(now_ms)
+run_execute proc-reap -- sh -c 'sleep 1 & exit 3'
+elapsed=$(($(now_ms) - start))
+expect_eq "reaping: the command's status survives its orphans" "3" "$RC"
+check "reaping: init waits for the orphan (${elapsed} ms)" test "$elapsed" -ge 900
+assert_host_clean "reaping"
+
+# --- daemon start, info, wait, stop ------------------------------------------
+new_container proc-d "lxc.init.cmd = /bin/sleep 1000"
+run_lxc() { local tool=$1; shift; OUT=$(timeout 20 "$COMPAT/$tool" -P "$LXCPATH" "$@" 2>"$WORK/.lxc.err"); RC=$?; ERR=$(cat "$WORK/.lxc.err"); }
+run_lxc lxc-start -n proc-d -p "$WORK/proc-d.pid"
+expect_eq "start -d: exit 0" "0" "$RC"
+expect_eq "start -d: prints nothing" "" "$OUT$ERR"
+run_lxc lxc-info -n proc-d -s
+expect_eq "info -s: RUNNING" "State:          RUNNING" "$OUT"
+run_lxc lxc-info -n proc-d -p -H
+init=$OUT
+check "info -p -H: a pid ($init)" grep -qE '^[0-9]+$' <<<"$init"
+expect_eq "info -p -H: the pid runs lxc.init.cmd" "/bin/sleep 1000" "$(tr '\0' ' ' <"/proc/$init/cmdline" 2>/dev/null | sed 's/ $//')"
+expect_eq "info -p -H: it is pid 1 in the container" "1" "$(awk '/^NSpid:/ { print $NF }' "/proc/$init/status" 2>/dev/null)"
+monitor=$(awk '{ print $4 }' "/proc/$init/stat" 2>/dev/null)
+expect_eq "start -p: the pidfile holds the monitor (init's parent)" "$monitor" "$(cat "$WORK/proc-d.pid" 2>&1)"
+expect_eq "monitor: titled [lxc monitor] LXCPATH NAME" "[lxc monitor] $LXCPATH proc-d" \
+  "$(tr '\0' ' ' <"/proc/$monitor/cmdline" 2>/dev/null | sed 's/ *$//')"
+# The title (comm) holds blanks: the fields are counted after its ')'.
+expect_eq "monitor: a session leader (setsid)" "$monitor" "$(sed 's/.*) //' "/proc/$monitor/stat" 2>/dev/null | awk '{ print $4 }')"
+expect_eq "monitor: stdin is /dev/null" "/dev/null" "$(readlink "/proc/$monitor/fd/0")"
+expect_eq "monitor: cwd is /" "/" "$(readlink "/proc/$monitor/cwd")"
+if command -v lxc-info >/dev/null; then
+  expect_eq "compat: LXC's lxc-info -s -H sees RUNNING" "RUNNING" "$(timeout 10 lxc-info -P "$LXCPATH" -n proc-d -s -H 2>&1)"
+  expect_eq "compat: LXC's lxc-info -p -H sees the same pid" "$init" "$(timeout 10 lxc-info -P "$LXCPATH" -n proc-d -p -H 2>&1)"
+else
+  skip "compat: LXC's lxc-info is not installed"
+fi
+run_lxc lxc-start -n proc-d
+expect_eq "start twice: exit 0" "0" "$RC"
+expect_match "start twice: already running" 'already running' "$ERR"
+run_execute proc-d -- true
+expect_eq "execute while running: exit 1" "1" "$RC"
+expect_match "execute while running: already running" 'already running' "$ERR"
+start=$(now_ms)
+run_lxc lxc-wait -n proc-d -s RUNNING -t 5
+expect_eq "wait -s RUNNING -t 5: exit 0" "0" "$RC"
+check "wait -s RUNNING: returns at once, not after -t" test "$(($(now_ms) - start))" -lt 3000
+run_lxc lxc-wait -n proc-d -s 'STOPPED|FROZEN' -t 1
+expect_eq "wait -s STOPPED -t 1 on a running container: exit 1" "1" "$RC"
+# attach into the running container
+run_lxc lxc-attach -n proc-d -- sh -c 'echo $$; hostname; tr "\0" " " </proc/1/cmdline'
+expect_eq "attach: sees the container's pid and uts namespaces" $'2\nproc-d\n/bin/sleep 1000 ' "$OUT"
+run_lxc lxc-attach -n proc-d -- sh -c 'exit 3'
+expect_eq "attach: exit status passes through" "3" "$RC"
+run_lxc lxc-attach -n proc-d -- /no/such/command
+expect_eq "attach: a missing command gives 127" "127" "$RC"
+OUT=$(echo piped | timeout 20 "$COMPAT/lxc-attach" -P "$LXCPATH" -n proc-d -- cat 2>/dev/null)
+expect_eq "attach: stdin pipe passes through" "piped" "$OUT"
+run_lxc lxc-attach -n proc-d -- cat /proc/self/cgroup
+expect_eq "attach: joins the payload cgroup (cgroup ns root)" "" "$(grep -v ':/$' <<<"$OUT")"
+# freeze / unfreeze (v1 freezer on this host)
+run_lxc lxc-freeze -n proc-d
+expect_eq "freeze: exit 0" "0" "$RC"
+check "freeze: FROZEN" state_is proc-d FROZEN
+freezer=$(awk -F: '$2 == "freezer" { print $3 }' "/proc/$init/cgroup" 2>/dev/null)
+expect_eq "freeze: the payload's freezer.state" "FROZEN" "$(cat "/sys/fs/cgroup/freezer$freezer/freezer.state" 2>&1)"
+run_lxc lxc-wait -n proc-d -s FROZEN -t 2
+expect_eq "wait -s FROZEN: exit 0" "0" "$RC"
+run_lxc lxc-unfreeze -n proc-d
+expect_eq "unfreeze: exit 0" "0" "$RC"
+check "unfreeze: RUNNING" state_is proc-d RUNNING
+run_lxc lxc-ls --running
+expect_eq "ls --running: the running container only" "proc-d" "$OUT"
+run_lxc lxc-stop -n proc-d -k
+expect_eq "stop -k: exit 0" "0" "$RC"
+check "stop -k: init is gone when it returns" proc_gone "$init"
+check "stop -k: the monitor is gone" wait_until 5 proc_gone "$monitor"
+run_lxc lxc-info -n proc-d -s
+expect_eq "info -s after stop: STOPPED" "State:          STOPPED" "$OUT"
+run_lxc lxc-info -n proc-d -p
+expect_eq "info -p after stop: nothing" "" "$OUT"
+check "start -p: the pidfile is removed at exit" wait_until 5 test ! -e "$WORK/proc-d.pid"
+run_lxc lxc-stop -n proc-d -k
+expect_eq "stop -k on a stopped container: exit 2" "2" "$RC"
+expect_match "stop -k on a stopped container: not running" 'proc-d is not running' "$ERR"
+run_lxc lxc-wait -n proc-d -s STOPPED -t 5
+expect_eq "wait -s STOPPED on a stopped container: exit 0" "0" "$RC"
+run_lxc lxc-freeze -n proc-d
+expect_eq "freeze a stopped container: exit 1" "1" "$RC"
+run_lxc lxc-attach -n proc-d -- true
+expect_eq "attach to a stopped container: exit 1" "1" "$RC"
+assert_host_clean "daemon life cycle"
+
+# Clean stop: sleep as init ignores SIGPWR (no handler in a pid namespace), so
+# lxc-stop -t 1 falls back to a hard stop after a second.
+run_lxc lxc-start -n proc-d
+init=$(info proc-d -p -H)
+start=$(now_ms)
+run_lxc lxc-stop -n proc-d -t 1 --nokill
+expect_eq "stop -t 1 --nokill: exit 1 when init ignores the halt signal" "1" "$RC"
+check "stop --nokill: still running" state_is proc-d RUNNING
+run_lxc lxc-stop -n proc-d -t 1
+elapsed=$(($(now_ms) - start))
+expect_eq "stop -t 1: exit 0 after the hard-stop fallback" "0" "$RC"
+check "stop -t 1: STOPPED" state_is proc-d STOPPED
+check "stop -t 1: init is gone" proc_gone "$init"
+check "stop -t 1: took the timeouts, not more (${elapsed} ms)" test "$elapsed" -ge 1500 -a "$elapsed" -lt 8000
+if command -v lxc-stop >/dev/null; then
+  run_lxc lxc-start -n proc-d
+  init=$(info proc-d -p -H)
+  timeout 20 lxc-stop -P "$LXCPATH" -n proc-d -k >/dev/null 2>&1
+  expect_eq "compat: LXC's lxc-stop -k stops a corral container" "0" "$?"
+  check "compat: init gone after LXC's lxc-stop" wait_until 5 proc_gone "$init"
+  check "compat: STOPPED after LXC's lxc-stop" wait_until 5 state_is proc-d STOPPED
+else
+  skip "compat: LXC's lxc-stop is not installed"
+fi
+assert_host_clean "clean stop"
+
+# --- foreground start and start failures -------------------------------------
+new_container proc-fg "lxc.console.path = none"
+run_lxc lxc-start -n proc-fg -F -- sh -c 'echo fg; exit 3'
+expect_eq "start -F: runs the command on the tool's stdio" "fg" "$OUT"
+expect_eq "start -F: exit 0 whatever init's status" "0" "$RC"
+run_lxc lxc-start -n proc-fg -- /no/such/init
+expect_eq "start -d of a missing init: exit 1" "1" "$RC"
+expect_match "start -d of a missing init: the container failed to start" 'The container failed to start' "$ERR"
+check "start -d of a missing init: STOPPED" state_is proc-fg STOPPED
+assert_host_clean "foreground start and start failures"
+
+# --- losing the monitor or init ----------------------------------------------
+run_lxc lxc-start -n proc-d
+init=$(info proc-d -p -H)
+monitor=$(awk '{ print $4 }' "/proc/$init/stat" 2>/dev/null)
+if [ -n "$monitor" ] && [ "$monitor" -gt 1 ]; then
+  kill -KILL "$monitor"
+  check "monitor SIGKILLed: init dies with it" wait_until 5 proc_gone "$init"
+  check "monitor SIGKILLed: STOPPED" wait_until 5 state_is proc-d STOPPED
+  sleep 1
+  assert_host_clean "monitor killed"
+  remove_leftover_cgroups proc-d
+  run_lxc lxc-start -n proc-d
+  expect_eq "monitor SIGKILLed: the container starts again" "0" "$RC"
+  check "monitor SIGKILLed: and runs" state_is proc-d RUNNING
+  run_lxc lxc-stop -n proc-d -k
+else
+  not_ok "monitor SIGKILLed: found the monitor of init $init"
+fi
+assert_host_clean "restart after a killed monitor"
+
+run_lxc lxc-start -n proc-d
+init=$(info proc-d -p -H)
+monitor=$(awk '{ print $4 }' "/proc/$init/stat" 2>/dev/null)
+kill -KILL "$init"
+check "init SIGKILLed: the monitor exits" wait_until 5 proc_gone "$monitor"
+check "init SIGKILLed: STOPPED" wait_until 5 state_is proc-d STOPPED
+assert_host_clean "init killed"
+remove_leftover_cgroups proc-d
+
+# lxc-execute: killing the shim (init) ends the tool with status 1.
+new_container proc-shim
+start_execute_bg proc-shim sh -c 'echo ready; while :; do sleep 0.1; done'
+if [ -n "$MONITOR" ] && wait_until 10 grep -q ready "$WORK/proc-shim.out"; then
+  kill -KILL "$(pgrep -P "$MONITOR" | head -1)"
+  wait "$TOOL"
+  expect_eq "execute: the shim SIGKILLed gives exit 1" "1" "$?"
+else
+  not_ok "execute: the container came up ($(cat "$WORK/proc-shim.err"))"
+  wait "$TOOL"
+fi
+assert_host_clean "shim killed"
+
+# --- hooks -------------------------------------------------------------------
+cat >"$WORK/hook.sh" <<EOF
+#!/bin/sh
+{
+  echo "type=\${LXC_HOOK_TYPE:-\$3} args=\$* cwd=\$(pwd)"
+  echo "  LXC_NAME=\$LXC_NAME LXC_ROOTFS_MOUNT=\$LXC_ROOTFS_MOUNT LXC_CONFIG_FILE=\$LXC_CONFIG_FILE"
+  echo "  LXC_ROOTFS_PATH=\$LXC_ROOTFS_PATH LXC_PID=\${LXC_PID:-unset} LXC_TARGET=\${LXC_TARGET:-unset} section=\${LXC_HOOK_SECTION:-unset}"
+} >>"$WORK/hooks.log"
+EOF
+chmod +x "$WORK/hook.sh"
+hook_lines() { for t in pre-start start-host stop post-stop; do echo "lxc.hook.$t = $WORK/hook.sh"; done; }
+mapfile -t HOOKS < <(hook_lines)
+new_container proc-hook "${HOOKS[@]}"
+rm -f "$WORK/hooks.log"
+(cd "$WORK" && run_execute proc-hook -- sh -c 'echo ran' && echo "$OUT" >"$WORK/hook.out")
+log=$(cat "$WORK/hooks.log" 2>/dev/null)
+expect_eq "hooks: the command ran" "ran" "$(cat "$WORK/hook.out" 2>/dev/null)"
+expect_eq "hooks: order pre-start, start-host, stop, post-stop" "pre-start start-host stop post-stop" \
+  "$(grep -o '^type=[a-z-]*' <<<"$log" | cut -d= -f2 | tr '\n' ' ' | sed 's/ $//')"
+expect_match "hooks: pre-start v0 args and cwd = the tool's" "^type=pre-start args=proc-hook lxc pre-start cwd=$WORK\$" "$log"
+expect_match "hooks: start-host v0 args" '^type=start-host args=proc-hook lxc start-host ' "$log"
+expect_match "hooks: stop v0 args add the namespaces" \
+  '^type=stop args=proc-hook lxc stop mnt:/proc/[0-9]+/fd/[0-9]+ pid:/proc/[0-9]+/fd/[0-9]+ uts:/proc/[0-9]+/fd/[0-9]+ ipc:/proc/[0-9]+/fd/[0-9]+ net:/proc/[0-9]+/fd/[0-9]+ cgroup:/proc/[0-9]+/fd/[0-9]+ ' "$log"
+expect_match "hooks: post-stop v0 args" '^type=post-stop args=proc-hook lxc post-stop ' "$log"
+env_line="  LXC_NAME=proc-hook LXC_ROOTFS_MOUNT=$ROOTFSMNT LXC_CONFIG_FILE=$LXCPATH/proc-hook/config"
+check "hooks: every hook sees LXC_NAME, LXC_ROOTFS_MOUNT, LXC_CONFIG_FILE" \
+  test "$(grep -cxF -- "$env_line" <<<"$log")" = 4
+check "hooks: every hook sees LXC_ROOTFS_PATH without dir:" \
+  test "$(grep -c "^  LXC_ROOTFS_PATH=$LXCPATH/proc-hook/rootfs " <<<"$log")" = 4
+check "hooks: LXC_PID unset in pre-start" bash -c 'sed -n 3p <<<"$1" | grep -q "LXC_PID=unset"' _ "$log"
+check "hooks: LXC_PID set in start-host, stop, post-stop" \
+  test "$(grep -cE 'LXC_PID=[0-9]+ ' <<<"$log")" = 3
+check "hooks: LXC_TARGET=stop in stop and post-stop" test "$(grep -c 'LXC_TARGET=stop ' <<<"$log")" = 2
+
+new_container proc-hook1 "lxc.hook.version = 1" "lxc.hook.pre-start = $WORK/hook.sh extra words"
+rm -f "$WORK/hooks.log"
+run_execute proc-hook1 -- true
+expect_match "hooks v1: no standard args, extras kept, LXC_HOOK_TYPE" '^type=pre-start args=extra words cwd=' \
+  "$(cat "$WORK/hooks.log" 2>/dev/null)"
+expect_match "hooks v1: LXC_HOOK_SECTION=lxc" 'section=lxc$' "$(cat "$WORK/hooks.log" 2>/dev/null)"
+new_container proc-hook0x "lxc.hook.pre-start = $WORK/hook.sh extra"
+rm -f "$WORK/hooks.log"
+run_execute proc-hook0x -- true
+expect_match "hooks v0: extra words come before the standard args" '^type=[a-z-]+ args=extra proc-hook0x lxc pre-start ' \
+  "$(cat "$WORK/hooks.log" 2>/dev/null)"
+assert_host_clean "hooks"
+
+new_container proc-hook-fail "lxc.hook.pre-start = /bin/false" "lxc.hook.start-host = $WORK/hook.sh"
+rm -f "$WORK/hooks.log"
+run_execute proc-hook-fail -- sh -c 'echo ran'
+check "failing pre-start: non-zero exit ($RC)" test "$RC" != 0
+expect_eq "failing pre-start: the command did not run" "" "$OUT"
+check "failing pre-start: later hooks did not run" test ! -e "$WORK/hooks.log"
+check "failing pre-start: reported on stderr" test -n "$ERR"
+run_lxc lxc-start -n proc-hook-fail -- sleep 100
+expect_eq "failing pre-start (daemon): exit 1" "1" "$RC"
+check "failing pre-start (daemon): STOPPED" state_is proc-hook-fail STOPPED
+assert_host_clean "failing pre-start hook"
+new_container proc-hook-fail2 "lxc.hook.start-host = /bin/false"
+run_execute proc-hook-fail2 -- sh -c 'echo ran'
+check "failing start-host: non-zero exit ($RC)" test "$RC" != 0
+expect_eq "failing start-host: the command did not run" "" "$OUT"
+assert_host_clean "failing start-host hook"
+
+finish_suite
