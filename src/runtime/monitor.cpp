@@ -175,9 +175,8 @@ class Monitor {
     if (janitor_ <= 0) return;
     if (::write(janitor_pipe_.get(), "x", 1) != 1) {
     }
+    // Not waited for: it exits at once, and the tool need not wait for it.
     janitor_pipe_.reset();
-    while (::waitpid(janitor_, nullptr, 0) < 0 && errno == EINTR) {
-    }
     janitor_ = -1;
   }
 
