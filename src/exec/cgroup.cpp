@@ -558,6 +558,7 @@ Result<ContainerCgroups> ContainerCgroups::create(const HostFacts& host, const C
   for (const CgroupHierarchy& h : host.cgroup_hierarchies) {
     Hierarchy x;
     x.base_dir = join_path(hierarchy_root(h), step.relative ? h.self_base : h.base);
+    x.origin = join_path(hierarchy_root(h), h.self_base);
     x.unified = h.unified;
     x.controllers = h.controllers;
     cg.hierarchies_.push_back(std::move(x));
@@ -955,6 +956,14 @@ Result<void> ContainerCgroups::kill_payload() {
   }
 }
 
+Result<void> ContainerCgroups::leave_monitor(pid_t pid) {
+  for (const Hierarchy& h : hierarchies_) {
+    if (h.monitor.empty() || h.origin.empty()) continue;
+    CORRAL_TRY(write_or_error(join_path(h.origin, "cgroup.procs"), std::to_string(pid)));
+  }
+  return {};
+}
+
 Result<void> ContainerCgroups::destroy() {
   if (destroyed_) return {};
   std::optional<Error> first;
@@ -983,7 +992,10 @@ Result<void> ContainerCgroups::destroy() {
           parts ? make_tree(h.base_dir, parts.value(), true, cpuset_v1, &made) : Result<void>(parts.error());
       for (pid_t p : pids) {
         if (!r) break;
-        r = write_or_error(join_path(pivot, "cgroup.procs"), std::to_string(p));
+        // The monitor itself goes back where it came from, so that the
+        // pivot is left empty and can go (LXC leaves it behind).
+        std::string to = p == ::getpid() && !h.origin.empty() ? h.origin : pivot;
+        r = write_or_error(join_path(to, "cgroup.procs"), std::to_string(p));
         if (!r && r.error().sys_errno() == ESRCH) r = {};
       }
       note(r, "moving the monitor to the pivot cgroup `" + pivot_name_ + "`");

@@ -37,8 +37,9 @@ class ContainerCgroups {
   /// in any hierarchy is retried as NAME-1 ... NAME-999 (when the step
   /// allows it), with one suffix for all hierarchies. v1 cpuset: the first
   /// new level gets cpuset.cpus/mems from its parent and clone_children=1.
-  /// Pure cgroup2: the payload's ancestors below the base delegate their
-  /// controllers. On failure nothing created here is left behind.
+  /// Pure cgroup2: the base and every cgroup between it and init's cgroup
+  /// enable the base's controllers for their children. On failure nothing
+  /// created here is left behind.
   static Result<ContainerCgroups> create(const HostFacts& host, const CreateCgroups& step);
 
   /// Finds a running container's cgroups from its init pid
@@ -49,13 +50,19 @@ class ContainerCgroups {
 
   /// Writes `pid` to cgroup.procs of the monitor cgroup in every hierarchy.
   Result<void> enter_monitor(pid_t pid);
+  /// Moves `pid` from the monitor cgroup back to the cgroup the caller of
+  /// create() was in (a helper forked by the monitor that must not keep the
+  /// monitor or pivot cgroup busy).
+  Result<void> leave_monitor(pid_t pid);
   /// Same for the payload cgroup (payload_inner when set).
   Result<void> enter_payload(pid_t pid);
 
   /// Writes the limits into the payload cgroup. Version 1: `<ctrl>.<file>`
   /// goes to the hierarchy that has <ctrl>; cpuset.* also to payload_inner;
   /// devices.allow with a device path is turned into "TYPE MAJ:MIN ACCESS".
-  /// Version 2: into the unified payload cgroup. For device rules of v1,
+  /// Version 2: plain files into the unified payload cgroup; devices.*
+  /// rules become one BPF device program attached there (LXC's
+  /// cgroup2_devices.c, same rule semantics). For device rules of v1,
   /// EACCES and EPERM are only warnings, appended to `warnings` (LXC's
   /// SYSWARN). Errors carry the key, the value and its `where`.
   Result<void> apply(const SetCgroupLimits& limits, std::vector<std::string>* warnings);
@@ -99,6 +106,7 @@ class ContainerCgroups {
     std::string monitor;  // absolute paths; "" = none
     std::string payload;
     std::string inner;  // payload_inner; "" = the payload itself
+    std::string origin;  // the caller's cgroup before it entered the monitor cgroup
   };
 
   const Hierarchy* find_controller(const std::string& controller) const;

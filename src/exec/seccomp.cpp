@@ -20,6 +20,8 @@
 #include <string>
 #include <utility>
 
+#include "util/fd.hpp"
+
 namespace corral::exec {
 
 namespace {
@@ -33,20 +35,6 @@ struct ContextRelease {
   void operator()(void* ctx) const { seccomp_release(ctx); }
 };
 using Context = std::unique_ptr<void, ContextRelease>;
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 /// A libseccomp call that returned -errno.
 Error libseccomp_error(std::string call, int rc) { return Error::system(std::move(call), "", -rc); }
@@ -152,7 +140,7 @@ Result<void> add_rule(const SeccompPolicy& policy, const SeccompRule& r,
 
 /// seccomp_export_bpf() writes to an fd: a memfd, read back whole.
 Result<SeccompProgram> export_bpf(void* ctx) {
-  Fd fd(memfd_create("corral-seccomp-bpf", MFD_CLOEXEC));
+  UniqueFd fd(memfd_create("corral-seccomp-bpf", MFD_CLOEXEC));
   if (fd.get() < 0) return Error::system("memfd_create", "", errno);
   if (int rc = seccomp_export_bpf(ctx, fd.get()); rc < 0) return libseccomp_error("seccomp_export_bpf", rc);
   struct stat st {};
@@ -182,7 +170,7 @@ Result<SeccompProgram> export_bpf(void* ctx) {
 }
 
 Result<std::string> read_policy(const std::string& path) {
-  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return Error::io("cannot read seccomp policy", path, errno);
   std::string text;
   char buf[8192];
@@ -212,13 +200,13 @@ Result<SeccompProgram> compile_seccomp(const SeccompPolicy& policy, const config
   }
   for (const SeccompRule& r : policy.rules) CORRAL_TRY(add_rule(policy, r, contexts, sources));
 
-  void* main = contexts.front().second.get();
+  void* merged = contexts.front().second.get();
   for (size_t i = 1; i < contexts.size(); ++i) {
-    if (int rc = seccomp_merge(main, contexts[i].second.get()); rc < 0)
+    if (int rc = seccomp_merge(merged, contexts[i].second.get()); rc < 0)
       return libseccomp_error("seccomp_merge " + config::seccomp_arch_name(contexts[i].first), rc);
     (void)contexts[i].second.release();  // seccomp_merge freed it
   }
-  return export_bpf(main);
+  return export_bpf(merged);
 }
 
 Result<SeccompProgram> compile_seccomp_file(const std::string& path) {

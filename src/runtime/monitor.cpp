@@ -161,6 +161,7 @@ class Monitor {
     if (keep_hi - keep_lo > 1) ::close_range(static_cast<unsigned>(keep_lo) + 1, static_cast<unsigned>(keep_hi) - 1, 0);
     ::close_range(static_cast<unsigned>(keep_hi) + 1, ~0U, 0);
     set_process_title("[corral janitor] " + r_.paths.name);
+    cg->leave_monitor(::getpid());  // the monitor cgroup must be able to go
     char byte;
     ssize_t n;
     while ((n = ::read(p[0], &byte, 1)) < 0 && errno == EINTR) {
