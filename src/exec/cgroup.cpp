@@ -984,7 +984,14 @@ Result<void> ContainerCgroups::destroy() {
     std::set<pid_t> pids;
     collect_pids(h.monitor, &pids);
     std::string pivot = pivot_name_.empty() ? std::string() : join_path(h.base_dir, pivot_name_);
-    if (!pids.empty() && !pivot.empty()) {
+    // The calling monitor goes back to its own cgroup; the pivot is only
+    // made when something else is left (rmdir and mkdir are slow on v1).
+    bool others = std::any_of(pids.begin(), pids.end(),
+                              [&](pid_t p) { return p != ::getpid() || h.origin.empty(); });
+    if (pids.count(::getpid()) && !h.origin.empty() && !others) {
+      Result<void> back = write_or_error(join_path(h.origin, "cgroup.procs"), std::to_string(::getpid()));
+      note(back, "moving the monitor back to its cgroup");
+    } else if (!pids.empty() && !pivot.empty()) {
       Result<std::vector<std::string>> parts = path_parts(pivot_name_, "the pivot");
       std::vector<std::string> made;
       bool cpuset_v1 = !h.unified && has(h.controllers, "cpuset");
