@@ -157,11 +157,7 @@ int lxc_attach_main(const std::string& prog, const std::vector<std::string>& arg
     }
     return true;
   };
-  if (std::optional<int> done = parse_lxc_args(tool, args, common)) return *done;
-  if (!common.name) {
-    std::cerr << prog << ": No container name specified\n";
-    return 1;
-  }
+  if (std::optional<int> done = parse_lxc_args_named(tool, args, common)) return *done;
   Reporter out(prog, common);
   if (bad) {
     out.error("-a/--arch and -c/--context are not supported by corral: it sets no personality or SELinux context");

@@ -16,11 +16,7 @@ int run(const std::string& prog, const std::vector<std::string>& args, bool free
                               : " unfreezes a container with the identifier NAME"),
                {}, [](char, const char*, const char*) { return true; }};
   LxcCommon common;
-  if (std::optional<int> done = parse_lxc_args(tool, args, common)) return *done;
-  if (!common.name) {
-    std::cerr << prog << ": No container name specified\n";
-    return 1;
-  }
+  if (std::optional<int> done = parse_lxc_args_named(tool, args, common)) return *done;
   Reporter out(prog, common);
   runtime::ContainerPaths paths = container_paths(common);
   Result<runtime::Client> c = runtime::Client::connect(paths);

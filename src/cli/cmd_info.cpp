@@ -68,14 +68,10 @@ int lxc_info_main(const std::string& prog, const std::vector<std::string>& args)
     return true;
   };
   LxcCommon common;
-  if (std::optional<int> done = parse_lxc_args(tool, args, common)) return *done;
+  if (std::optional<int> done = parse_lxc_args_named(tool, args, common)) return *done;
   if (bad_format) {
     std::cerr << prog << ": --format takes 'text' or 'json'\n";
     return 2;
-  }
-  if (!common.name) {
-    std::cerr << prog << ": No container name specified\n";
-    return 1;
   }
   const std::string& name = *common.name;
   runtime::ContainerPaths paths = container_paths(common);

@@ -80,12 +80,8 @@ int run(const std::string& prog, const std::vector<std::string>& args, bool exec
     else if (lname.compare(0, 6, "share-") == 0) shares.emplace_back(lname.substr(6), arg);
     return true;
   };
-  if (std::optional<int> done = parse_lxc_args(tool, args, common)) return *done;
+  if (std::optional<int> done = parse_lxc_args_named(tool, args, common)) return *done;
   Reporter out(prog, common);
-  if (!common.name) {
-    std::cerr << prog << ": No container name specified\n";
-    return 1;
-  }
   std::vector<std::string> command = common.rest;
   std::optional<LoadedContainer> c =
       load_container(out, common, a.defines,

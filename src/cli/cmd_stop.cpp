@@ -122,11 +122,7 @@ int lxc_stop_main(const std::string& prog, const std::vector<std::string>& args)
     return true;
   };
   LxcCommon common;
-  if (std::optional<int> done = parse_lxc_args(tool, args, common)) return *done;
-  if (!common.name) {
-    std::cerr << prog << ": No container name specified\n";
-    return 1;
-  }
+  if (std::optional<int> done = parse_lxc_args_named(tool, args, common)) return *done;
   Reporter out(prog, common);
   if (kill && nokill) return out.error("-k can't be used with --nokill"), 1;
   if (kill && reboot) return out.error("-k can't be used with -r"), 1;

@@ -145,4 +145,12 @@ std::optional<int> parse_lxc_args(const LxcTool& tool, const std::vector<std::st
   return std::nullopt;
 }
 
+std::optional<int> parse_lxc_args_named(const LxcTool& tool, const std::vector<std::string>& args,
+                                        LxcCommon& common) {
+  if (std::optional<int> done = parse_lxc_args(tool, args, common)) return done;
+  if (common.name) return std::nullopt;
+  std::cerr << tool.prog << ": No container name specified\n";
+  return 1;
+}
+
 }  // namespace corral::cli

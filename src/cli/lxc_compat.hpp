@@ -40,4 +40,9 @@ struct LxcTool {
 /// stop now (help, usage, version, bad option), else std::nullopt.
 std::optional<int> parse_lxc_args(const LxcTool& tool, const std::vector<std::string>& args, LxcCommon& common);
 
+/// parse_lxc_args for the tools that need a container name: without one,
+/// "<prog>: No container name specified" and exit code 1.
+std::optional<int> parse_lxc_args_named(const LxcTool& tool, const std::vector<std::string>& args,
+                                        LxcCommon& common);
+
 }  // namespace corral::cli

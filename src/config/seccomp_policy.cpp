@@ -208,18 +208,6 @@ class Validator {
   std::vector<std::pair<uint32_t, scmp_filter_ctx>> compat_;
 };
 
-scmp_compare to_scmp(SeccompCompare op) {
-  switch (op) {
-    case SeccompCompare::ne: return SCMP_CMP_NE;
-    case SeccompCompare::lt: return SCMP_CMP_LT;
-    case SeccompCompare::le: return SCMP_CMP_LE;
-    case SeccompCompare::eq: return SCMP_CMP_EQ;
-    case SeccompCompare::ge: return SCMP_CMP_GE;
-    case SeccompCompare::gt: return SCMP_CMP_GT;
-    case SeccompCompare::masked_eq: return SCMP_CMP_MASKED_EQ;
-  }
-  return SCMP_CMP_EQ;
-}
 
 struct OpName {
   std::string_view symbol;
@@ -1047,13 +1035,7 @@ void check_and_add_rule(const pegtl::memory_input<pegtl::tracking_mode::lazy>& i
   }
 
   // The calls LXC makes: the native filter, then the other ABIs.
-  std::vector<scmp_arg_cmp> cmps;
-  for (const SeccompArgCmp& a : r.args) {
-    // Spelled out rather than SCMP_CMP(), whose compound literal leaves
-    // datum_b implicit (clang's -Wmissing-field-initializers).
-    if (a.op == SeccompCompare::masked_eq) cmps.push_back(scmp_arg_cmp{a.index, to_scmp(a.op), a.mask, a.value});
-    else cmps.push_back(scmp_arg_cmp{a.index, to_scmp(a.op), a.value, 0});
-  }
+  std::vector<scmp_arg_cmp> cmps = scmp_arg_cmps(r);
   for (uint32_t arch : r.arches) {
     scmp_filter_ctx ctx = arch == seccomp_arch_native() ? st.validator->main() : st.validator->compat(arch);
     int rc = seccomp_rule_add_exact_array(ctx, r.action.scmp(), r.nr, static_cast<unsigned>(cmps.size()),
@@ -1194,6 +1176,30 @@ std::string describe(const SeccompPolicy& p) {
     out += " abis " + join_arches(r.arches) + "\n";
   }
   return out;
+}
+
+std::vector<scmp_arg_cmp> scmp_arg_cmps(const SeccompRule& rule) {
+  auto to_scmp = [](SeccompCompare op) {
+    switch (op) {
+      case SeccompCompare::ne: return SCMP_CMP_NE;
+      case SeccompCompare::lt: return SCMP_CMP_LT;
+      case SeccompCompare::le: return SCMP_CMP_LE;
+      case SeccompCompare::eq: return SCMP_CMP_EQ;
+      case SeccompCompare::ge: return SCMP_CMP_GE;
+      case SeccompCompare::gt: return SCMP_CMP_GT;
+      case SeccompCompare::masked_eq: return SCMP_CMP_MASKED_EQ;
+    }
+    return SCMP_CMP_EQ;
+  };
+  std::vector<scmp_arg_cmp> cmps;
+  for (const SeccompArgCmp& a : rule.args) {
+    // Spelled out rather than SCMP_CMP(), whose compound literal leaves
+    // datum_b implicit; for SCMP_CMP_MASKED_EQ libseccomp takes the mask
+    // first (datum_a), then the value.
+    if (a.op == SeccompCompare::masked_eq) cmps.push_back(scmp_arg_cmp{a.index, to_scmp(a.op), a.mask, a.value});
+    else cmps.push_back(scmp_arg_cmp{a.index, to_scmp(a.op), a.value, 0});
+  }
+  return cmps;
 }
 
 }  // namespace corral::config

@@ -6,6 +6,8 @@
 // what LXC would add, in order, on the host the policy was parsed for.
 #pragma once
 
+#include <seccomp.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -78,6 +80,9 @@ struct SeccompHost {
 /// The result is meaningful only when no error was added.
 SeccompPolicy parse_seccomp_policy(std::string_view text, const std::string& file_name, Diagnostics& diags,
                                    SourceTable& sources, const SeccompHost& host = SeccompHost::current());
+
+/// The rule's argument groups as libseccomp comparisons, as LXC adds them.
+std::vector<scmp_arg_cmp> scmp_arg_cmps(const SeccompRule& rule);
 
 /// "x86_64", "x86", ... for an SCMP_ARCH_* value.
 std::string seccomp_arch_name(uint32_t arch);

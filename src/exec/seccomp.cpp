@@ -39,18 +39,6 @@ using Context = std::unique_ptr<void, ContextRelease>;
 /// A libseccomp call that returned -errno.
 Error libseccomp_error(std::string call, int rc) { return Error::system(std::move(call), "", -rc); }
 
-scmp_compare to_scmp(SeccompCompare op) {
-  switch (op) {
-    case SeccompCompare::ne: return SCMP_CMP_NE;
-    case SeccompCompare::lt: return SCMP_CMP_LT;
-    case SeccompCompare::le: return SCMP_CMP_LE;
-    case SeccompCompare::eq: return SCMP_CMP_EQ;
-    case SeccompCompare::ge: return SCMP_CMP_GE;
-    case SeccompCompare::gt: return SCMP_CMP_GT;
-    case SeccompCompare::masked_eq: return SCMP_CMP_MASKED_EQ;
-  }
-  return SCMP_CMP_EQ;
-}
 
 /// Where a rule was written: file:line:col when the source table knows the file.
 SourceLoc rule_loc(const SeccompRule& r, const config::SourceTable* sources) {
@@ -106,12 +94,7 @@ Result<Context> new_context(const SeccompPolicy& policy, uint32_t arch) {
 Result<void> add_rule(const SeccompPolicy& policy, const SeccompRule& r,
                       const std::vector<std::pair<uint32_t, Context>>& contexts,
                       const config::SourceTable* sources) {
-  std::vector<scmp_arg_cmp> cmps;
-  for (const config::SeccompArgCmp& a : r.args) {
-    // For SCMP_CMP_MASKED_EQ libseccomp takes the mask first (datum_a), then the value.
-    if (a.op == SeccompCompare::masked_eq) cmps.push_back(scmp_arg_cmp{a.index, to_scmp(a.op), a.mask, a.value});
-    else cmps.push_back(scmp_arg_cmp{a.index, to_scmp(a.op), a.value, 0});
-  }
+  std::vector<scmp_arg_cmp> cmps = config::scmp_arg_cmps(r);
   auto count = static_cast<unsigned int>(cmps.size());
   const scmp_arg_cmp* data = cmps.empty() ? nullptr : cmps.data();
   for (uint32_t arch : r.arches) {

@@ -151,6 +151,9 @@ class Monitor {
       ::close(p[0]);
       janitor_pipe_.reset(p[1]);
       janitor_ = pid;
+      // Out of the monitor cgroup before anything can tear it down, so that
+      // the janitor never keeps the monitor or pivot cgroup busy.
+      cg->leave_monitor(pid);
       return;
     }
     int pidfd = ::fcntl(container_->init_pidfd(), F_DUPFD_CLOEXEC, 3);
@@ -161,7 +164,6 @@ class Monitor {
     if (keep_hi - keep_lo > 1) ::close_range(static_cast<unsigned>(keep_lo) + 1, static_cast<unsigned>(keep_hi) - 1, 0);
     ::close_range(static_cast<unsigned>(keep_hi) + 1, ~0U, 0);
     set_process_title("[corral janitor] " + r_.paths.name);
-    cg->leave_monitor(::getpid());  // the monitor cgroup must be able to go
     char byte;
     ssize_t n;
     while ((n = ::read(p[0], &byte, 1)) < 0 && errno == EINTR) {
