@@ -26,14 +26,6 @@ namespace corral::cli {
 
 namespace {
 
-std::optional<std::string> running_item(const runtime::ContainerPaths& paths, const std::string& key) {
-  Result<runtime::Client> c = runtime::Client::connect(paths);
-  if (!c) return std::nullopt;
-  Result<runtime::Reply> r = c.value().call(runtime::Cmd::get_config_item, 0, key + '\0');
-  if (!r || r.value().closed || r.value().ret < 0) return std::nullopt;
-  return r.value().text();
-}
-
 uint64_t cap_bounding_of(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -184,11 +176,11 @@ int lxc_attach_main(const std::string& prog, const std::vector<std::string>& arg
   t.init_pid = *pid;
   t.init_pidfd = pidfd.value().fds[0].get();
   t.clone_flags = flags.value().slot;
-  if (std::optional<std::string> env = running_item(paths, "lxc.environment"))
+  if (std::optional<std::string> env = runtime::query_config_item(paths, "lxc.environment"))
     for (std::string_view kv : split(*env, '\n'))
       if (!kv.empty()) t.environment.emplace_back(kv);
-  t.no_new_privs = running_item(paths, "lxc.no_new_privs").value_or("0") == "1";
-  if (std::optional<std::string> profile = running_item(paths, "lxc.seccomp.profile"); profile && !profile->empty()) {
+  t.no_new_privs = runtime::query_config_item(paths, "lxc.no_new_privs").value_or("0") == "1";
+  if (std::optional<std::string> profile = runtime::query_config_item(paths, "lxc.seccomp.profile"); profile && !profile->empty()) {
     Result<exec::SeccompProgram> prog_ = exec::compile_seccomp_file(*profile);
     if (!prog_) {
       out.error(prog_.error().render());

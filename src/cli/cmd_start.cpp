@@ -41,7 +41,7 @@ int run(const std::string& prog, const std::vector<std::string>& args, bool exec
   std::string console, console_log;
   std::vector<std::pair<std::string, std::string>> shares;
   LxcTool tool{prog,
-               execute ? "--name=NAME -- COMMAND" : "--name=NAME -- COMMAND",
+               "--name=NAME -- COMMAND",
                execute ? prog + " executes the specified COMMAND into the container NAME"
                        : prog + " start COMMAND in specified container NAME",
                {}, {}};

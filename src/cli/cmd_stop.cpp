@@ -46,18 +46,6 @@ bool init_blocks(pid_t pid, int sig) {
   return false;
 }
 
-int config_signal(const runtime::ContainerPaths& paths, const char* key) {
-  Result<runtime::Client> c = runtime::Client::connect(paths);
-  if (!c) return 0;
-  Result<runtime::Reply> r = c.value().call(runtime::Cmd::get_config_item, 0, std::string(key) + '\0');
-  if (!r || r.value().ret < 0) return 0;
-  try {
-    return std::stoi(r.value().text());
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
 /// Registers a waiter for `state`; returns its connection, or an invalid fd
 /// when the container is already in it (or not running).
 UniqueFd wait_for_state(const runtime::ContainerPaths& paths, runtime::State state, bool* already) {
@@ -144,7 +132,8 @@ int lxc_stop_main(const std::string& prog, const std::vector<std::string>& args)
     return 1;
   }
 
-  int sig = config_signal(paths, "lxc.signal.halt");
+  // The running config's halt signal; it reads back as a number (0: unset).
+  int sig = std::atoi(runtime::query_config_item(paths, "lxc.signal.halt").value_or("0").c_str());
   if (sig == 0) sig = init_blocks(*pid, SIGRTMIN + 3) ? SIGRTMIN + 3 : SIGPWR;
   bool already = false;
   UniqueFd waiter = wait_for_state(paths, runtime::State::stopped, &already);

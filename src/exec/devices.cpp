@@ -57,6 +57,24 @@ Result<void> bind_fd_on(int fd, const std::string& root, const std::string& targ
   return {};
 }
 
+Result<void> make_nodes(const CreateDevNodes& step, const std::string& root, int dev) {
+  for (const DevNode& n : step.nodes) {
+    std::string name(n.name);
+    std::string path = step.dev_dir + "/" + name;
+    if (::mknodat(dev, name.c_str(), S_IFCHR | n.mode, makedev(n.major, n.minor)) == 0) continue;
+    if (errno == EEXIST) continue;
+    if (errno != EPERM) return Error::system("mknod", path, errno);
+    // No CAP_MKNOD (a user namespace): bind the host's node instead.
+    UniqueFd f(::openat(dev, name.c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0));
+    if (!f && errno != EEXIST) return Error::system("create", path, errno);
+    std::string host = "/dev/" + name;
+    UniqueFd src(::open(host.c_str(), O_PATH | O_CLOEXEC));
+    if (!src) return Error::system("open", host, errno);
+    CORRAL_TRY(bind_fd_on(src.get(), root, path, "bind the host's device node on"));
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<Pty> open_pty(const std::string& root, const std::string& ptmx) {
@@ -75,36 +93,11 @@ Result<Pty> open_pty(const std::string& root, const std::string& ptmx) {
 Result<void> create_dev_nodes(const CreateDevNodes& step, const std::string& root) {
   Result<UniqueFd> dev = open_dir_beneath(root, step.dev_dir);
   if (!dev) return std::move(dev.error());
+  // The modes are LXC's final ones: no umask while the nodes are made.
   mode_t old = ::umask(0);
-  for (const DevNode& n : step.nodes) {
-    std::string name(n.name);
-    std::string path = step.dev_dir + "/" + name;
-    if (::mknodat(dev.value().get(), name.c_str(), S_IFCHR | n.mode, makedev(n.major, n.minor)) == 0) continue;
-    if (errno == EEXIST) continue;
-    if (errno != EPERM) {
-      ::umask(old);
-      return Error::system("mknod", path, errno);
-    }
-    // No CAP_MKNOD (a user namespace): bind the host's node instead.
-    UniqueFd f(::openat(dev.value().get(), name.c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0));
-    if (!f && errno != EEXIST) {
-      ::umask(old);
-      return Error::system("create", path, errno);
-    }
-    std::string host = "/dev/" + name;
-    UniqueFd src(::open(host.c_str(), O_PATH | O_CLOEXEC));
-    if (!src) {
-      ::umask(old);
-      return Error::system("open", host, errno);
-    }
-    Result<void> r = bind_fd_on(src.get(), root, path, "bind the host's device node on");
-    if (!r) {
-      ::umask(old);
-      return r;
-    }
-  }
+  Result<void> r = make_nodes(step, root, dev.value().get());
   ::umask(old);
-  return {};
+  return r;
 }
 
 Result<void> create_dev_symlinks(const CreateDevSymlinks& step, const std::string& root) {

@@ -143,6 +143,14 @@ State query_state(const ContainerPaths& paths) {
   return static_cast<State>(r.value().slot);
 }
 
+std::optional<std::string> query_config_item(const ContainerPaths& paths, const std::string& key) {
+  Result<Client> c = Client::connect(paths);
+  if (!c) return std::nullopt;
+  Result<Reply> r = c.value().call(Cmd::get_config_item, 0, key + '\0');
+  if (!r || r.value().closed || r.value().ret < 0) return std::nullopt;
+  return r.value().text();
+}
+
 std::optional<pid_t> query_init_pid(const ContainerPaths& paths) {
   Result<Client> c = Client::connect(paths);
   if (!c) return std::nullopt;

@@ -96,6 +96,9 @@ bool not_running(const Error& e);
 
 /// The state of a container: STOPPED when no monitor answers.
 State query_state(const ContainerPaths& paths);
+/// A key of the running container's config (GET_CONFIG_ITEM); nullopt when
+/// it is not running, or the value is empty or invalid.
+std::optional<std::string> query_config_item(const ContainerPaths& paths, const std::string& key);
 /// Init's pid, or nullopt when the container is not running.
 std::optional<pid_t> query_init_pid(const ContainerPaths& paths);
 

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "exec/mounts.hpp"
 #include "runtime/commands.hpp"
 
 namespace corral::runtime {
@@ -32,15 +33,6 @@ std::string run_dir() {
   return xdg && *xdg ? xdg : "/run";
 }
 
-Result<void> mkdir_p(const std::string& path, mode_t mode) {
-  for (size_t pos = 1; pos <= path.size(); ++pos) {
-    if (pos != path.size() && path[pos] != '/') continue;
-    std::string prefix = path.substr(0, pos);
-    if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST) return Error::system("mkdir", prefix, errno);
-  }
-  return {};
-}
-
 }  // namespace
 
 std::string ContainerPaths::command_socket() const {
@@ -60,7 +52,7 @@ std::string normalize_lxcpath(std::string path) {
 
 Result<UniqueFd> lock_container(const ContainerPaths& paths, bool wait) {
   std::string file = paths.lock_file();
-  CORRAL_TRY(mkdir_p(file.substr(0, file.rfind('/')), 0755));
+  CORRAL_TRY(exec::mkdir_beneath("", file.substr(0, file.rfind('/')), 0755));
   UniqueFd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!fd) return Error::system("open the lock file", file, errno);
   struct flock fl {};
