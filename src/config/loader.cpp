@@ -183,11 +183,17 @@ void Loader::load_text(std::string_view text, uint32_t file_id) {
 /// Reads and parses a file a megabyte at a time; errno on a read error.
 int Loader::parse_fd(int fd, uint32_t file_id) {
   constexpr size_t kChunk = 1 << 20;
+  // A small file gets a buffer of its own size (plus one byte to see the
+  // end): zero-filling a whole megabyte costs more than parsing a config.
+  struct stat st {};
+  size_t chunk = kChunk;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<size_t>(st.st_size) < kChunk)
+    chunk = static_cast<size_t>(st.st_size) + 1;
   FileParser parser(*this, file_id);
   std::string buf;
   size_t used = 0;  // bytes of buf holding data
   for (;;) {
-    if (buf.size() - used < kChunk) buf.resize(used + kChunk);
+    if (buf.size() - used < chunk) buf.resize(used + chunk);
     ssize_t n = ::read(fd, buf.data() + used, buf.size() - used);
     if (n < 0) {
       if (errno == EINTR) continue;

@@ -727,6 +727,66 @@ Result<void> ContainerCgroups::enter(pid_t pid, bool monitor) {
 Result<void> ContainerCgroups::enter_monitor(pid_t pid) { return enter(pid, true); }
 Result<void> ContainerCgroups::enter_payload(pid_t pid) { return enter(pid, false); }
 
+namespace {
+
+/// Whether the calling process has exactly one thread (field 20 of
+/// /proc/self/stat); when unsure, no.
+bool single_threaded() {
+  std::string stat;
+  if (read_text("/proc/self/stat", &stat) != 0) return false;
+  size_t close = stat.rfind(')');  // the command name may hold blanks and parentheses
+  if (close == std::string::npos) return false;
+  std::vector<std::string_view> fields = split_blanks(std::string_view(stat).substr(close + 1));
+  // After the name: state is field 3, num_threads field 20.
+  return fields.size() > 17 && fields[17] == "1";
+}
+
+}  // namespace
+
+Result<void> ContainerCgroups::move_self(Target to, bool skip_unified) {
+  const bool one_thread = single_threaded();
+  const std::string pid = std::to_string(::getpid());
+  for (const Hierarchy& h : hierarchies_) {
+    if (h.unified && skip_unified) continue;
+    const std::string& dir = to == Target::monitor ? h.monitor
+                             : to == Target::origin ? (h.monitor.empty() ? std::string() : h.origin)
+                             : h.inner.empty()      ? h.payload
+                                                    : h.inner;
+    if (dir.empty()) {
+      if (to == Target::origin) continue;
+      return Error(Error::Kind::internal, "no monitor cgroup is known for this container");
+    }
+    Result<void> r = !h.unified && one_thread ? write_or_error(join_path(dir, "tasks"), "0")
+                                              : write_or_error(join_path(dir, "cgroup.procs"), pid);
+    if (!r) {
+      const char* what = to == Target::monitor ? "into the monitor cgroup"
+                         : to == Target::payload ? "into the payload cgroup"
+                                                 : "back out of the monitor cgroup";
+      return std::move(r.error().wrap("moving process " + pid + " " + what));
+    }
+  }
+  return {};
+}
+
+Result<void> ContainerCgroups::enter_monitor_self() {
+  CORRAL_TRY(move_self(Target::monitor, false));
+  in_monitor_ = ::getpid();
+  return {};
+}
+Result<void> ContainerCgroups::enter_payload_self(bool skip_unified) { return move_self(Target::payload, skip_unified); }
+Result<void> ContainerCgroups::leave_monitor_self() {
+  CORRAL_TRY(move_self(Target::origin, false));
+  in_monitor_ = 0;
+  return {};
+}
+
+UniqueFd ContainerCgroups::open_unified_init_dir() const {
+  const Hierarchy* u = unified();
+  if (!u || u->payload.empty()) return UniqueFd();
+  const std::string& dir = u->inner.empty() ? u->payload : u->inner;
+  return UniqueFd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+}
+
 // ---- limits -------------------------------------------------------------------------------------
 
 const ContainerCgroups::Hierarchy* ContainerCgroups::find_controller(const std::string& controller) const {
@@ -956,14 +1016,6 @@ Result<void> ContainerCgroups::kill_payload() {
   }
 }
 
-Result<void> ContainerCgroups::leave_monitor(pid_t pid) {
-  for (const Hierarchy& h : hierarchies_) {
-    if (h.monitor.empty() || h.origin.empty()) continue;
-    CORRAL_TRY(write_or_error(join_path(h.origin, "cgroup.procs"), std::to_string(pid)));
-  }
-  return {};
-}
-
 Result<void> ContainerCgroups::destroy() {
   if (destroyed_) return {};
   std::optional<Error> first;
@@ -971,19 +1023,41 @@ Result<void> ContainerCgroups::destroy() {
     if (!r && !first) first = std::move(r.error().wrap(context));
   };
 
-  // cgfsng_payload_destroy: the payload tree in every hierarchy.
-  note(kill_payload(), "stopping the container's processes");
+  // cgfsng_payload_destroy: the payload tree in every hierarchy. After a
+  // normal exit each payload is empty and one rmdir removes it; processes
+  // left or sub-cgroups the container made take the longer way.
+  bool payload_left = false;
   for (const Hierarchy& h : hierarchies_)
-    if (!h.payload.empty()) note(remove_tree(h.payload), "removing the payload cgroup");
+    if (!h.payload.empty() && ::rmdir(h.payload.c_str()) != 0 && errno != ENOENT) payload_left = true;
+  if (payload_left) {
+    note(kill_payload(), "stopping the container's processes");
+    for (const Hierarchy& h : hierarchies_)
+      if (!h.payload.empty()) note(remove_tree(h.payload), "removing the payload cgroup");
+  }
 
+  // The calling monitor leaves its cgroup first; then an empty monitor
+  // cgroup goes with one rmdir.
+  if (in_monitor_ == ::getpid()) note(leave_monitor_self(), "moving the monitor back to its cgroup");
   // cgfsng_monitor_destroy: what is in the monitor cgroup (the monitor
   // itself, hooks it left behind) moves to the pivot so the monitor cgroup
   // can go; the pivot goes too once nobody is left in it.
   for (const Hierarchy& h : hierarchies_) {
     if (h.monitor.empty()) continue;
+    std::string pivot = pivot_name_.empty() ? std::string() : join_path(h.base_dir, pivot_name_);
+    auto remove_pivot = [&] {
+      if (!pivot.empty() && ::rmdir(pivot.c_str()) != 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY)
+        note(Error::system("rmdir", pivot, errno), "removing the pivot cgroup");
+    };
+    // Empty: gone with one rmdir, and the pivot (shared with LXC's
+    // containers) is not ours to touch. Already gone: an earlier teardown
+    // may have left processes in the pivot that have ended since.
+    if (::rmdir(h.monitor.c_str()) == 0) continue;
+    if (errno == ENOENT) {
+      remove_pivot();
+      continue;
+    }
     std::set<pid_t> pids;
     collect_pids(h.monitor, &pids);
-    std::string pivot = pivot_name_.empty() ? std::string() : join_path(h.base_dir, pivot_name_);
     // The calling monitor goes back to its own cgroup; the pivot is only
     // made when something else is left (rmdir and mkdir are slow on v1).
     bool others = std::any_of(pids.begin(), pids.end(),
@@ -1008,8 +1082,7 @@ Result<void> ContainerCgroups::destroy() {
       note(r, "moving the monitor to the pivot cgroup `" + pivot_name_ + "`");
     }
     note(remove_tree(h.monitor), "removing the monitor cgroup");
-    if (!pivot.empty() && ::rmdir(pivot.c_str()) != 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY)
-      note(Error::system("rmdir", pivot, errno), "removing the pivot cgroup");
+    remove_pivot();
   }
   if (first) return *first;
   destroyed_ = true;

@@ -13,6 +13,7 @@
 
 #include "exec/plan.hpp"
 #include "util/error.hpp"
+#include "util/fd.hpp"
 
 namespace corral::exec {
 
@@ -50,12 +51,25 @@ class ContainerCgroups {
 
   /// Writes `pid` to cgroup.procs of the monitor cgroup in every hierarchy.
   Result<void> enter_monitor(pid_t pid);
-  /// Moves `pid` from the monitor cgroup back to the cgroup the caller of
-  /// create() was in (a helper forked by the monitor that must not keep the
-  /// monitor or pivot cgroup busy).
-  Result<void> leave_monitor(pid_t pid);
   /// Same for the payload cgroup (payload_inner when set).
   Result<void> enter_payload(pid_t pid);
+
+  // Moving the calling process itself. Writing a pid to cgroup.procs takes
+  // the kernel's global threadgroup lock, whose first writer after a quiet
+  // spell waits for an RCU grace period (6 to 12 ms here, longer than the
+  // rest of a start). On v1 a single-threaded caller writes "0" to `tasks`
+  // instead, which moves only the calling thread and skips that lock; the
+  // unified hierarchy has no such file and still goes through cgroup.procs
+  // (unless `skip_unified`: the caller was cloned into it). A caller with
+  // more than one thread is moved through cgroup.procs everywhere.
+  Result<void> enter_monitor_self();
+  Result<void> enter_payload_self(bool skip_unified);
+  /// Back to the cgroup the caller of create() was in (the monitor at
+  /// teardown; a helper it forked that must not keep the monitor cgroup busy).
+  Result<void> leave_monitor_self();
+  /// An O_PATH fd on init's cgroup in the unified hierarchy, for clone3's
+  /// CLONE_INTO_CGROUP (none without a unified hierarchy).
+  UniqueFd open_unified_init_dir() const;
 
   /// Writes the limits into the payload cgroup. Version 1: `<ctrl>.<file>`
   /// goes to the hierarchy that has <ctrl>; cpuset.* also to payload_inner;
@@ -112,6 +126,8 @@ class ContainerCgroups {
   const Hierarchy* find_controller(const std::string& controller) const;
   const Hierarchy* unified() const;
   Result<void> enter(pid_t pid, bool monitor);
+  enum class Target { monitor, payload, origin };
+  Result<void> move_self(Target to, bool skip_unified);
   Result<void> kill_payload();
   Result<void> set_freezer(bool freeze, int timeout_ms);
 
@@ -121,6 +137,7 @@ class ContainerCgroups {
   std::string payload_name_;
   std::string pivot_name_;
   bool destroyed_ = false;
+  pid_t in_monitor_ = 0;  // the process that entered the monitor cgroup by enter_monitor_self()
 };
 
 /// Every cgroup named lxc.monitor.*, lxc.payload.* or lxc.pivot directly

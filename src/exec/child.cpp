@@ -34,6 +34,11 @@ class Child {
     // The container must not outlive its monitor (spec §5.3 row 1).
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     devnull_.reset(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    // Into the payload cgroup before anything else (in particular before
+    // the cgroup namespace is made, whose root is the cgroup it is made in).
+    // A failure is reported when the monitor first listens.
+    Result<void> in_cgroup =
+        s_.cgroups ? s_.cgroups->enter_payload_self(s_.born_in_unified_cgroup) : Result<void>();
     for (const auto& [fd, flag] : s_.share_fds) {
       if (::setns(fd, flag) != 0) fail(-1, Error::system("join a shared namespace", fd_path(fd), errno));
     }
@@ -42,6 +47,7 @@ class Child {
       Result<SyncMessage> m = recv_sync(s_.sync, &eof);
       if (!m || eof) ::_exit(1);  // the monitor is gone
       if (m.value().kind != SyncKind::go) ::_exit(1);
+      if (!in_cgroup) fail(-1, std::move(in_cgroup.error()));
       size_t i = static_cast<size_t>(m.value().step);
       for (; i < plan_.steps.size() && plan_.steps[i].actor == Actor::child; ++i) {
         Result<void> r = run_step(plan_.steps[i]);

@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "exec/cgroup.hpp"
 #include "exec/devices.hpp"
 #include "exec/plan.hpp"
 #include "exec/seccomp.hpp"
@@ -25,6 +26,8 @@ struct ChildSetup {
   const Pty* host_console = nullptr;  // a console pty from the host's devpts (lxc.pty.max <= 1)
   bool daemon = false;
   std::vector<std::pair<int, int>> share_fds;  // (fd of /proc/PID/ns/X, CLONE_NEW*) to setns, user first
+  ContainerCgroups* cgroups = nullptr;         // init moves itself into the payload first thing
+  bool born_in_unified_cgroup = false;         // clone3 put it into the cgroup2 payload already
 };
 
 /// Never returns: execs init, or _exits after reporting an error.

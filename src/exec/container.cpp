@@ -50,11 +50,14 @@ std::string id_map_text(const std::vector<config::IdMap>& maps) {
   return text;
 }
 
-pid_t clone3_pidfd(unsigned long flags, int* pidfd) {
+/// clone3 with a pidfd; into the cgroup2 directory `cgroup_fd` when it is
+/// valid (CLONE_INTO_CGROUP, which needs no migration afterwards).
+pid_t clone3_pidfd(unsigned long flags, int* pidfd, int cgroup_fd) {
   struct clone_args args {};
-  args.flags = flags | CLONE_PIDFD;
+  args.flags = flags | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
   args.pidfd = reinterpret_cast<uint64_t>(pidfd);
   args.exit_signal = SIGCHLD;
+  args.cgroup = cgroup_fd >= 0 ? static_cast<uint64_t>(cgroup_fd) : 0;
   return static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
 }
 
@@ -164,7 +167,7 @@ Result<void> Container::run_monitor_step(size_t index, Setup& s) {
     Result<ContainerCgroups> made = ContainerCgroups::create(plan_.host, *cg);
     if (!made) return std::move(made.error());
     cgroups_ = std::move(made.value());
-    return cgroups_->enter_monitor(::getpid());
+    return cgroups_->enter_monitor_self();
   }
   if (std::holds_alternative<CloneInit>(step.data)) return clone_child(index, s);
   if (const auto* maps = std::get_if<WriteIdMaps>(&step.data)) {
@@ -273,8 +276,18 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
       return Error::system("join the pid namespace to share", "", errno);
     }
   }
+  // Init is born in its cgroup2 cgroup and moves itself into the v1 ones
+  // (see ContainerCgroups::move_self); a kernel that refuses
+  // CLONE_INTO_CGROUP gets a plain clone and init moves itself there too.
+  UniqueFd into_cgroup = cgroups_ ? cgroups_->open_unified_init_dir() : UniqueFd();
+  cs.cgroups = cgroups_ ? &*cgroups_ : nullptr;
+  cs.born_in_unified_cgroup = into_cgroup.valid();
   int pidfd = -1;
-  pid_t pid = clone3_pidfd(clone.clone_flags, &pidfd);
+  pid_t pid = clone3_pidfd(clone.clone_flags, &pidfd, into_cgroup.get());
+  if (pid < 0 && into_cgroup && errno != ENOMEM && errno != EAGAIN) {
+    cs.born_in_unified_cgroup = false;
+    pid = clone3_pidfd(clone.clone_flags, &pidfd, -1);
+  }
   int clone_errno = errno;
   if (pid == 0) run_child(cs);
   if (own_pid_ns) ::setns(own_pid_ns.get(), CLONE_NEWPID);
@@ -286,7 +299,7 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
   s.child_sync.reset();
   s.host_console.slave.reset();
   if (s.host_console.master) console_.master = std::move(s.host_console.master);
-  return cgroups_ ? cgroups_->enter_payload(pid_) : Result<void>();
+  return {};
 }
 
 void Container::keep_namespaces() {

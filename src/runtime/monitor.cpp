@@ -97,6 +97,7 @@ class Monitor {
 
     stop_tty_proxy();
     set_state(State::stopping);
+    await_janitor();
     Result<void> fin = container_->finish();
     if (!fin && !r_.daemon)
       std::fprintf(stderr, "%s: %s: %s\n", r_.prog.c_str(), r_.paths.name.c_str(), fin.error().render().c_str());
@@ -140,7 +141,7 @@ class Monitor {
     exec::ContainerCgroups* cg = container_->cgroups();
     if (!cg) return;
     int p[2];
-    if (::pipe2(p, O_CLOEXEC) != 0) return;
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0) return;
     pid_t pid = ::fork();
     if (pid < 0) {
       ::close(p[0]);
@@ -149,21 +150,23 @@ class Monitor {
     }
     if (pid > 0) {
       ::close(p[0]);
-      janitor_pipe_.reset(p[1]);
+      janitor_sock_.reset(p[1]);
       janitor_ = pid;
-      // Out of the monitor cgroup before anything can tear it down, so that
-      // the janitor never keeps the monitor or pivot cgroup busy.
-      cg->leave_monitor(pid);
       return;
     }
     int pidfd = ::fcntl(container_->init_pidfd(), F_DUPFD_CLOEXEC, 3);
-    // Keep only the pipe and init's pidfd: holding the command socket
+    // Keep only the socket and init's pidfd: holding the command socket
     // would keep the container "running" for its clients.
     int keep_lo = std::min(p[0], pidfd), keep_hi = std::max(p[0], pidfd);
     ::close_range(3, static_cast<unsigned>(keep_lo) - 1, 0);
     if (keep_hi - keep_lo > 1) ::close_range(static_cast<unsigned>(keep_lo) + 1, static_cast<unsigned>(keep_hi) - 1, 0);
     ::close_range(static_cast<unsigned>(keep_hi) + 1, ~0U, 0);
     set_process_title("[corral janitor] " + r_.paths.name);
+    // Out of the monitor cgroup, so that it never keeps the monitor or
+    // pivot cgroup busy; the monitor waits for this before tearing down.
+    cg->leave_monitor_self();
+    if (::write(p[0], "r", 1) != 1) {
+    }
     char byte;
     ssize_t n;
     while ((n = ::read(p[0], &byte, 1)) < 0 && errno == EINTR) {
@@ -174,12 +177,19 @@ class Monitor {
     cg->destroy();
     ::_exit(0);
   }
+  /// Waits until the janitor has left the monitor cgroup (or is gone).
+  void await_janitor() {
+    if (janitor_ <= 0) return;
+    char byte;
+    while (::read(janitor_sock_.get(), &byte, 1) < 0 && errno == EINTR) {
+    }
+  }
   void dismiss_janitor() {
     if (janitor_ <= 0) return;
-    if (::write(janitor_pipe_.get(), "x", 1) != 1) {
+    if (::write(janitor_sock_.get(), "x", 1) != 1) {
     }
     // Not waited for: it exits at once, and the tool need not wait for it.
-    janitor_pipe_.reset();
+    janitor_sock_.reset();
     janitor_ = -1;
   }
 
@@ -498,7 +508,7 @@ class Monitor {
   struct termios saved_tio_ {};
   bool tty_proxy_ = false;
   pid_t janitor_ = -1;
-  UniqueFd janitor_pipe_;
+  UniqueFd janitor_sock_;  // "r" from it once out of the monitor cgroup; "x" to it when done
 };
 
 Result<void> write_pidfile(const std::string& path) {

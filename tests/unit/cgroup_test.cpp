@@ -7,7 +7,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <set>
 #include <string>
 #include <thread>
@@ -82,14 +85,15 @@ std::string root_of(const CgroupHierarchy& h) {
 }
 std::string base_of(const CgroupHierarchy& h) { return h.base == "/" ? root_of(h) : root_of(h) + h.base; }
 
-/// The cgroup of `pid` in hierarchy `h`, as a path below the mount.
-std::string cgroup_of(pid_t pid, const CgroupHierarchy& h) {
+/// The cgroup of a process or thread (`proc_dir` is /proc/PID or
+/// /proc/PID/task/TID) in hierarchy `h`, as a path below the mount.
+std::string cgroup_at(const std::string& proc_dir, const CgroupHierarchy& h) {
   std::string want = h.unified ? "" : [&] {
     std::string s;
     for (const std::string& c : h.controllers) s += (s.empty() ? "" : ",") + c;
     return s;
   }();
-  std::string text = read_file("/proc/" + std::to_string(pid) + "/cgroup");
+  std::string text = read_file(proc_dir + "/cgroup");
   size_t pos = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
@@ -101,6 +105,8 @@ std::string cgroup_of(pid_t pid, const CgroupHierarchy& h) {
   }
   return "<none>";
 }
+
+std::string cgroup_of(pid_t pid, const CgroupHierarchy& h) { return cgroup_at("/proc/" + std::to_string(pid), h); }
 
 long cpu_ticks(pid_t pid) {
   std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
@@ -328,6 +334,119 @@ TEST_F(CgroupTest, EnterPayloadShowsInProcCgroup) {
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().render().find("moving process 999999999 into the payload cgroup"), std::string::npos)
       << bad.error().render();
+}
+
+// A forked child runs `body` and exits with its result (0 = pass); the
+// test fails with `meaning` spelling out the codes.
+#define EXPECT_CHILD_PASSES(body, meaning)                                   \
+  do {                                                                       \
+    pid_t child_ = ::fork();                                                 \
+    if (child_ == 0) ::_exit((body)());                                      \
+    ASSERT_GT(child_, 0);                                                    \
+    int status_ = 0;                                                         \
+    ASSERT_EQ(::waitpid(child_, &status_, 0), child_);                       \
+    ASSERT_TRUE(WIFEXITED(status_));                                         \
+    EXPECT_EQ(WEXITSTATUS(status_), 0) << meaning;                           \
+  } while (0)
+
+TEST_F(CgroupTest, SelfMovesEnterAndLeaveEveryHierarchy) {
+  // The monitor's way in and out: "0" to v1's tasks, cgroup.procs on the
+  // unified hierarchy; the same places as enter_monitor(pid).
+  Result<ContainerCgroups> cg = ContainerCgroups::create(host_, step());
+  ASSERT_TRUE(cg) << cg.error().render();
+  ContainerCgroups& c = cg.value();
+  auto body = [&]() -> int {
+    std::vector<std::string> before;
+    for (const CgroupHierarchy& h : host_.cgroup_hierarchies) before.push_back(cgroup_of(::getpid(), h));
+    if (!c.enter_monitor_self()) return 10;
+    for (size_t i = 0; i < host_.cgroup_hierarchies.size(); ++i) {
+      const CgroupHierarchy& h = host_.cgroup_hierarchies[i];
+      if (root_of(h) + cgroup_of(::getpid(), h) != c.monitor_dirs()[i]) return 11;
+    }
+    if (!c.leave_monitor_self()) return 12;
+    for (size_t i = 0; i < host_.cgroup_hierarchies.size(); ++i)
+      if (cgroup_of(::getpid(), host_.cgroup_hierarchies[i]) != before[i]) return 13;
+    if (!c.enter_payload_self(false)) return 14;
+    for (size_t i = 0; i < host_.cgroup_hierarchies.size(); ++i) {
+      const CgroupHierarchy& h = host_.cgroup_hierarchies[i];
+      if (root_of(h) + cgroup_of(::getpid(), h) != c.init_dirs()[i]) return 15;
+    }
+    return 0;
+  };
+  EXPECT_CHILD_PASSES(body, "10/12/14: a move failed; 11: not in the monitor; 13: not back; 15: not in the payload");
+  // Both are empty again: destroy takes the one-rmdir way.
+  Result<void> r = c.destroy();
+  ASSERT_TRUE(r) << r.error().render();
+  for (const std::string& dir : c.monitor_dirs()) EXPECT_FALSE(exists(dir)) << dir;
+  for (const std::string& dir : c.payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
+}
+
+TEST_F(CgroupTest, SelfMoveOfAThreadedProcessTakesEveryThread) {
+  // Writing "0" to tasks would move the calling thread only; a process with
+  // a second thread goes through cgroup.procs so that no thread stays behind.
+  Result<ContainerCgroups> cg = ContainerCgroups::create(host_, step());
+  ASSERT_TRUE(cg) << cg.error().render();
+  ContainerCgroups& c = cg.value();
+  auto body = [&]() -> int {
+    int ready[2], done[2];
+    if (::pipe(ready) != 0 || ::pipe(done) != 0) return 9;
+    pid_t tid = 0;
+    std::thread other([&] {
+      tid = static_cast<pid_t>(::syscall(SYS_gettid));
+      char byte;
+      if (::write(ready[1], "r", 1) != 1 || ::read(done[0], &byte, 1) != 1) return;
+    });
+    char byte;
+    if (::read(ready[0], &byte, 1) != 1) return 9;
+    int result = c.enter_monitor_self() ? 0 : 10;
+    std::string task = "/proc/" + std::to_string(::getpid()) + "/task/" + std::to_string(tid);
+    for (size_t i = 0; result == 0 && i < host_.cgroup_hierarchies.size(); ++i) {
+      const CgroupHierarchy& h = host_.cgroup_hierarchies[i];
+      if (root_of(h) + cgroup_at(task, h) != c.monitor_dirs()[i]) result = 11;
+    }
+    if (result == 0 && !c.leave_monitor_self()) result = 12;
+    if (::write(done[1], "x", 1) != 1) result = 9;
+    other.join();
+    return result;
+  };
+  EXPECT_CHILD_PASSES(body, "9: test setup; 10/12: a move failed; 11: the second thread was left behind");
+  EXPECT_TRUE(c.destroy());
+}
+
+TEST_F(CgroupTest, CloneIntoTheUnifiedInitCgroup) {
+  // What the runtime does for init: born in the cgroup2 payload by clone3's
+  // CLONE_INTO_CGROUP, then the v1 moves with the unified one skipped.
+  const CgroupHierarchy* unified = nullptr;
+  for (const CgroupHierarchy& h : host_.cgroup_hierarchies)
+    if (h.unified) unified = &h;
+  Result<ContainerCgroups> cg = ContainerCgroups::create(host_, step());
+  ASSERT_TRUE(cg) << cg.error().render();
+  ContainerCgroups& c = cg.value();
+  UniqueFd dir = c.open_unified_init_dir();
+  if (!unified) {
+    EXPECT_FALSE(dir.valid());
+    GTEST_SKIP() << "no cgroup2 hierarchy here";
+  }
+  ASSERT_TRUE(dir.valid());
+  struct clone_args args {};
+  args.flags = CLONE_INTO_CGROUP;
+  args.exit_signal = SIGCHLD;
+  args.cgroup = static_cast<uint64_t>(dir.get());
+  pid_t child = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
+  if (child == 0) {
+    if (!c.enter_payload_self(true)) ::_exit(10);
+    for (size_t i = 0; i < host_.cgroup_hierarchies.size(); ++i) {
+      const CgroupHierarchy& h = host_.cgroup_hierarchies[i];
+      if (root_of(h) + cgroup_of(::getpid(), h) != c.init_dirs()[i]) ::_exit(11);
+    }
+    ::_exit(0);
+  }
+  ASSERT_GT(child, 0) << std::strerror(errno);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: the v1 moves failed; 11: not in the payload everywhere";
+  EXPECT_TRUE(c.destroy());
 }
 
 // ---- limits ----------------------------------------------------------------------------------
