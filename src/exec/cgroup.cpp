@@ -538,20 +538,65 @@ std::string payload_of(const std::string& init_path) {
 
 // ---- creating --------------------------------------------------------------------------------
 
-namespace {
-
-/// One try at NAME (or NAME-N) in every hierarchy: the cgroup, plus
-/// `inner` below it. On failure everything made here is removed again.
-struct Attempt {
-  std::vector<std::vector<std::string>> made;  // per hierarchy, in creation order
-  void rollback() {
-    for (auto it = made.rbegin(); it != made.rend(); ++it) undo(&*it);
+/// cgfsng_monitor_create / cgfsng_payload_create: the same name (plus
+/// `inner` below it) in every hierarchy; a failure anywhere removes what
+/// this try made and, on a clash, tries the next suffix. Every directory
+/// made is appended to `made`, in creation order.
+Result<std::string> ContainerCgroups::create_everywhere(const std::vector<std::string>& parts, const std::string& name,
+                                                        bool retry, const std::vector<std::string>& inner_parts,
+                                                        std::vector<std::string>* made) {
+  for (int idx = 0; idx <= (retry ? kMaxRetrySuffix : 0); ++idx) {
+    std::vector<std::string> try_parts = parts;
+    std::string try_name = name;
+    if (idx) {
+      try_parts.back() += "-" + std::to_string(idx);
+      try_name += "-" + std::to_string(idx);
+    }
+    std::vector<std::string> tried;
+    std::optional<Error> failed;
+    for (Hierarchy& h : hierarchies_) {
+      bool cpuset_v1 = !h.unified && has(h.controllers, "cpuset");
+      Result<void> r = make_tree(h.base_dir, try_parts, false, cpuset_v1, &tried);
+      std::string dir = join_path(h.base_dir, join(try_parts, "/"));
+      if (r && !inner_parts.empty()) r = make_tree(dir, inner_parts, false, cpuset_v1, &tried);
+      if (!r) {
+        failed = r.error();
+        break;
+      }
+    }
+    if (!failed) {
+      made->insert(made->end(), tried.begin(), tried.end());
+      return try_name;
+    }
+    undo(&tried);
+    if (!retry || failed->sys_errno() != EEXIST) return *failed;
   }
-};
-
-}  // namespace
+  return Error(Error::Kind::system, "cgroups `" + name + "` to `" + name + "-" + std::to_string(kMaxRetrySuffix) +
+                                        "` all exist in some hierarchy");
+}
 
 Result<ContainerCgroups> ContainerCgroups::create(const HostFacts& host, const CreateCgroups& step) {
+  Result<ContainerCgroups> cg = create_payload(host, step);
+  if (!cg) return cg;
+  Result<void> monitor = cg.value().create_monitor(step);
+  if (!monitor) {
+    cg.value().undo_creation();
+    return std::move(monitor.error());
+  }
+  return cg;
+}
+
+void ContainerCgroups::undo_creation() {
+  undo(&made_);
+  for (Hierarchy& h : hierarchies_) {
+    h.monitor.clear();
+    h.payload.clear();
+    h.inner.clear();
+  }
+  destroyed_ = true;
+}
+
+Result<ContainerCgroups> ContainerCgroups::create_payload(const HostFacts& host, const CreateCgroups& step) {
   ContainerCgroups cg;
   cg.layout_ = host.cgroup_layout;
   cg.pivot_name_ = step.pivot;
@@ -567,6 +612,7 @@ Result<ContainerCgroups> ContainerCgroups::create(const HostFacts& host, const C
     Result<std::vector<std::string>> pivot = path_parts(step.pivot, "the pivot");
     if (!pivot) return pivot.error();
   }
+  // Checked now so that a bad monitor name fails before anything is made.
   Result<std::vector<std::string>> monitor_parts = path_parts(step.monitor, "the monitor");
   if (!monitor_parts) return monitor_parts.error();
   Result<std::vector<std::string>> payload_parts = path_parts(step.payload, "the payload");
@@ -582,57 +628,11 @@ Result<ContainerCgroups> ContainerCgroups::create(const HostFacts& host, const C
     inner_parts = std::move(inner.value());
   }
 
-  // cgfsng_monitor_create / cgfsng_payload_create: the same name in every
-  // hierarchy; a failure anywhere removes what this try made and, on a
-  // clash, tries the next suffix.
-  auto create_everywhere = [&](const std::vector<std::string>& parts, const std::string& name, bool retry, bool payload,
-                               Attempt* done) -> Result<std::string> {
-    for (int idx = 0; idx <= (retry ? kMaxRetrySuffix : 0); ++idx) {
-      std::vector<std::string> try_parts = parts;
-      std::string try_name = name;
-      if (idx) {
-        try_parts.back() += "-" + std::to_string(idx);
-        try_name += "-" + std::to_string(idx);
-      }
-      Attempt a;
-      std::optional<Error> failed;
-      for (Hierarchy& h : cg.hierarchies_) {
-        a.made.emplace_back();
-        bool cpuset_v1 = !h.unified && has(h.controllers, "cpuset");
-        Result<void> r = make_tree(h.base_dir, try_parts, false, cpuset_v1, &a.made.back());
-        std::string dir = join_path(h.base_dir, join(try_parts, "/"));
-        if (r && payload && !inner_parts.empty()) r = make_tree(dir, inner_parts, false, cpuset_v1, &a.made.back());
-        if (!r) {
-          failed = r.error();
-          break;
-        }
-      }
-      if (!failed) {
-        *done = std::move(a);
-        return try_name;
-      }
-      a.rollback();
-      if (!retry || failed->sys_errno() != EEXIST) return *failed;
-    }
-    return Error(Error::Kind::system, "cgroups `" + name + "` to `" + name + "-" + std::to_string(kMaxRetrySuffix) +
-                                          "` all exist in some hierarchy");
-  };
-
-  Attempt monitor_made;
-  Result<std::string> monitor =
-      create_everywhere(monitor_parts.value(), step.monitor, step.monitor_retry, false, &monitor_made);
-  if (!monitor) return std::move(monitor.error().wrap("creating the monitor cgroup `" + step.monitor + "`"));
-  Attempt payload_made;
   Result<std::string> payload =
-      create_everywhere(payload_parts.value(), step.payload, step.payload_retry, true, &payload_made);
-  if (!payload) {
-    monitor_made.rollback();
-    return std::move(payload.error().wrap("creating the payload cgroup `" + step.payload + "`"));
-  }
-  cg.monitor_name_ = monitor.value();
+      cg.create_everywhere(payload_parts.value(), step.payload, step.payload_retry, inner_parts, &cg.made_);
+  if (!payload) return std::move(payload.error().wrap("creating the payload cgroup `" + step.payload + "`"));
   cg.payload_name_ = payload.value();
   for (Hierarchy& h : cg.hierarchies_) {
-    h.monitor = join_path(h.base_dir, cg.monitor_name_);
     h.payload = join_path(h.base_dir, cg.payload_name_);
     if (!inner_parts.empty()) h.inner = join_path(h.payload, join(inner_parts, "/"));
   }
@@ -656,8 +656,7 @@ Result<ContainerCgroups> ContainerCgroups::create(const HostFacts& host, const C
         for (const std::string& d : chain) {
           Result<void> r = write_or_error(join_path(d, "cgroup.subtree_control"), controllers);
           if (!r) {
-            payload_made.rollback();
-            monitor_made.rollback();
+            cg.undo_creation();
             return std::move(r.error().wrap("delegating the controllers `" + controllers + "` to the payload cgroup"));
           }
         }
@@ -665,6 +664,16 @@ Result<ContainerCgroups> ContainerCgroups::create(const HostFacts& host, const C
     }
   }
   return cg;
+}
+
+Result<void> ContainerCgroups::create_monitor(const CreateCgroups& step) {
+  Result<std::vector<std::string>> parts = path_parts(step.monitor, "the monitor");
+  if (!parts) return parts.error();
+  Result<std::string> monitor = create_everywhere(parts.value(), step.monitor, step.monitor_retry, {}, &made_);
+  if (!monitor) return std::move(monitor.error().wrap("creating the monitor cgroup `" + step.monitor + "`"));
+  monitor_name_ = monitor.value();
+  for (Hierarchy& h : hierarchies_) h.monitor = join_path(h.base_dir, monitor_name_);
+  return {};
 }
 
 Result<ContainerCgroups> ContainerCgroups::for_pid(const HostFacts& host, pid_t init_pid) {

@@ -33,15 +33,23 @@ class ContainerCgroups {
 
   ContainerCgroups() = default;
 
-  /// Creates the monitor cgroup, then the payload cgroup (and
-  /// payload_inner below it), each in every hierarchy. A name that exists
-  /// in any hierarchy is retried as NAME-1 ... NAME-999 (when the step
-  /// allows it), with one suffix for all hierarchies. v1 cpuset: the first
-  /// new level gets cpuset.cpus/mems from its parent and clone_children=1.
-  /// Pure cgroup2: the base and every cgroup between it and init's cgroup
-  /// enable the base's controllers for their children. On failure nothing
-  /// created here is left behind.
+  /// Creates the payload cgroup (and payload_inner below it), then the
+  /// monitor cgroup, each in every hierarchy. A name that exists in any
+  /// hierarchy is retried as NAME-1 ... NAME-999 (when the step allows it),
+  /// with one suffix for all hierarchies. v1 cpuset: the first new level
+  /// gets cpuset.cpus/mems from its parent and clone_children=1. Pure
+  /// cgroup2: the base and every cgroup between it and init's cgroup enable
+  /// the base's controllers for their children. On failure nothing created
+  /// here is left behind.
   static Result<ContainerCgroups> create(const HostFacts& host, const CreateCgroups& step);
+  /// The two halves of create(): the payload cgroup alone (what init needs
+  /// at clone time), and later the monitor cgroup, which the runtime makes
+  /// while init is setting itself up.
+  static Result<ContainerCgroups> create_payload(const HostFacts& host, const CreateCgroups& step);
+  Result<void> create_monitor(const CreateCgroups& step);
+  /// Removes every directory create*() made (a start that failed before
+  /// anything ran in them).
+  void undo_creation();
 
   /// Finds a running container's cgroups from its init pid
   /// (/proc/PID/cgroup): in each hierarchy the payload is the last path
@@ -123,6 +131,8 @@ class ContainerCgroups {
     std::string origin;  // the caller's cgroup before it entered the monitor cgroup
   };
 
+  Result<std::string> create_everywhere(const std::vector<std::string>& parts, const std::string& name, bool retry,
+                                        const std::vector<std::string>& inner_parts, std::vector<std::string>* made);
   const Hierarchy* find_controller(const std::string& controller) const;
   const Hierarchy* unified() const;
   Result<void> enter(pid_t pid, bool monitor);
@@ -137,7 +147,8 @@ class ContainerCgroups {
   std::string payload_name_;
   std::string pivot_name_;
   bool destroyed_ = false;
-  pid_t in_monitor_ = 0;  // the process that entered the monitor cgroup by enter_monitor_self()
+  pid_t in_monitor_ = 0;
+  std::vector<std::string> made_;  // every directory create*() made, in order  // the process that entered the monitor cgroup by enter_monitor_self()
 };
 
 /// Every cgroup named lxc.monitor.*, lxc.payload.* or lxc.pivot directly

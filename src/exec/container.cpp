@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cctype>
 #include <cstring>
+#include <utility>
 
 #include "exec/child.hpp"
 #include "exec/hooks.hpp"
@@ -32,6 +33,7 @@ struct Container::Setup {
   std::vector<UniqueFd> share_fds;
   std::vector<std::pair<int, int>> share_list;
   UniqueFd pid_ns_for_child;  // lxc.namespace.share.pid: the monitor joins it for the clone only
+  const CreateCgroups* monitor_cgroup = nullptr;  // made once init runs its first steps
 };
 
 namespace {
@@ -108,6 +110,18 @@ Result<void> Container::run(const StartOptions& options) {
     }
     // The child runs from here up to the next monitor step.
     CORRAL_TRY(send_sync(s.sync.get(), SyncKind::go, static_cast<int32_t>(i)));
+    if (s.monitor_cgroup) {
+      // Meanwhile the monitor makes and enters its own cgroup: nothing the
+      // child does depends on it, and entering cgroup2 can wait for an RCU
+      // grace period (see ContainerCgroups::move_self).
+      const CreateCgroups* monitor = std::exchange(s.monitor_cgroup, nullptr);
+      Result<void> r = cgroups_->create_monitor(*monitor);
+      if (r) r = cgroups_->enter_monitor_self();
+      if (!r) {
+        r.error().wrap("step create-cgroups");
+        return r;
+      }
+    }
     bool exec_announced = false;
     for (;;) {
       bool eof = false;
@@ -164,10 +178,13 @@ Result<void> Container::run_monitor_step(size_t index, Setup& s) {
     return run_hooks(*h, env, plan_.hook_version1);
   }
   if (const auto* cg = std::get_if<CreateCgroups>(&step.data)) {
-    Result<ContainerCgroups> made = ContainerCgroups::create(plan_.host, *cg);
+    // Only the payload now: the monitor cgroup is made while init sets
+    // itself up (run), which takes it off the start's critical path.
+    Result<ContainerCgroups> made = ContainerCgroups::create_payload(plan_.host, *cg);
     if (!made) return std::move(made.error());
     cgroups_ = std::move(made.value());
-    return cgroups_->enter_monitor_self();
+    s.monitor_cgroup = cg;
+    return {};
   }
   if (std::holds_alternative<CloneInit>(step.data)) return clone_child(index, s);
   if (const auto* maps = std::get_if<WriteIdMaps>(&step.data)) {

@@ -232,6 +232,20 @@ run_lxc lxc-start -n proc-fg -- /no/such/init
 expect_eq "start -d of a missing init: exit 1" "1" "$RC"
 expect_match "start -d of a missing init: the container failed to start" 'The container failed to start' "$ERR"
 check "start -d of a missing init: STOPPED" state_is proc-fg STOPPED
+# The monitor cgroup is made once init runs its first steps: when it cannot
+# be made (an explicit name that exists), init is killed and the payload
+# cgroup removed all the same.
+taken=/sys/fs/cgroup/pids/lxc.monitor.proc-clash-taken
+mkdir "$taken"
+new_container proc-clash "lxc.cgroup.dir.monitor = lxc.monitor.proc-clash-taken" \
+  "lxc.cgroup.dir.container = lxc.payload.proc-clash"
+run_execute proc-clash -- true
+rmdir "$taken"
+expect_eq "monitor cgroup clash: exit 1" "1" "$RC"
+expect_match "monitor cgroup clash: names the step, the path and the errno" \
+  'step create-cgroups: creating the monitor cgroup `lxc.monitor.proc-clash-taken`: mkdir `/sys/fs/cgroup/pids/lxc.monitor.proc-clash-taken`: File exists' "$ERR"
+# (a cgroup can only be removed once no process is left in it)
+check "monitor cgroup clash: no payload cgroup left" test ! -e /sys/fs/cgroup/pids/lxc.payload.proc-clash
 assert_host_clean "foreground start and start failures"
 
 # --- losing the monitor or init ----------------------------------------------
