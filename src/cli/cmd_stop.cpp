@@ -48,7 +48,9 @@ bool init_blocks(pid_t pid, int sig) {
 
 /// Registers a waiter for `state`; returns its connection, or an invalid fd
 /// when the container is already in it (or not running).
-UniqueFd wait_for_state(const runtime::ContainerPaths& paths, runtime::State state, bool* already) {
+/// `next`: the next time the container gets there, even when it is there
+/// now (lxc-stop -r waits for RUNNING after the reboot).
+UniqueFd wait_for_state(const runtime::ContainerPaths& paths, runtime::State state, bool* already, bool next = false) {
   *already = false;
   Result<runtime::Client> c = runtime::Client::connect(paths);
   if (!c) {
@@ -56,7 +58,7 @@ UniqueFd wait_for_state(const runtime::ContainerPaths& paths, runtime::State sta
     return UniqueFd();
   }
   int32_t wanted[runtime::kStateCount] = {};
-  wanted[static_cast<int>(state)] = 1;
+  wanted[static_cast<int>(state)] = next ? 2 : 1;
   Result<runtime::Reply> r =
       c.value().call(runtime::Cmd::add_state_client, 0, std::string_view(reinterpret_cast<char*>(wanted), sizeof wanted));
   if (!r || r.value().closed) {
@@ -127,16 +129,19 @@ int lxc_stop_main(const std::string& prog, const std::vector<std::string>& args)
     return 2;
   }
   if (kill) return hard_stop(paths) ? 0 : 1;
-  if (reboot) {
-    out.error("reboot is not supported by corral yet: the monitor does not restart init");
-    return 1;
-  }
 
-  // The running config's halt signal; it reads back as a number (0: unset).
-  int sig = std::atoi(runtime::query_config_item(paths, "lxc.signal.halt").value_or("0").c_str());
+  // The running config's signal; it reads back as a number (0: unset).
+  // Reboot: lxc.signal.reboot, else SIGINT (init is expected to call
+  // reboot(2), which ends it with SIGHUP and makes the monitor start it
+  // again). Shutdown: lxc.signal.halt, else SIGRTMIN+3 for an init that
+  // blocks it (systemd), else SIGPWR.
+  int sig = std::atoi(
+      runtime::query_config_item(paths, reboot ? "lxc.signal.reboot" : "lxc.signal.halt").value_or("0").c_str());
+  if (sig == 0 && reboot) sig = SIGINT;
   if (sig == 0) sig = init_blocks(*pid, SIGRTMIN + 3) ? SIGRTMIN + 3 : SIGPWR;
   bool already = false;
-  UniqueFd waiter = wait_for_state(paths, runtime::State::stopped, &already);
+  UniqueFd waiter =
+      wait_for_state(paths, reboot ? runtime::State::running : runtime::State::stopped, &already, reboot);
   if (already) return 0;
   Result<runtime::Client> c = runtime::Client::connect(paths);
   if (!c) return 0;
@@ -150,6 +155,17 @@ int lxc_stop_main(const std::string& prog, const std::vector<std::string>& args)
     return 1;
   }
   if (t == 0) return 0;
+  if (reboot) {
+    // The state message says RUNNING; the connection's end without one
+    // means the container stopped instead.
+    runtime::WireStateMsg msg{};
+    if (await(waiter.get(), static_cast<int>(t)) &&
+        ::read(waiter.get(), &msg, sizeof msg) == static_cast<ssize_t>(sizeof msg) &&
+        msg.value == static_cast<int32_t>(runtime::State::running))
+      return 0;
+    out.error(paths.name + " did not reboot within " + std::to_string(t) + " seconds");
+    return 1;
+  }
   if (await(waiter.get(), static_cast<int>(t))) return 0;
   if (nokill) {
     out.error(paths.name + " did not stop within " + std::to_string(t) + " seconds");

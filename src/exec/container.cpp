@@ -342,13 +342,13 @@ void Container::abort_start() {
   finish();
 }
 
-Result<void> Container::finish() {
+Result<void> Container::finish(const char* target) {
   if (finished_) return {};
   finished_ = true;
   Result<void> first;
   EnvList env = plan_.hook_env;
   if (pid_ > 0) env.emplace_back("LXC_PID", std::to_string(pid_));
-  env.emplace_back("LXC_TARGET", "stop");
+  env.emplace_back("LXC_TARGET", target);
   // The namespaces as /proc/<monitor>/fd/N: in the environment of every
   // teardown hook, and as arguments of version 0 stop hooks.
   std::string ns_args;

@@ -62,8 +62,9 @@ class Container {
   const Plan& plan() const { return plan_; }
 
   /// After init has been reaped: stop hooks, cgroups removed, post-stop
-  /// hooks (§8.2 steps 4-6). `stop_reason` is LXC_TARGET ("stop").
-  Result<void> finish();
+  /// hooks (§8.2 steps 4-6). `target` is the hooks' LXC_TARGET: "stop",
+  /// or "reboot" when the monitor starts the container again afterwards.
+  Result<void> finish(const char* target = "stop");
 
  private:
   explicit Container(const Plan& plan) : plan_(plan) {}

@@ -79,36 +79,62 @@ class Monitor {
     opts.warn = [this](const std::string& w) {
       if (!r_.daemon) std::fprintf(stderr, "%s: %s: %s\n", r_.prog.c_str(), r_.paths.name.c_str(), w.c_str());
     };
-    Result<std::unique_ptr<exec::Container>> started = exec::Container::start(r_.plan, opts);
-    if (!started) {
-      state_ = State::aborting;
-      on_started(State::aborting, &started.error());
+    bool first_start = true;
+    for (;;) {
+      Result<std::unique_ptr<exec::Container>> started = exec::Container::start(r_.plan, opts);
+      if (!started) {
+        set_state(State::aborting);
+        if (first_start) {
+          on_started(State::aborting, &started.error());
+        } else {
+          report(started.error());  // a reboot that failed to start again
+          set_state(State::stopped);
+          clients_.clear();
+        }
+        ::sigprocmask(SIG_SETMASK, &old, nullptr);
+        return std::move(started.error());
+      }
+      container_ = std::move(started.value());
+      spawn_janitor();
+      set_state(State::running);
+      if (first_start) {
+        on_started(State::running, nullptr);
+        open_console_log();
+      }
+      first_start = false;
+      if (!r_.daemon) start_tty_proxy();
+
+      int status = loop();
+
+      // Init killed by SIGHUP is how the kernel ends a pid namespace whose
+      // init called reboot(2): the container is started again in this
+      // monitor, unless tearing down failed (spec/runtime.md §8.2).
+      bool reboot = WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP;
+      stop_tty_proxy();
+      set_state(State::stopping);
+      await_janitor();
+      Result<void> fin = container_->finish(reboot ? "reboot" : "stop");
+      if (!fin) report(fin.error());
+      dismiss_janitor();
+      if (reboot && fin) {
+        container_.reset();
+        set_state(State::starting);
+        continue;
+      }
+      set_state(State::stopped);
+      clients_.clear();
       ::sigprocmask(SIG_SETMASK, &old, nullptr);
-      return std::move(started.error());
+      return status;
     }
-    container_ = std::move(started.value());
-    spawn_janitor();
-    set_state(State::running);
-    on_started(State::running, nullptr);
-    open_console_log();
-    if (!r_.daemon) start_tty_proxy();
-
-    int status = loop();
-
-    stop_tty_proxy();
-    set_state(State::stopping);
-    await_janitor();
-    Result<void> fin = container_->finish();
-    if (!fin && !r_.daemon)
-      std::fprintf(stderr, "%s: %s: %s\n", r_.prog.c_str(), r_.paths.name.c_str(), fin.error().render().c_str());
-    set_state(State::stopped);
-    clients_.clear();
-    dismiss_janitor();
-    ::sigprocmask(SIG_SETMASK, &old, nullptr);
-    return status;
   }
 
  private:
+  /// An error after the start: printed by a foreground monitor (a daemon
+  /// has nobody to tell).
+  void report(const Error& e) {
+    if (!r_.daemon) std::fprintf(stderr, "%s: %s: %s\n", r_.prog.c_str(), r_.paths.name.c_str(), e.render().c_str());
+  }
+
   struct ClientConn {
     UniqueFd fd;
     bool state_client = false;
@@ -429,8 +455,10 @@ class Monitor {
       case Cmd::add_state_client: {
         int32_t states[kStateCount] = {};
         std::memcpy(states, data.data(), std::min(data.size(), sizeof states));
+        // 1: this state, now or later; 2 (lxc-stop -r): the next time the
+        // container gets there, even if it is there now.
         for (int i = 0; i < kStateCount; ++i) c.wanted[i] = states[i] != 0;
-        if (c.wanted[static_cast<int>(state_)]) {
+        if (states[static_cast<int>(state_)] == 1) {
           respond(c, 0, static_cast<uint64_t>(state_));
         } else {
           c.state_client = true;

@@ -354,4 +354,46 @@ check "failing start-host: non-zero exit ($RC)" test "$RC" != 0
 expect_eq "failing start-host: the command did not run" "" "$OUT"
 assert_host_clean "failing start-host hook"
 
+# --- reboot --------------------------------------------------------------------
+# lxc-stop -r sends lxc.signal.reboot (SIGINT); this init answers with
+# reboot(2), which the kernel turns into its death by SIGHUP; the monitor
+# tears down (LXC_TARGET=reboot) and starts the container again.
+new_container proc-reboot "lxc.init.cmd = /rb.sh" "lxc.hook.stop = $WORK/hook.sh" "lxc.hook.version = 1"
+cat >"$LXCPATH/proc-reboot/rootfs/rb.sh" <<'EOF'
+#!/bin/sh
+trap 'reboot -f' INT
+echo boot >>/boots
+while :; do sleep 0.1; done
+EOF
+chmod +x "$LXCPATH/proc-reboot/rootfs/rb.sh"
+rm -f "$WORK/hooks.log"
+run_lxc lxc-start -n proc-reboot
+init=$(info proc-reboot -p -H)
+monitor=$(awk '{ print $4 }' "/proc/$init/stat" 2>/dev/null)
+run_lxc lxc-stop -n proc-reboot -r -t 10
+expect_eq "reboot: exit 0" "0" "$RC"
+init2=$(info proc-reboot -p -H)
+check "reboot: a new init ($init -> $init2)" test -n "$init2" -a "$init2" != "$init"
+expect_eq "reboot: the same monitor" "$monitor" "$(awk '{ print $4 }' "/proc/$init2/stat" 2>/dev/null)"
+expect_eq "reboot: RUNNING" "State:          RUNNING" "$(info proc-reboot -s)"
+expect_eq "reboot: init ran twice" $'boot\nboot' "$(cat "$LXCPATH/proc-reboot/rootfs/boots" 2>&1)"
+check "reboot: the stop hook saw LXC_TARGET=reboot" grep -q 'LXC_TARGET=reboot ' "$WORK/hooks.log"
+expect_eq "reboot: the payload cgroup is init's again" "/lxc.payload.proc-reboot" \
+  "$(awk -F: '$2 == "pids" { print $3 }' "/proc/$init2/cgroup" 2>/dev/null)"
+run_lxc lxc-stop -n proc-reboot -r -W
+expect_eq "reboot -W: exit 0 at once" "0" "$RC"
+check "reboot -W: init ran a third time" wait_until 5 \
+  bash -c '[ "$(grep -c boot "$1")" = 3 ]' _ "$LXCPATH/proc-reboot/rootfs/boots"
+run_lxc lxc-stop -n proc-reboot -k
+expect_eq "stop -k after reboots: exit 0" "0" "$RC"
+check "stop -k after reboots: the monitor is gone" wait_until 5 proc_gone "$monitor"
+# An init that does not reboot: lxc-stop -r gives up after -t.
+new_container proc-noreboot "lxc.init.cmd = /bin/sleep 1000"
+run_lxc lxc-start -n proc-noreboot
+run_lxc lxc-stop -n proc-noreboot -r -t 1
+expect_eq "reboot ignored by init: exit 1 after -t" "1" "$RC"
+expect_match "reboot ignored by init: says so" 'proc-noreboot did not reboot within 1 seconds' "$ERR"
+run_lxc lxc-stop -n proc-noreboot -k
+assert_host_clean "reboot"
+
 finish_suite
