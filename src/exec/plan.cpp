@@ -851,7 +851,7 @@ SetupConsole plan_console(Ctx& c) {
   const Config& cfg = c.cfg;
   SetupConsole s;
   s.host_path = cfg.console_path.value;
-  s.from_host_devpts = s.host_path.empty() && cfg.pty_max.value <= 1;
+  s.from_host_devpts = cfg.pty_max.value <= 1;
   s.target = c.in_root("dev/console");
   if (!cfg.tty_dir.value.empty()) s.dir_target = c.in_root("dev/" + cfg.tty_dir.value + "/console");
   s.logfile = cfg.console_logfile.value;
@@ -1304,13 +1304,13 @@ struct Describer {
     line("where mknod is not permitted: empty files with the host's nodes bound on them");
   }
   void operator()(const SetupConsole& s) {
-    std::string from = !s.host_path.empty() ? bt(s.host_path)
-                       : s.from_host_devpts ? std::string("a new pty of the host's devpts")
-                                            : std::string("a new pty of the container's devpts");
+    std::string from = s.from_host_devpts ? std::string("a new pty of the host's devpts")
+                                          : std::string("a new pty of the container's devpts");
     if (!s.dir_target.empty())
       line("bind " + from + " on " + bt(s.dir_target) + ", then that on " + bt(s.target));
     else
       line("bind " + from + " on " + bt(s.target));
+    if (!s.host_path.empty()) line("the monitor connects its other end to " + bt(s.host_path));
     if (!s.logfile.empty()) line("log to " + bt(s.logfile) + (s.rotate ? " (rotated)" : ""));
     if (s.buffer_size) line("ring buffer " + std::to_string(s.buffer_size) + " bytes");
   }

@@ -231,7 +231,7 @@ struct CreateDevNodes {
 };
 
 struct SetupConsole {
-  std::string host_path;          // lxc.console.path; "" = a new pty
+  std::string host_path;          // lxc.console.path: a host device the monitor connects the pty to; "" = none
   bool from_host_devpts = false;  // the pty comes from the host's /dev/ptmx (lxc.pty.max <= 1)
   std::string target;             // the container's /dev/console (host path before pivot_root)
   std::string dir_target;         // with lxc.tty.dir: the pty is bound here first, then onto target

@@ -79,6 +79,12 @@ class Monitor {
     opts.warn = [this](const std::string& w) {
       if (!r_.daemon) std::fprintf(stderr, "%s: %s: %s\n", r_.prog.c_str(), r_.paths.name.c_str(), w.c_str());
     };
+    if (Result<void> device = open_console_device(); !device) {
+      set_state(State::aborting);
+      on_started(State::aborting, &device.error());
+      ::sigprocmask(SIG_SETMASK, &old, nullptr);
+      return std::move(device.error());
+    }
     bool first_start = true;
     for (;;) {
       Result<std::unique_ptr<exec::Container>> started = exec::Container::start(r_.plan, opts);
@@ -102,7 +108,7 @@ class Monitor {
         open_console_log();
       }
       first_start = false;
-      if (!r_.daemon) start_tty_proxy();
+      start_console_peer();
 
       int status = loop();
 
@@ -110,7 +116,7 @@ class Monitor {
       // init called reboot(2): the container is started again in this
       // monitor, unless tearing down failed (spec/runtime.md §8.2).
       bool reboot = WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP;
-      stop_tty_proxy();
+      stop_console_peer();
       set_state(State::stopping);
       await_janitor();
       Result<void> fin = container_->finish(reboot ? "reboot" : "stop");
@@ -227,23 +233,53 @@ class Monitor {
     console_log_.reset(::open(c.logfile.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
   }
 
-  void start_tty_proxy() {
-    if (container_->console_master() < 0 || !::isatty(0)) return;
-    if (::tcgetattr(0, &saved_tio_) != 0) return;
-    struct termios raw = saved_tio_;
-    ::cfmakeraw(&raw);
-    raw.c_oflag |= OPOST;  // keep output processing so lines end where they should
-    ::tcsetattr(0, TCSAFLUSH, &raw);
-    tty_proxy_ = true;
-    copy_winsize();
+  /// lxc.console.path naming a host device (not "none", not empty): the
+  /// console's peer instead of the tool's terminal, in daemon mode too.
+  const std::string& console_device_path() const {
+    static const std::string none;
+    const exec::Step* step = r_.plan.find("setup-console");
+    return step ? std::get<exec::SetupConsole>(step->data).host_path : none;
   }
-  void stop_tty_proxy() {
-    if (tty_proxy_) ::tcsetattr(0, TCSAFLUSH, &saved_tio_);
-    tty_proxy_ = false;
+  /// Opened before the start, so that a device that cannot be opened fails
+  /// it (as LXC's lxc_terminal_create does).
+  Result<void> open_console_device() {
+    const std::string& path = console_device_path();
+    if (path.empty()) return {};
+    console_device_.reset(::open(path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!console_device_) return Error::system("open the console device (lxc.console.path)", path, errno);
+    return {};
+  }
+
+  /// Connects the console pty to its peer: the device of lxc.console.path,
+  /// else the tool's terminal (foreground only). A terminal peer is put in
+  /// raw mode, restored by stop_console_peer().
+  void start_console_peer() {
+    if (container_->console_master() < 0) return;
+    if (console_device_) {
+      peer_in_ = peer_out_ = console_device_.get();
+    } else if (!r_.daemon && ::isatty(0)) {
+      peer_in_ = 0;
+      peer_out_ = 1;
+    } else {
+      return;
+    }
+    peer_raw_ = ::isatty(peer_in_) && ::tcgetattr(peer_in_, &saved_tio_) == 0;
+    if (peer_raw_) {
+      struct termios raw = saved_tio_;
+      ::cfmakeraw(&raw);
+      raw.c_oflag |= OPOST;  // keep output processing so lines end where they should
+      ::tcsetattr(peer_in_, TCSAFLUSH, &raw);
+      copy_winsize();
+    }
+  }
+  void stop_console_peer() {
+    if (peer_raw_) ::tcsetattr(peer_in_, TCSAFLUSH, &saved_tio_);
+    peer_raw_ = false;
+    peer_in_ = peer_out_ = -1;
   }
   void copy_winsize() {
     struct winsize ws {};
-    if (tty_proxy_ && ::ioctl(0, TIOCGWINSZ, &ws) == 0) ::ioctl(container_->console_master(), TIOCSWINSZ, &ws);
+    if (peer_raw_ && ::ioctl(peer_in_, TIOCGWINSZ, &ws) == 0) ::ioctl(container_->console_master(), TIOCSWINSZ, &ws);
   }
 
   void add(int fd) {
@@ -268,7 +304,7 @@ class Monitor {
     add(container_->init_pidfd());
     int console = container_->console_master();
     if (console >= 0) add(console);
-    if (tty_proxy_) add(0);
+    if (peer_in_ >= 0) add(peer_in_);
     for (;;) {
       struct epoll_event events[16];
       int n = ::epoll_wait(epoll_.get(), events, 16, -1);
@@ -300,11 +336,11 @@ class Monitor {
             continue;
           }
           if (!console_taken()) pump_console();
-        } else if (fd == 0) {
+        } else if (fd == peer_in_) {
           char buf[4096];
-          ssize_t got = ::read(0, buf, sizeof buf);
+          ssize_t got = ::read(fd, buf, sizeof buf);
           if (got <= 0) {
-            remove(0);
+            remove(fd);
             continue;
           }
           write_full_fd(console, buf, static_cast<size_t>(got));
@@ -331,7 +367,7 @@ class Monitor {
     ssize_t got = ::read(container_->console_master(), buf, sizeof buf);
     if (got <= 0) return;
     if (console_log_) write_full_fd(console_log_.get(), buf, static_cast<size_t>(got));
-    if (tty_proxy_) write_full_fd(1, buf, static_cast<size_t>(got));
+    if (peer_out_ >= 0) write_full_fd(peer_out_, buf, static_cast<size_t>(got));
   }
   void drain_console() {
     int console = container_->console_master();
@@ -343,7 +379,7 @@ class Monitor {
       ssize_t got = ::read(console, buf, sizeof buf);
       if (got <= 0) break;
       if (console_log_) write_full_fd(console_log_.get(), buf, static_cast<size_t>(got));
-      if (tty_proxy_) write_full_fd(1, buf, static_cast<size_t>(got));
+      if (peer_out_ >= 0) write_full_fd(peer_out_, buf, static_cast<size_t>(got));
     }
   }
 
@@ -534,7 +570,9 @@ class Monitor {
   std::unique_ptr<exec::Container> container_;
   std::map<int, std::unique_ptr<ClientConn>> clients_;
   struct termios saved_tio_ {};
-  bool tty_proxy_ = false;
+  int peer_in_ = -1, peer_out_ = -1;  // the console's peer (start_console_peer), -1 = none
+  bool peer_raw_ = false;             // the peer is a terminal put in raw mode
+  UniqueFd console_device_;           // lxc.console.path's device
   pid_t janitor_ = -1;
   UniqueFd janitor_sock_;  // "r" from it once out of the monitor cgroup; "x" to it when done
 };

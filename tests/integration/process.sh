@@ -354,6 +354,51 @@ check "failing start-host: non-zero exit ($RC)" test "$RC" != 0
 expect_eq "failing start-host: the command did not run" "" "$OUT"
 assert_host_clean "failing start-host hook"
 
+# lxc.console.path naming a host device: the console pty's other end is
+# proxied to it (here a pty pair the test holds), in both directions, also
+# by a daemon monitor; a device that cannot be opened fails the start.
+new_container proc-condev "lxc.init.cmd = /con.sh"
+cat >"$LXCPATH/proc-condev/rootfs/con.sh" <<'EOF'
+#!/bin/sh
+# Held open throughout, as a getty does: input that arrives while nobody
+# has the console open is dropped by the tty.
+exec </dev/console >/dev/console
+echo hello-console
+read line
+echo got:$line
+exec sleep 1000
+EOF
+chmod +x "$LXCPATH/proc-condev/rootfs/con.sh"
+OUT=$(timeout 20 python3 - "$COMPAT" "$LXCPATH" <<'EOF' 2>&1
+import os, select, subprocess, sys, time
+compat, lxcpath = sys.argv[1:]
+master, slave = os.openpty()
+start = subprocess.run([compat + "/lxc-start", "-P", lxcpath, "-n", "proc-condev",
+                        "-s", "lxc.console.path=" + os.ttyname(slave)], capture_output=True, text=True)
+print("start", start.returncode, start.stderr.strip())
+seen = b""
+def wait_for(text):
+    global seen
+    end = time.time() + 5
+    while text not in seen and time.time() < end:
+        if select.select([master], [], [], 0.2)[0]:
+            seen += os.read(master, 4096)
+    return text in seen
+print("out", wait_for(b"hello-console"))
+os.write(master, b"ping\n")
+print("in", wait_for(b"got:ping"))
+EOF
+)
+expect_eq "console device: the start succeeds" "start 0 " "$(sed -n 1p <<<"$OUT")"
+expect_eq "console device: the container's output reaches it" "out True" "$(sed -n 2p <<<"$OUT")"
+expect_eq "console device: its input reaches the container" "in True" "$(sed -n 3p <<<"$OUT")"
+run_lxc lxc-stop -n proc-condev -k
+run_lxc lxc-start -n proc-condev -s lxc.console.path=/dev/no-such-tty
+expect_eq "console device missing: exit 1" "1" "$RC"
+expect_match "console device missing: names the path and errno" \
+  'open the console device \(lxc.console.path\) `/dev/no-such-tty`: No such file or directory' "$ERR"
+assert_host_clean "console device"
+
 # --- reboot --------------------------------------------------------------------
 # lxc-stop -r sends lxc.signal.reboot (SIGINT); this init answers with
 # reboot(2), which the kernel turns into its death by SIGHUP; the monitor
