@@ -45,22 +45,6 @@ make_busybox_rootfs() {
   chmod 1777 "$root/tmp"
 }
 
-# A snapshot of what a container may leave on the host: mounts of the host's
-# mount namespace, lxc.* cgroups, processes of the corral binary, and the
-# network interfaces.
-host_snapshot() {
-  {
-    echo "## mounts"
-    awk '{print $5, $9}' /proc/self/mountinfo | sort
-    echo "## cgroups"
-    find /sys/fs/cgroup -maxdepth 3 -type d \( -name 'lxc.monitor*' -o -name 'lxc.payload*' -o -name 'lxc.pivot' \) 2>/dev/null | sort
-    echo "## processes"
-    ps -eo pid=,args= | grep -F "$CORRAL_BIN_DIR" | grep -v grep | awk '{print $1}' | sort
-    echo "## links"
-    ls /sys/class/net | sort
-  }
-}
-
 setup_suite() {
   CORRAL=$1
   BUILD=$2
