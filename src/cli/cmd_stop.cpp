@@ -19,21 +19,6 @@ namespace corral::cli {
 
 namespace {
 
-/// Hard stop: the monitor signals init and closes the connection when the
-/// container is gone.
-bool hard_stop(const runtime::ContainerPaths& paths) {
-  Result<runtime::Client> c = runtime::Client::connect(paths);
-  if (!c) return runtime::not_running(c.error());
-  Result<runtime::Reply> r = c.value().call(runtime::Cmd::stop);
-  if (!r) return false;
-  if (!r.value().closed && r.value().ret < 0) return false;
-  // Wait for the monitor to close the connection: the container is gone.
-  char byte;
-  while (::read(c.value().fd(), &byte, 1) > 0 || errno == EINTR) {
-  }
-  return true;
-}
-
 /// Whether init blocks `sig` (systemd blocks SIGRTMIN+3 and wants it).
 bool init_blocks(pid_t pid, int sig) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -128,7 +113,7 @@ int lxc_stop_main(const std::string& prog, const std::vector<std::string>& args)
     out.error(paths.name + " is not running");
     return 2;
   }
-  if (kill) return hard_stop(paths) ? 0 : 1;
+  if (kill) return runtime::stop_hard(paths) ? 0 : 1;
 
   // The running config's signal; it reads back as a number (0: unset).
   // Reboot: lxc.signal.reboot, else SIGINT (init is expected to call
@@ -171,7 +156,7 @@ int lxc_stop_main(const std::string& prog, const std::vector<std::string>& args)
     out.error(paths.name + " did not stop within " + std::to_string(t) + " seconds");
     return 1;
   }
-  return hard_stop(paths) ? 0 : 1;
+  return runtime::stop_hard(paths) ? 0 : 1;
 }
 
 }  // namespace corral::cli

@@ -27,6 +27,8 @@ constexpr Personality kPersonalities[] = {
     {"lxc-unfreeze", corral::cli::lxc_unfreeze_main},
     {"lxc-attach", corral::cli::lxc_attach_main},
     {"lxc-console", corral::cli::lxc_console_main},
+    {"lxc-create", corral::cli::lxc_create_main},
+    {"lxc-destroy", corral::cli::lxc_destroy_main},
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "config/values.hpp"
 
+#include <sys/random.h>
+
 #include <cctype>
 #include <cerrno>
 #include <climits>
@@ -224,5 +226,29 @@ int parse_log_level(std::string_view s) {
 }
 
 const char* log_level_name(int level) { return level < 0 || level > 8 ? "NOTSET" : kLogLevels[level]; }
+
+/// Every 'x'/'X' becomes a random hex digit; the one at position 1 is even so
+/// that an address such as "xx:..." is unicast.
+std::string expand_hwaddr(std::string_view v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(v);
+  std::vector<unsigned char> rnd(out.size());
+  size_t got = 0;
+  while (got < rnd.size()) {
+    ssize_t n = getrandom(rnd.data() + got, rnd.size() - got, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail(std::string("cannot get random bytes for the hardware address: ") + std::strerror(errno));
+    }
+    got += static_cast<size_t>(n);
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i] != 'x' && out[i] != 'X') continue;
+    unsigned nibble = rnd[i] & (i == 1 ? 0x0Eu : 0x0Fu);
+    out[i] = kHex[nibble];
+  }
+  return out;
+}
+
 
 }  // namespace corral::config

@@ -53,4 +53,8 @@ uint64_t parse_console_size(std::string_view s, bool* ignored_letter = nullptr);
 int parse_log_level(std::string_view s);
 const char* log_level_name(int level);  // "NOTSET" for -1
 
+/// lxc.net.N.hwaddr: every 'x'/'X' becomes a random hex digit, the one at
+/// position 1 even so that "xx:..." is unicast (also what lxc-create writes).
+std::string expand_hwaddr(std::string_view v);
+
 }  // namespace corral::config

@@ -960,6 +960,18 @@ std::vector<std::string> split_quoted(std::string_view cmd, bool* unterminated) 
   return words;
 }
 
+Result<Plan> plan_destroy_hooks(const config::Config& cfg, const PlanOptions& options) {
+  Plan plan;
+  plan.name = options.name;
+  plan.lxcpath = options.lxcpath;
+  plan.hook_version1 = cfg.hook_version.value;
+  Ctx c(cfg, options, plan);
+  if (std::optional<Error> e = resolve_rootfs(c)) return *e;
+  plan_hook_env(c);
+  add_hooks(c, config::HookType::destroy, Actor::teardown);
+  return plan;
+}
+
 Result<Plan> make_plan(const config::Config& cfg, const PlanOptions& options) {
   Plan plan;
   plan.name = options.name;

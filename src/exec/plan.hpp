@@ -351,6 +351,11 @@ struct Plan {
 /// find at start) carry the file:line:col of the line to blame.
 Result<Plan> make_plan(const config::Config& cfg, const PlanOptions& options);
 
+/// lxc.hook.destroy as lxc-destroy runs them, before the storage goes: the
+/// commands with LXC's arguments and the hook environment (spec/runtime.md
+/// §9). `plan.steps` holds one RunHooks step, or none without hooks.
+Result<Plan> plan_destroy_hooks(const config::Config& cfg, const PlanOptions& options);
+
 /// The plan as text, one step per block: what `--dry-run` prints.
 std::string describe(const Plan& plan);
 

@@ -170,4 +170,16 @@ Result<UniqueFd> listen_command_socket(const ContainerPaths& paths) {
   return fd;
 }
 
+bool stop_hard(const ContainerPaths& paths) {
+  Result<Client> c = Client::connect(paths);
+  if (!c) return not_running(c.error());
+  Result<Reply> r = c.value().call(Cmd::stop);
+  if (!r) return false;
+  if (!r.value().closed && r.value().ret < 0) return false;
+  char byte;
+  while (::read(c.value().fd(), &byte, 1) > 0 || errno == EINTR) {
+  }
+  return true;
+}
+
 }  // namespace corral::runtime

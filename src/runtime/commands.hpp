@@ -102,6 +102,11 @@ std::optional<std::string> query_config_item(const ContainerPaths& paths, const 
 /// Init's pid, or nullopt when the container is not running.
 std::optional<pid_t> query_init_pid(const ContainerPaths& paths);
 
+/// lxc-stop -k: the STOP command (lxc.signal.stop to init), then waits for
+/// the monitor to close the connection, i.e. for the container to be gone.
+/// False when the stop failed; true also when it was not running.
+bool stop_hard(const ContainerPaths& paths);
+
 /// Binds the command socket; EADDRINUSE means the container runs already.
 Result<UniqueFd> listen_command_socket(const ContainerPaths& paths);
 

@@ -30,33 +30,8 @@ std::vector<std::string> case_names(const char* dir, const char* ext) {
   return corral::testing::case_names(fs::path(CORRAL_CASES_DIR) / dir, ext);
 }
 
-/// Compares (or, with CORRAL_UPDATE_GOLDEN, writes) NAME.out and NAME.err.
-void check_golden(const fs::path& dir, const std::string& name, bool ok, const std::string& out,
-                  const std::string& err) {
-  fs::path err_file = dir / (name + ".err");
-  fs::path out_file = dir / (name + ".out");
-  if (std::getenv("CORRAL_UPDATE_GOLDEN")) {
-    if (err.empty()) fs::remove(err_file);
-    else write_file(err_file, err);
-    if (ok) write_file(out_file, out);
-    else fs::remove(out_file);
-    return;
-  }
-  EXPECT_EQ(err, fs::exists(err_file) ? read_file(err_file) : "");
-  if (ok) {
-    ASSERT_TRUE(fs::exists(out_file)) << out_file << " is missing";
-    EXPECT_EQ(out, read_file(out_file));
-  } else {
-    EXPECT_FALSE(fs::exists(out_file)) << out_file << " exists but the file has errors";
-  }
-}
-
-std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
-  std::string n = info.param;
-  for (char& c : n)
-    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-  return n;
-}
+using corral::testing::check_golden;
+using corral::testing::test_name;
 
 class GoldenFstab : public ::testing::TestWithParam<std::string> {};
 

@@ -1,0 +1,513 @@
+// Running a Recipe into a rootfs. The rootfs is opened once; every path in
+// it is resolved from that descriptor with openat2(RESOLVE_BENEATH), so a
+// symlink planted in the rootfs (or made by an extracted tarball) never
+// sends a write outside it. What a run makes is recorded and removed again
+// when a later step fails (spec/templates.md §1 step 10).
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "exec/mounts.hpp"
+#include "template/template.hpp"
+#include "util/fd.hpp"
+#include "util/strings.hpp"
+
+namespace corral::tmpl {
+
+namespace detail {
+
+
+// The debootstrap commands, apart so that tests can check them
+// (tests/unit/template_recipe_test.cpp declares them again).
+constexpr const char* kDebootstrapCache = "/var/cache/corral/debootstrap";
+
+/// Debian's name for the machine this runs on (the cache is per release and
+/// architecture).
+std::string debian_arch() {
+  struct utsname u {};
+  if (::uname(&u) != 0) return "unknown";
+  std::string m = u.machine;
+  if (m == "x86_64") return "amd64";
+  if (m == "aarch64") return "arm64";
+  if (m == "i386" || m == "i486" || m == "i586" || m == "i686") return "i386";
+  if (m.rfind("armv7", 0) == 0) return "armhf";
+  if (m == "ppc64le") return "ppc64el";
+  return m;  // s390x, riscv64, mips64el... are spelt alike
+}
+
+std::string debootstrap_tarball(const std::string& release, const std::string& arch) {
+  return std::string(kDebootstrapCache) + "/" + release + "-" + arch + ".tar";
+}
+
+/// Downloads the packages of `release` into a tarball (`workdir` is
+/// debootstrap's scratch target).
+std::vector<std::string> debootstrap_make_argv(const std::string& release, const std::string& mirror,
+                                               const std::string& tarball, const std::string& workdir) {
+  return {"debootstrap", "--variant=minbase", "--make-tarball=" + tarball, release, workdir, mirror};
+}
+
+/// Installs `release` into `rootfs` from a tarball made by the above.
+std::vector<std::string> debootstrap_unpack_argv(const std::string& release, const std::string& mirror,
+                                                 const std::string& tarball, const std::string& rootfs) {
+  return {"debootstrap", "--variant=minbase", "--unpack-tarball=" + tarball, release, rootfs, mirror};
+}
+
+}  // namespace detail
+
+namespace {
+
+
+int openat2_beneath(int dirfd, const std::string& rel, uint64_t flags, mode_t mode = 0) {
+  struct open_how how {};
+  how.flags = flags | O_CLOEXEC;
+  how.mode = (flags & O_CREAT) ? mode : 0;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  return static_cast<int>(::syscall(SYS_openat2, dirfd, rel.c_str(), &how, sizeof how));
+}
+
+std::string octal(mode_t m) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(m));
+  return buf;
+}
+
+/// A word as a reader can copy it back: bare when plain, else quoted.
+std::string word(const std::string& s) {
+  bool plain = !s.empty();
+  for (char c : s) plain = plain && static_cast<unsigned char>(c) > 0x20 && c != '"' && c != '\\' && c != 0x7f;
+  return plain ? s : json_quote(s);
+}
+
+std::string in_root(const std::string& rel) { return rel == "." ? "ROOTFS" : "ROOTFS/" + rel; }
+
+std::string describe_step(const ResolvedStep& s) {
+  const auto& a = s.args;
+  std::string name = step_name(s.kind);
+  switch (s.kind) {
+    case StepKind::mkdir: return name + " " + octal(s.mode) + " " + in_root(a[0]);
+    case StepKind::copy:
+    case StepKind::binary: return name + " " + word(a[0]) + " -> " + in_root(a[1]) + " " + octal(s.mode);
+    case StepKind::symlink: return name + " " + in_root(a[1]) + " -> " + word(a[0]);
+    case StepKind::write:
+    case StepKind::append: return name + " " + in_root(a[0]) + " " + octal(s.mode) + " " + json_quote(a[1]);
+    case StepKind::device:
+      return name + " " + a[0] + " " + a[1] + " " + a[2] + " " + octal(s.mode) + " " + in_root(a[3]);
+    case StepKind::extract: return name + " " + word(a[0]) + " -> " + in_root(a[1]);
+    case StepKind::debootstrap: return name + " " + word(a[0]) + " " + word(a[1]) + " -> ROOTFS";
+    case StepKind::chroot: {
+      std::string out = name;
+      for (const std::string& arg : a) out += " " + word(arg);
+      return out;
+    }
+  }
+  return name;
+}
+
+std::string leaf_of(const std::string& rel) {
+  size_t slash = rel.rfind('/');
+  return slash == std::string::npos ? rel : rel.substr(slash + 1);
+}
+
+std::string parent_of(const std::string& rel) {
+  size_t slash = rel.rfind('/');
+  return slash == std::string::npos ? "." : rel.substr(0, slash);
+}
+
+void remove_tree_at(int dirfd, const std::string& name, dev_t dev);
+
+/// Removes everything in the directory `fd`, staying on device `dev` (a
+/// file system mounted inside is left alone).
+void remove_contents(int fd, dev_t dev) {
+  int copy = ::dup(fd);
+  if (copy < 0) return;
+  DIR* d = ::fdopendir(copy);
+  if (!d) {
+    ::close(copy);
+    return;
+  }
+  ::rewinddir(d);  // the offset is shared with `fd` and every other dup of it
+  std::vector<std::string> names;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names.push_back(n);
+  }
+  ::closedir(d);
+  for (const std::string& n : names) remove_tree_at(fd, n, dev);
+}
+
+void remove_tree_at(int dirfd, const std::string& name, dev_t dev) {
+  struct stat st {};
+  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return;
+  if (!S_ISDIR(st.st_mode)) {
+    ::unlinkat(dirfd, name.c_str(), 0);
+    return;
+  }
+  if (st.st_dev != dev) return;
+  UniqueFd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return;
+  remove_contents(fd.get(), dev);
+  ::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR);
+}
+
+/// Runs a host command and waits for it; output goes where ours goes.
+/// `cwd` (if valid) becomes its working directory, and with `chroot_into`
+/// also its root.
+Result<void> run_command(const std::vector<std::string>& argv, int cwd, bool chroot_into) {
+  std::vector<char*> cargv;
+  for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  std::string command = join(argv, " ");
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) return Error::system("pipe", "", errno);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    int err = errno;
+    ::close(pipefd[0]);
+    ::close(pipefd[1]);
+    return Error::system("fork for", command, err);
+  }
+  if (pid == 0) {
+    // Only async-signal-safe calls from here on. The pipe closes on exec,
+    // so the parent reads nothing when exec succeeded.
+    ::close(pipefd[0]);
+    int report[2] = {0, 0};
+    if (cwd >= 0 && ::fchdir(cwd) != 0) report[0] = 1;
+    else if (chroot_into && (::chroot(".") != 0 || ::chdir("/") != 0)) report[0] = 2;
+    else {
+      ::execvp(cargv[0], cargv.data());
+      report[0] = 3;
+    }
+    report[1] = errno;
+    ssize_t ignored = ::write(pipefd[1], report, sizeof report);
+    (void)ignored;
+    ::_exit(127);
+  }
+  ::close(pipefd[1]);
+  int report[2] = {0, 0};
+  ssize_t n;
+  do n = ::read(pipefd[0], report, sizeof report);
+  while (n < 0 && errno == EINTR);
+  ::close(pipefd[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (n == static_cast<ssize_t>(sizeof report)) {
+    const char* what = report[0] == 1 ? "enter the directory for" : report[0] == 2 ? "chroot for" : "execute";
+    return Error::system(what, command, report[1]);
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+  std::string how = WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
+                                      : "was killed by signal " + std::to_string(WTERMSIG(status));
+  return Error(Error::Kind::system, "`" + command + "` " + how);
+}
+
+struct UmaskGuard {
+  mode_t old = ::umask(022);
+  ~UmaskGuard() { ::umask(old); }
+};
+
+class Runner {
+ public:
+  explicit Runner(const Recipe& r) : r_(r) {}
+
+  Result<void> open_root() {
+    struct stat st {};
+    if (::stat(r_.rootfs.c_str(), &st) != 0) {
+      if (errno != ENOENT) return Error::system("stat", r_.rootfs, errno);
+      if (::mkdir(r_.rootfs.c_str(), 0755) != 0) return Error::system("create the rootfs", r_.rootfs, errno);
+      created_root_ = true;
+    } else if (!S_ISDIR(st.st_mode)) {
+      return Error::system("rootfs", r_.rootfs, ENOTDIR);
+    }
+    root_.reset(::open(r_.rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root_) {
+      int err = errno;
+      cleanup();
+      return Error::system("open the rootfs", r_.rootfs, err);
+    }
+    struct stat rst {};
+    ::fstat(root_.get(), &rst);
+    dev_ = rst.st_dev;
+    if (!created_root_) {
+      // An empty rootfs is the caller's to keep, but all in it will be ours.
+      UniqueFd probe(::dup(root_.get()));
+      DIR* d = probe ? ::fdopendir(probe.release()) : nullptr;
+      root_was_empty_ = d != nullptr;
+      if (d) ::rewinddir(d);
+      while (d && root_was_empty_) {
+        struct dirent* e = ::readdir(d);
+        if (!e) break;
+        std::string n = e->d_name;
+        root_was_empty_ = n == "." || n == "..";
+      }
+      if (d) ::closedir(d);
+    }
+    return {};
+  }
+
+  Result<void> run(const ResolvedStep& s) {
+    const auto& a = s.args;
+    switch (s.kind) {
+      case StepKind::mkdir: return make_dirs(a[0], s.mode, true);
+      case StepKind::copy:
+      case StepKind::binary: return copy(a[0], a[1], s.mode);
+      case StepKind::symlink: return symlink(a[0], a[1]);
+      case StepKind::write: return write(a[0], a[1], s.mode, false);
+      case StepKind::append: return write(a[0], a[1], s.mode, true);
+      case StepKind::device: return device(a[0] == "b", a[1], a[2], s.mode, a[3]);
+      case StepKind::extract: return extract(a[0], a[1]);
+      case StepKind::debootstrap: return debootstrap(a[0], a[1]);
+      case StepKind::chroot: return run_command(a, root_.get(), true);
+    }
+    return {};
+  }
+
+  /// Removes what this run made: the whole rootfs when it made the rootfs,
+  /// its contents when the rootfs was empty, else what was recorded, newest
+  /// first (a directory with what is in it).
+  void cleanup() {
+    if (created_root_) {
+      root_.reset();
+      std::string parent = r_.rootfs.substr(0, r_.rootfs.rfind('/'));
+      UniqueFd pfd(::open(parent.empty() ? "/" : parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      struct stat st {};
+      if (pfd && ::fstat(pfd.get(), &st) == 0) remove_tree_at(pfd.get(), leaf_of(r_.rootfs), dev_ ? dev_ : st.st_dev);
+      return;
+    }
+    if (!root_) return;
+    if (root_was_empty_) {
+      remove_contents(root_.get(), dev_);
+      return;
+    }
+    for (auto it = made_.rbegin(); it != made_.rend(); ++it) {
+      UniqueFd pfd(openat2_beneath(root_.get(), parent_of(*it), O_PATH | O_DIRECTORY));
+      if (pfd) remove_tree_at(pfd.get(), leaf_of(*it), dev_);
+    }
+  }
+
+ private:
+  std::string host(const std::string& rel) const { return rel == "." ? r_.rootfs : r_.rootfs + "/" + rel; }
+
+  Error open_error(const std::string& rel, int err) const {
+    if (err == EXDEV) return Error::system("refusing a path that leaves the rootfs through a symlink", host(rel), err);
+    return Error::system("open", host(rel), err);
+  }
+
+  Result<UniqueFd> open_dir(const std::string& rel, uint64_t flags = O_PATH) const {
+    UniqueFd fd(openat2_beneath(root_.get(), rel, flags | O_DIRECTORY));
+    if (!fd) return open_error(rel, errno);
+    return fd;
+  }
+
+  /// mkdir -p below the rootfs; directories made get `mode` (exactly: the
+  /// umask does not apply), and with `chmod_last` so does an existing last
+  /// one (`mkdir 1777 tmp` after `mkdir 0755 tmp` ends 1777).
+  Result<void> make_dirs(const std::string& rel, mode_t mode, bool chmod_last) {
+    if (rel == ".") return {};
+    for (size_t pos = rel.find('/'); ; pos = rel.find('/', pos + 1)) {
+      std::string prefix = rel.substr(0, pos);
+      bool last = pos == std::string::npos;
+      UniqueFd fd(openat2_beneath(root_.get(), prefix, O_RDONLY | O_DIRECTORY));
+      if (!fd) {
+        if (errno != ENOENT) return open_error(prefix, errno);
+        Result<UniqueFd> parent = open_dir(parent_of(prefix));
+        if (!parent) return std::move(parent.error());
+        if (::mkdirat(parent.value().get(), leaf_of(prefix).c_str(), 0700) != 0)
+          return Error::system("mkdir", host(prefix), errno);
+        made_.push_back(prefix);
+        fd.reset(openat2_beneath(root_.get(), prefix, O_RDONLY | O_DIRECTORY));
+        if (!fd) return open_error(prefix, errno);
+        if (::fchmod(fd.get(), mode) != 0) return Error::system("chmod", host(prefix), errno);
+      } else if (last && chmod_last) {
+        if (::fchmod(fd.get(), mode) != 0) return Error::system("chmod", host(prefix), errno);
+      }
+      if (last) return {};
+    }
+  }
+
+  /// The parent directory of `rel` (made 0755 when missing) and the name in it.
+  Result<UniqueFd> parent_dir(const std::string& rel) {
+    CORRAL_TRY(make_dirs(parent_of(rel), 0755, false));
+    return open_dir(parent_of(rel));
+  }
+
+  /// Opens a regular file for writing: made (and recorded) when missing,
+  /// else opened through symlinks that stay inside the rootfs.
+  Result<UniqueFd> open_file(const std::string& rel, int flags, bool* created) {
+    Result<UniqueFd> parent = parent_dir(rel);
+    if (!parent) return std::move(parent.error());
+    UniqueFd fd(::openat(parent.value().get(), leaf_of(rel).c_str(),
+                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | flags, 0600));
+    if (fd) {
+      made_.push_back(rel);
+      *created = true;
+      return fd;
+    }
+    if (errno != EEXIST) return Error::system("create", host(rel), errno);
+    *created = false;
+    // O_NONBLOCK: a FIFO in the rootfs must not hang the run; it is refused below.
+    fd.reset(openat2_beneath(root_.get(), rel, O_WRONLY | O_NOCTTY | O_NONBLOCK | flags));
+    if (!fd) return open_error(rel, errno);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return Error::system("stat", host(rel), errno);
+    if (!S_ISREG(st.st_mode)) return Error::system("write to", host(rel), EINVAL);
+    return fd;
+  }
+
+  Result<void> write_all(int fd, const char* p, size_t n, const std::string& rel) {
+    while (n > 0) {
+      ssize_t w = ::write(fd, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return Error::system("write", host(rel), errno);
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+    return {};
+  }
+
+  Result<void> copy(const std::string& from, const std::string& rel, mode_t mode) {
+    UniqueFd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!in) return Error::system("open", from, errno);
+    bool created = false;
+    Result<UniqueFd> out = open_file(rel, O_TRUNC, &created);
+    if (!out) return std::move(out.error());
+    char buf[1 << 16];
+    for (;;) {
+      ssize_t n = ::read(in.get(), buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Error::system("read", from, errno);
+      if (n == 0) break;
+      CORRAL_TRY(write_all(out.value().get(), buf, static_cast<size_t>(n), rel));
+    }
+    // After the data: writing clears the set-id bits.
+    if (::fchmod(out.value().get(), mode) != 0) return Error::system("chmod", host(rel), errno);
+    return {};
+  }
+
+  Result<void> write(const std::string& rel, const std::string& content, mode_t mode, bool append) {
+    bool created = false;
+    Result<UniqueFd> fd = open_file(rel, append ? O_APPEND : O_TRUNC, &created);
+    if (!fd) return std::move(fd.error());
+    CORRAL_TRY(write_all(fd.value().get(), content.data(), content.size(), rel));
+    // `append` keeps the mode of a file that was there; `write` replaces it all.
+    if ((created || !append) && ::fchmod(fd.value().get(), mode) != 0)
+      return Error::system("chmod", host(rel), errno);
+    return {};
+  }
+
+  Result<void> symlink(const std::string& target, const std::string& rel) {
+    Result<UniqueFd> parent = parent_dir(rel);
+    if (!parent) return std::move(parent.error());
+    if (::symlinkat(target.c_str(), parent.value().get(), leaf_of(rel).c_str()) != 0)
+      return Error::system("symlink", host(rel), errno);
+    made_.push_back(rel);
+    return {};
+  }
+
+  Result<void> device(bool block, const std::string& major, const std::string& minor, mode_t mode,
+                      const std::string& rel) {
+    Result<UniqueFd> parent = parent_dir(rel);
+    if (!parent) return std::move(parent.error());
+    int pfd = parent.value().get();
+    std::string leaf = leaf_of(rel);
+    mode_t type = block ? S_IFBLK : S_IFCHR;
+    dev_t dev = ::makedev(std::stoul(major), std::stoul(minor));
+    if (::mknodat(pfd, leaf.c_str(), type | 0600, dev) == 0) {
+      made_.push_back(rel);
+    } else {
+      // The same node already there is fine (a rootfs filled by an earlier run).
+      struct stat st {};
+      int err = errno;
+      if (err != EEXIST || ::fstatat(pfd, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+          (st.st_mode & S_IFMT) != type || st.st_rdev != dev)
+        return Error::system("mknod", host(rel), err);
+    }
+    // An O_PATH descriptor of the node itself: chmod through it follows no symlink.
+    UniqueFd node(::openat(pfd, leaf.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!node) return Error::system("open", host(rel), errno);
+    if (::chmod(exec::fd_path(node.get()).c_str(), mode) != 0) return Error::system("chmod", host(rel), errno);
+    return {};
+  }
+
+  Result<void> extract(const std::string& tarball, const std::string& rel) {
+    CORRAL_TRY(make_dirs(rel, 0755, false));
+    Result<UniqueFd> dir = open_dir(rel);
+    if (!dir) return std::move(dir.error());
+    // tar runs in the directory itself, so no path to it is resolved again.
+    return run_command({"tar", "-x", "-p", "--numeric-owner", "-f", tarball, "-C", "."}, dir.value().get(), false);
+  }
+
+  Result<void> debootstrap(const std::string& release, const std::string& mirror) {
+    std::string tarball = detail::debootstrap_tarball(release, detail::debian_arch());
+    if (::access(tarball.c_str(), R_OK) != 0) {
+      std::string cache = detail::kDebootstrapCache;
+      for (size_t pos = cache.find('/', 1);; pos = cache.find('/', pos + 1)) {
+        std::string prefix = cache.substr(0, pos);
+        if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) return Error::system("mkdir", prefix, errno);
+        if (pos == std::string::npos) break;
+      }
+      std::string work = cache + "/work.XXXXXX";
+      if (!::mkdtemp(work.data())) return Error::system("mkdtemp", work, errno);
+      // Made under another name and renamed: an interrupted download never
+      // leaves a cache that looks complete.
+      std::string partial = tarball + ".partial";
+      Result<void> made = run_command(detail::debootstrap_make_argv(release, mirror, partial, work), -1, false);
+      UniqueFd cfd(::open(cache.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      struct stat st {};
+      if (cfd && ::fstat(cfd.get(), &st) == 0) remove_tree_at(cfd.get(), leaf_of(work), st.st_dev);
+      if (!made) {
+        ::unlink(partial.c_str());
+        return made;
+      }
+      if (::rename(partial.c_str(), tarball.c_str()) != 0) return Error::system("rename", partial, errno);
+    }
+    return run_command(detail::debootstrap_unpack_argv(release, mirror, tarball, r_.rootfs), -1, false);
+  }
+
+  const Recipe& r_;
+  UniqueFd root_;
+  dev_t dev_ = 0;
+  bool created_root_ = false;
+  bool root_was_empty_ = false;
+  std::vector<std::string> made_;  // rootfs-relative, in the order made
+};
+
+}  // namespace
+
+Result<void> execute(const Recipe& r, const config::SourceTable& sources) {
+  if (r.rootfs.empty() || r.rootfs.front() != '/' || r.rootfs == "/")
+    return Error::system("the rootfs must be an absolute path other than /:", r.rootfs, EINVAL);
+  UmaskGuard umask_022;
+  Runner runner(r);
+  CORRAL_TRY(runner.open_root());
+  for (const ResolvedStep& step : r.steps) {
+    Result<void> done = runner.run(step);
+    if (done) continue;
+    runner.cleanup();
+    Error e = std::move(done.error());
+    e.wrap(sources.describe(step.where) + ": " + describe_step(step));
+    return e;
+  }
+  return {};
+}
+
+std::string describe(const Recipe& r) {
+  // ROOTFS stands for r.rootfs, which the caller prints; so is the config
+  // (corral create --dry-run shows the whole file the lines end up in).
+  std::string out;
+  for (const ResolvedStep& s : r.steps) out += describe_step(s) + "\n";
+  return out;
+}
+
+}  // namespace corral::tmpl
