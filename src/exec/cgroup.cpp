@@ -645,7 +645,8 @@ Result<ContainerCgroups> ContainerCgroups::create_payload(const HostFacts& host,
     if (const Hierarchy* u = cg.unified()) {
       std::string controllers;
       if (std::optional<std::string> text = slurp(join_path(u->base_dir, "cgroup.controllers"))) {
-        for (std::string_view c : split_blanks(std::string(trim(*text))))
+        // split_blanks gives views into *text, which outlives the loop
+        for (std::string_view c : split_blanks(trim(*text)))
           controllers += (controllers.empty() ? "+" : " +") + std::string(c);
       }
       if (!controllers.empty()) {
