@@ -26,13 +26,6 @@ std::string relative_to(const std::string& root, const std::string& path) {
   return rel.empty() ? "." : rel;
 }
 
-int openat2_beneath(int dirfd, const std::string& rel, uint64_t flags) {
-  struct open_how how {};
-  how.flags = flags | O_CLOEXEC;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  return static_cast<int>(::syscall(SYS_openat2, dirfd, rel.c_str(), &how, sizeof how));
-}
-
 Error escape_error(const std::string& root, const std::string& path) {
   Error e = Error::system("resolves outside the container's root `" + root + "` (through a symlink or '..'):", path,
                           EXDEV);
@@ -308,6 +301,14 @@ Result<void> pivot_into(const PivotRoot& step) {
       ::mount(nullptr, step.rslave_after.c_str(), nullptr, MS_SLAVE | MS_REC, nullptr) != 0)
     return Error::system("make the shared mounts directory a slave", step.rslave_after, errno);
   return {};
+}
+
+int openat2_beneath(int dirfd, const std::string& rel, uint64_t flags, mode_t mode) {
+  struct open_how how {};
+  how.flags = flags | O_CLOEXEC;
+  how.mode = (flags & O_CREAT) ? mode : 0;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  return static_cast<int>(::syscall(SYS_openat2, dirfd, rel.c_str(), &how, sizeof how));
 }
 
 }  // namespace corral::exec

@@ -5,6 +5,9 @@
 // in the rootfs can never send a mount outside it.
 #pragma once
 
+#include <sys/types.h>
+
+#include <cstdint>
 #include <string>
 
 #include "exec/plan.hpp"
@@ -36,6 +39,11 @@ Result<UniqueFd> open_beneath(const std::string& root, const std::string& path);
 
 /// mkdir -p of `path` below `root`, never following a symlink out of it.
 Result<void> mkdir_beneath(const std::string& root, const std::string& path, mode_t mode);
+
+/// openat2(dirfd, rel) that never resolves outside dirfd (RESOLVE_BENEATH,
+/// no magic links); close-on-exec; `mode` for O_CREAT. -1 and errno on
+/// failure (EXDEV: the path leaves dirfd).
+int openat2_beneath(int dirfd, const std::string& rel, uint64_t flags, mode_t mode = 0);
 
 /// "/proc/self/fd/N": the name mount(2) resolves to exactly what fd holds.
 std::string fd_path(int fd);

@@ -68,13 +68,7 @@ std::vector<std::string> debootstrap_unpack_argv(const std::string& release, con
 namespace {
 
 
-int openat2_beneath(int dirfd, const std::string& rel, uint64_t flags, mode_t mode = 0) {
-  struct open_how how {};
-  how.flags = flags | O_CLOEXEC;
-  how.mode = (flags & O_CREAT) ? mode : 0;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  return static_cast<int>(::syscall(SYS_openat2, dirfd, rel.c_str(), &how, sizeof how));
-}
+using exec::openat2_beneath;
 
 std::string octal(mode_t m) {
   char buf[8];
