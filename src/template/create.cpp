@@ -169,10 +169,13 @@ Result<void> write_config(const std::string& path, const std::string& text) {
 }
 
 // An interrupted create removes what it made: the signals that usually end
-// a tool set this flag instead, and the create checks it between phases
-// (a helper command such as tar gets the terminal's signal too and fails).
+// a tool set this flag instead and end the command a step is running, and
+// the create checks the flag between phases.
 volatile std::sig_atomic_t interrupted = 0;
-void on_interrupt(int) { interrupted = 1; }
+void on_interrupt(int) {
+  interrupted = 1;
+  interrupt_running_step();
+}
 
 class InterruptGuard {
  public:

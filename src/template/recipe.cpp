@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -154,6 +155,9 @@ void remove_tree_at(int dirfd, const std::string& name, dev_t dev) {
   ::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR);
 }
 
+// The command a step runs now (0: none), for interrupt_running_step().
+volatile std::sig_atomic_t running_child = 0;
+
 /// Runs a host command and waits for it; output goes where ours goes.
 /// `cwd` (if valid) becomes its working directory, and with `chroot_into`
 /// also its root.
@@ -173,7 +177,9 @@ Result<void> run_command(const std::vector<std::string>& argv, int cwd, bool chr
   }
   if (pid == 0) {
     // Only async-signal-safe calls from here on. The pipe closes on exec,
-    // so the parent reads nothing when exec succeeded.
+    // so the parent reads nothing when exec succeeded. The caller's
+    // handlers of the ending signals would keep this process alive.
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, SIG_DFL);
     ::close(pipefd[0]);
     int report[2] = {0, 0};
     if (cwd >= 0 && ::fchdir(cwd) != 0) report[0] = 1;
@@ -188,6 +194,7 @@ Result<void> run_command(const std::vector<std::string>& argv, int cwd, bool chr
     ::_exit(127);
   }
   ::close(pipefd[1]);
+  running_child = pid;
   int report[2] = {0, 0};
   ssize_t n;
   do n = ::read(pipefd[0], report, sizeof report);
@@ -196,6 +203,7 @@ Result<void> run_command(const std::vector<std::string>& argv, int cwd, bool chr
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  running_child = 0;
   if (n == static_cast<ssize_t>(sizeof report)) {
     const char* what = report[0] == 1 ? "enter the directory for" : report[0] == 2 ? "chroot for" : "execute";
     return Error::system(what, command, report[1]);
@@ -502,6 +510,10 @@ std::string describe(const Recipe& r) {
   std::string out;
   for (const ResolvedStep& s : r.steps) out += describe_step(s) + "\n";
   return out;
+}
+
+void interrupt_running_step() {
+  if (pid_t pid = running_child; pid > 0) ::kill(pid, SIGTERM);
 }
 
 }  // namespace corral::tmpl

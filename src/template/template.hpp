@@ -124,6 +124,12 @@ Result<Recipe> expand(const Template& t, const Inputs& in, const config::SourceT
 /// the error names the step's line, the path and errno.
 Result<void> execute(const Recipe& r, const config::SourceTable& sources);
 
+/// Ends the command a running step waits for (tar, debootstrap, a chroot
+/// command) with SIGTERM, so that an interrupted create need not wait for
+/// it; execute() then fails and removes what it made. Async-signal-safe:
+/// meant for a signal handler.
+void interrupt_running_step();
+
 /// The steps as `corral create --dry-run` prints them: one line per step,
 /// ROOTFS standing for the rootfs directory.
 std::string describe(const Recipe& r);

@@ -379,7 +379,7 @@ print("start", start.returncode, start.stderr.strip())
 seen = b""
 def wait_for(text):
     global seen
-    end = time.time() + 5
+    end = time.time() + 15
     while text not in seen and time.time() < end:
         if select.select([master], [], [], 0.2)[0]:
             seen += os.read(master, 4096)
@@ -387,11 +387,13 @@ def wait_for(text):
 print("out", wait_for(b"hello-console"))
 os.write(master, b"ping\n")
 print("in", wait_for(b"got:ping"))
+print("seen", seen)
 EOF
 )
 expect_eq "console device: the start succeeds" "start 0 " "$(sed -n 1p <<<"$OUT")"
 expect_eq "console device: the container's output reaches it" "out True" "$(sed -n 2p <<<"$OUT")"
 expect_eq "console device: its input reaches the container" "in True" "$(sed -n 3p <<<"$OUT")"
+[ "$(sed -n 3p <<<"$OUT")" = "in True" ] || echo "    $(sed -n 4p <<<"$OUT")"
 run_lxc lxc-stop -n proc-condev -k
 run_lxc lxc-start -n proc-condev -s lxc.console.path=/dev/no-such-tty
 expect_eq "console device missing: exit 1" "1" "$RC"

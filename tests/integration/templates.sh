@@ -112,8 +112,10 @@ check "failing template with --dir: the new rootfs is removed too" test ! -e "$W
 creator=$!
 wait_until 10 test -e "$LXCPATH/tslow/rootfs/bin/busybox"
 kill -INT "$creator"
+start=$(date +%s)
 wait "$creator"
 expect_eq "interrupted create: exit 1" "1" "$?"
+check "interrupted create: the running step is ended, not waited for" test $(($(date +%s) - start)) -lt 10
 check "interrupted create: nothing left" test ! -e "$LXCPATH/tslow"
 assert_host_clean "failed and interrupted creates"
 
