@@ -197,11 +197,6 @@ class InterruptGuard {
   std::array<struct sigaction, 3> old_{};
 };
 
-std::string upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 }  // namespace
 
 std::vector<std::string> template_dirs() {
@@ -249,7 +244,7 @@ Result<std::string> template_usage(const std::string& name) {
   if (!tm.params.empty()) {
     out += "\nParameters, given after -- as --NAME VALUE:\n";
     for (const Param& p : tm.params) {
-      out += "  --" + p.name + " " + upper(param_type_name(p.type)) + "\n";
+      out += "  --" + p.name + " " + to_upper(param_type_name(p.type)) + "\n";
       if (!p.help.empty()) out += "      " + p.help + "\n";
       out += "      default: " + (p.default_value.raw.empty() ? std::string("(empty)") : p.default_value.raw) + "\n";
     }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -702,7 +703,11 @@ Result<Recipe> expand(const Template& t, const Inputs& in, const config::SourceT
       x.values[p.name] = "";  // reported; later references to it are not errors too
       continue;
     }
-    if (auto why = check_type(p.type, *value))
+    bool needs_value = p.type == ParamType::path || p.type == ParamType::file;
+    if (given == in.params.end() && value->empty() && needs_value)
+      problems.add(p.where, "parameter `--" + p.name + "` is required (it has no default): give `--" + p.name + " " +
+                                to_upper(param_type_name(p.type)) + "` after `--`");
+    else if (auto why = check_type(p.type, *value))
       problems.add(at, what + " (`" + *value + "`) " + *why + "; parameter `" + p.name + "` is a " +
                            param_type_name(p.type));
     x.values[p.name] = *value;

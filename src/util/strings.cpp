@@ -73,6 +73,13 @@ std::string to_lower(std::string_view s) {
   return out;
 }
 
+std::string to_upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return out;
+}
+
 unsigned edit_distance(std::string_view a, std::string_view b, unsigned max) {
   // Two-row dynamic programme; stops early when a whole row exceeds max.
   std::vector<unsigned> prev(b.size() + 1), cur(b.size() + 1);

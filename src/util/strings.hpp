@@ -26,6 +26,7 @@ std::string escape_control(std::string_view s);
 
 std::string join(const std::vector<std::string>& items, std::string_view sep);
 std::string to_lower(std::string_view s);
+std::string to_upper(std::string_view s);
 
 /// Levenshtein distance, giving up (returning max+1) once it exceeds `max`.
 unsigned edit_distance(std::string_view a, std::string_view b, unsigned max);

@@ -93,6 +93,21 @@ TEST_F(TemplateExpandTest, RootfsMustBeAbsoluteAndNotSlash) {
   EXPECT_EQ(r.value().rootfs, "/srv/r");
 }
 
+TEST_F(TemplateExpandTest, AFileOrPathParameterWithAnEmptyDefaultIsRequired) {
+  param("fstree", "", ParamType::file, 4);
+  EXPECT_NE(error().find(":4:1: parameter `--fstree` is required (it has no default): give `--fstree FILE` after `--`"),
+            std::string::npos)
+      << error();
+  param("out", "", ParamType::path, 5);
+  in_.params["fstree"] = "/bin/sh";
+  EXPECT_NE(error().find("parameter `--out` is required"), std::string::npos) << error();
+  in_.params["out"] = "/tmp";
+  EXPECT_TRUE(expand().ok());
+  // An empty string parameter is just empty.
+  param("note", "", ParamType::string, 6);
+  EXPECT_TRUE(expand().ok());
+}
+
 TEST_F(TemplateExpandTest, UnknownParameterSuggestsAndListsTheDeclaredOnes) {
   param("release", "bookworm");
   param("busybox-path", "/bin/busybox");
