@@ -22,6 +22,7 @@
 #include "exec/mounts.hpp"
 #include "template/template.hpp"
 #include "util/fd.hpp"
+#include "util/fs.hpp"
 #include "util/strings.hpp"
 
 namespace corral::tmpl {
@@ -454,20 +455,14 @@ class Runner {
     std::string tarball = detail::debootstrap_tarball(release, detail::debian_arch());
     if (::access(tarball.c_str(), R_OK) != 0) {
       std::string cache = detail::kDebootstrapCache;
-      for (size_t pos = cache.find('/', 1);; pos = cache.find('/', pos + 1)) {
-        std::string prefix = cache.substr(0, pos);
-        if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) return Error::system("mkdir", prefix, errno);
-        if (pos == std::string::npos) break;
-      }
-      std::string work = cache + "/work.XXXXXX";
+      CORRAL_TRY(exec::mkdir_beneath("/", cache, 0755));
+      std::string work = cache + "/work.XXXXXX";  // mkdtemp's template
       if (!::mkdtemp(work.data())) return Error::system("mkdtemp", work, errno);
       // Made under another name and renamed: an interrupted download never
       // leaves a cache that looks complete.
       std::string partial = tarball + ".partial";
       Result<void> made = run_command(detail::debootstrap_make_argv(release, mirror, partial, work), -1, false);
-      UniqueFd cfd(::open(cache.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-      struct stat st {};
-      if (cfd && ::fstat(cfd.get(), &st) == 0) remove_tree_at(cfd.get(), leaf_of(work), st.st_dev);
+      static_cast<void>(remove_tree(work));  // debootstrap's scratch; its own failure is what matters
       if (!made) {
         ::unlink(partial.c_str());
         return made;
