@@ -138,7 +138,10 @@ class Child {
     Result<Pty> p = open_pty(root(), root() + "/dev/pts/ptmx");
     if (!p) return std::move(p.error());
     CORRAL_TRY(bind_pty(p.value(), root(), c.target, c.dir_target));
-    CORRAL_TRY(send_sync(s_.sync, SyncKind::fds, 0, 0, "console", {p.value().master.get()}));
+    // The monitor keeps the slave open as well as the master: a pty whose
+    // slave nobody holds reports a hang-up (before init has opened
+    // /dev/console, say), and the monitor would stop reading it.
+    CORRAL_TRY(send_sync(s_.sync, SyncKind::fds, 0, 0, "console", {p.value().master.get(), p.value().slave.get()}));
     console_ = std::move(p.value());
     return {};
   }

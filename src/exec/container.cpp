@@ -150,7 +150,10 @@ Result<void> Container::run(const StartOptions& options) {
         return e;
       }
       if (msg.kind == SyncKind::fds) {
-        if (msg.text == "console" && !msg.fds.empty()) console_.master = std::move(msg.fds[0]);
+        if (msg.text == "console" && msg.fds.size() == 2) {
+          console_.master = std::move(msg.fds[0]);
+          console_.slave = std::move(msg.fds[1]);
+        }
         if (msg.text == "ttys") {
           for (UniqueFd& fd : msg.fds) {
             Pty p;
@@ -314,8 +317,7 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
   pid_ = pid;
   pidfd_.reset(pidfd);
   s.child_sync.reset();
-  s.host_console.slave.reset();
-  if (s.host_console.master) console_.master = std::move(s.host_console.master);
+  if (s.host_console.master) console_ = std::move(s.host_console);
   return {};
 }
 

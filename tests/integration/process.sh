@@ -360,8 +360,12 @@ assert_host_clean "failing start-host hook"
 new_container proc-condev "lxc.init.cmd = /con.sh"
 cat >"$LXCPATH/proc-condev/rootfs/con.sh" <<'EOF'
 #!/bin/sh
-# Held open throughout, as a getty does: input that arrives while nobody
-# has the console open is dropped by the tty.
+# For a while nobody holds the console open (a pty then reports a hang-up,
+# which must not end the monitor's proxying); then it is held open
+# throughout, as a getty does: input that arrives while nobody has the
+# console open is dropped by the tty.
+exec </dev/null >/dev/null 2>&1
+sleep 0.5
 exec </dev/console >/dev/console
 echo hello-console
 read line
@@ -369,7 +373,7 @@ echo got:$line
 exec sleep 1000
 EOF
 chmod +x "$LXCPATH/proc-condev/rootfs/con.sh"
-OUT=$(timeout 20 python3 - "$COMPAT" "$LXCPATH" <<'EOF' 2>&1
+OUT=$(timeout 40 python3 - "$COMPAT" "$LXCPATH" <<'EOF' 2>&1
 import os, select, subprocess, sys, time
 compat, lxcpath = sys.argv[1:]
 master, slave = os.openpty()
