@@ -5,9 +5,14 @@
 #include "config/seccomp_policy.hpp"
 
 #include <seccomp.h>
+#include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cctype>
@@ -208,6 +213,46 @@ class Validator {
   std::vector<std::pair<uint32_t, scmp_filter_ctx>> compat_;
 };
 
+
+/// "2.5.4": the libseccomp this binary runs with.
+std::string libseccomp_version() {
+  const scmp_version* v = seccomp_version();
+  return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro);
+}
+
+/// seccomp_rule_add_exact_array(), or nullopt when it would never return.
+/// libseccomp 2.5.4 loops forever merging some pairs of rules with
+/// arguments for one system call (a rule on arguments 0 and 2 after one on
+/// arguments 0, 1 and 2, comparing argument 0 with '<', for instance); LXC
+/// hangs on such a policy. So when `risky`, the call is first made in a
+/// forked copy of this process allowed one second of CPU time (a real add
+/// takes microseconds), and here only once that copy has finished.
+std::optional<int> rule_add_unless_endless(scmp_filter_ctx ctx, uint32_t action, int nr,
+                                           const std::vector<scmp_arg_cmp>& cmps, bool risky) {
+  auto add = [&] {
+    return seccomp_rule_add_exact_array(ctx, action, nr, static_cast<unsigned>(cmps.size()),
+                                        cmps.empty() ? nullptr : cmps.data());
+  };
+  if (!risky) return add();
+  pid_t pid = ::fork();
+  if (pid < 0) return add();  // no copy to try it in: as LXC, take the chance
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    struct rlimit cpu {1, 2};  // SIGXCPU after 1 s, SIGKILL after 2 s
+    ::setrlimit(RLIMIT_CPU, &cpu);
+    ::signal(SIGXCPU, [](int) { ::_exit(2); });  // no core dump
+    sigset_t xcpu;
+    sigemptyset(&xcpu);
+    sigaddset(&xcpu, SIGXCPU);
+    ::sigprocmask(SIG_UNBLOCK, &xcpu, nullptr);
+    ::_exit(add() == 0 ? 0 : 1);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) == 2)) return std::nullopt;
+  return add();
+}
 
 struct OpName {
   std::string_view symbol;
@@ -1034,12 +1079,28 @@ void check_and_add_rule(const pegtl::memory_input<pegtl::tracking_mode::lazy>& i
     }
   }
 
-  // The calls LXC makes: the native filter, then the other ABIs.
+  // The calls LXC makes: the native filter, then the other ABIs. Only a
+  // rule with arguments after another one with arguments for the same
+  // system call can make libseccomp loop.
+  std::vector<std::string> earlier_with_args;
+  for (const SeccompRule& earlier : p.rules)
+    if (earlier.name == r.name && !earlier.args.empty()) earlier_with_args.push_back(std::to_string(earlier.origin.line));
+  bool risky = !r.args.empty() && !earlier_with_args.empty();
   std::vector<scmp_arg_cmp> cmps = scmp_arg_cmps(r);
   for (uint32_t arch : r.arches) {
     scmp_filter_ctx ctx = arch == seccomp_arch_native() ? st.validator->main() : st.validator->compat(arch);
-    int rc = seccomp_rule_add_exact_array(ctx, r.action.scmp(), r.nr, static_cast<unsigned>(cmps.size()),
-                                          cmps.empty() ? nullptr : cmps.data());
+    std::optional<int> added = rule_add_unless_endless(ctx, r.action.scmp(), r.nr, cmps, risky);
+    if (!added) {
+      st.validator.reset();  // its filter is no copy of LXC's any more: no later rule is checked against it
+      fail(in, st, st.name_at, name_length,
+           std::string("libseccomp ") + libseccomp_version() +
+               " never finishes adding this rule: it loops forever merging it with the earlier rules for '" + r.name +
+               "' (LXC hangs on this policy too)",
+           {"the earlier rules for '" + r.name + "' with arguments are at line" +
+                (earlier_with_args.size() > 1 ? "s " : " ") + join(earlier_with_args, ", "),
+            "libseccomp finishes when the rule that compares fewer arguments comes first"});
+    }
+    int rc = *added;
     if (rc == 0) continue;
     std::vector<std::string> notes;
     if (rc == -EEXIST) {
