@@ -156,8 +156,10 @@ void remove_tree_at(int dirfd, const std::string& name, dev_t dev) {
   ::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR);
 }
 
-// The command a step runs now (0: none), for interrupt_running_step().
+// The command a step runs now (0: none), for interrupt_running_step(), and
+// whether an interruption came (perhaps before that command was forked).
 volatile std::sig_atomic_t running_child = 0;
+volatile std::sig_atomic_t interrupt_requested = 0;
 
 /// Runs a host command and waits for it; output goes where ours goes.
 /// `cwd` (if valid) becomes its working directory, and with `chroot_into`
@@ -196,6 +198,7 @@ Result<void> run_command(const std::vector<std::string>& argv, int cwd, bool chr
   }
   ::close(pipefd[1]);
   running_child = pid;
+  if (interrupt_requested) ::kill(pid, SIGTERM);  // the signal came while it was being forked
   int report[2] = {0, 0};
   ssize_t n;
   do n = ::read(pipefd[0], report, sizeof report);
@@ -508,6 +511,7 @@ std::string describe(const Recipe& r) {
 }
 
 void interrupt_running_step() {
+  interrupt_requested = 1;
   if (pid_t pid = running_child; pid > 0) ::kill(pid, SIGTERM);
 }
 
