@@ -66,13 +66,6 @@ pid_t clone3_pidfd(unsigned long flags, int* pidfd, int cgroup_fd) {
 }  // namespace
 
 Result<void> check_supported(const config::Config& cfg, const Plan& plan) {
-  for (const auto& [index, dev] : cfg.net) {
-    if (dev.type == config::NetType::empty || dev.type == config::NetType::none) continue;
-    std::string key = "lxc.net." + std::to_string(index) + ".type";
-    std::string type = config::get_item(cfg, key).value_or("?");
-    return Error::config(cfg.sources.describe(dev.type_origin) + ": " + key + " '" + type +
-                         "' is not supported yet: corral creates no network devices (only 'empty' and 'none')");
-  }
   if (plan.namespaces & CLONE_NEWUSER) {
     std::string why = cfg.idmaps.empty() ? " (lxc.namespace.clone/keep leaves 'user' to be created)" : " (lxc.idmap)";
     return Error::config("user namespaces are not supported by corral yet" + why +
@@ -202,6 +195,12 @@ Result<void> Container::run_monitor_step(size_t index, Setup& s) {
     if (s.options->warn)
       for (const std::string& w : warnings) s.options->warn(w);
     return r;
+  }
+  if (const auto* net = std::get_if<CreateNetDevices>(&step.data)) {
+    EnvList env = plan_.hook_env;
+    env.emplace_back("LXC_PID", std::to_string(pid_));
+    network_.emplace(plan_.name, std::move(env), plan_.hook_version1);
+    return network_->create(*net, pid_);
   }
   if (const auto* proc = std::get_if<WriteProc>(&step.data)) {
     for (const ProcWrite& w : proc->writes) {
@@ -372,6 +371,12 @@ Result<void> Container::finish(const char* target) {
       if (!r && first.ok()) first = std::move(r);
     }
   };
+  if (network_) {
+    // Before the stop hooks, as LXC (spec/runtime.md §8.2 steps 2-3).
+    Result<void> r = network_->teardown();
+    network_.reset();
+    if (!r && first.ok()) first = std::move(r);
+  }
   run_teardown_hooks(config::HookType::stop);
   if (cgroups_) {
     Result<void> r = cgroups_->destroy();

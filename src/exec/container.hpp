@@ -16,6 +16,7 @@
 
 #include "exec/cgroup.hpp"
 #include "exec/devices.hpp"
+#include "exec/net.hpp"
 #include "exec/plan.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -83,6 +84,7 @@ class Container {
   std::optional<ContainerCgroups> cgroups_;
   /// The container's namespaces ("mnt", fd), kept for the stop hooks.
   std::vector<std::pair<std::string, UniqueFd>> namespace_fds_;
+  std::optional<Network> network_;  // lxc.net devices made by the monitor
   bool finished_ = false;
 };
 

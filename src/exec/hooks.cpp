@@ -24,7 +24,9 @@ std::string last_line(const std::string& out) {
   return out.substr(start, end - start + 1);
 }
 
-Result<void> run_one(const std::string& type, const HookCommand& hook, const EnvList& env) {
+}  // namespace
+
+Result<void> run_hook_command(const std::string& key, const HookCommand& hook, const EnvList& env) {
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) return Error::system("pipe", "", errno);
   UniqueFd rd(pipefd[0]), wr(pipefd[1]);
@@ -79,12 +81,10 @@ Result<void> run_one(const std::string& type, const HookCommand& hook, const Env
   std::string why = WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
                                       : std::string("was killed by signal ") + strsignal(WTERMSIG(status));
   std::string tail = last_line(output);
-  Error e(Error::Kind::system, "lxc.hook." + type + " '" + hook.value + "' (" + hook.where + ") " + why +
+  Error e(Error::Kind::system, key + " '" + hook.value + "' (" + hook.where + ") " + why +
                                    (tail.empty() ? "" : ": " + tail));
   return e;
 }
-
-}  // namespace
 
 Result<void> run_hooks(const RunHooks& hooks, const EnvList& env, bool version1) {
   std::string type = config::kHookNames[static_cast<size_t>(hooks.type)];
@@ -93,7 +93,7 @@ Result<void> run_hooks(const RunHooks& hooks, const EnvList& env, bool version1)
     full.emplace_back("LXC_HOOK_TYPE", type);
     full.emplace_back("LXC_HOOK_SECTION", "lxc");
   }
-  for (const HookCommand& h : hooks.commands) CORRAL_TRY(run_one(type, h, full));
+  for (const HookCommand& h : hooks.commands) CORRAL_TRY(run_hook_command("lxc.hook." + type, h, full));
   return {};
 }
 

@@ -14,6 +14,10 @@ namespace corral::exec {
 
 using EnvList = std::vector<std::pair<std::string, std::string>>;
 
+/// Runs one command the way hooks run; a failure names `key` (the config
+/// key that set it) and the command's line.
+Result<void> run_hook_command(const std::string& key, const HookCommand& hook, const EnvList& env);
+
 /// Runs the hooks of one type in config order; the first failure stops.
 /// `env` is added to the caller's environment; version 1 hooks also get
 /// LXC_HOOK_TYPE and LXC_HOOK_SECTION.

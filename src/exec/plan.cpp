@@ -20,6 +20,8 @@
 #include <optional>
 #include <sstream>
 
+#include "config/loader.hpp"
+#include "config/values.hpp"
 #include "util/strings.hpp"
 
 namespace corral::exec {
@@ -845,6 +847,137 @@ void plan_hook_env(Ctx& c) {
   env.emplace_back("LXC_HOOK_VERSION", c.plan.hook_version1 ? "1" : "0");
 }
 
+// ---- network devices (spec/runtime.md §6.3) ------------------------------------------------------------
+
+bool gateway_set(const config::Gateway& g) { return g.is_auto || g.is_dev || !g.address.empty(); }
+
+/// "aa:bb:cc:dd:ee:ff", as the kernel takes it.
+bool valid_hwaddr(std::string_view v) {
+  if (v.size() != 17) return false;
+  for (size_t i = 0; i < v.size(); ++i) {
+    bool colon = i % 3 == 2;
+    if (colon ? v[i] != ':' : !std::isxdigit(static_cast<unsigned char>(v[i]))) return false;
+  }
+  return true;
+}
+
+std::optional<Error> plan_net_device(Ctx& c, uint32_t index, const config::NetDev& d, NetDevice& n) {
+  const std::string prefix = "lxc.net." + std::to_string(index) + ".";
+  auto origin_of = [&](std::string_view sub) {
+    auto it = d.origins.find(sub);
+    return it == d.origins.end() ? d.type_origin : it->second;
+  };
+  auto refuse = [&](std::string_view sub, std::string message) {
+    return c.error(origin_of(sub), prefix + std::string(sub) + ": " + message);
+  };
+  n.index = index;
+  n.type = d.type;
+  n.type_name = config::get_item(c.cfg, prefix + "type").value_or("?");
+  n.where = c.where(d.type_origin);
+  for (const auto& [sub, origin] : d.origins) n.where_keys.emplace_back(sub, c.where(origin));
+
+  switch (d.type) {
+    case config::NetType::veth:
+      if (d.veth_mode != "bridge")
+        return refuse("veth.mode", d.veth_mode.empty() ? "the mode is empty, which LXC cannot start"
+                                                       : "mode 'router' is not supported yet: corral attaches the "
+                                                         "host end to a bridge (lxc.net.N.link) or to nothing");
+      if (d.veth_vlan_id && *d.veth_vlan_id != 0)
+        return refuse("veth.vlan.id", "bridge VLAN filtering is not supported yet");
+      if (!d.veth_vlan_tagged.empty()) return refuse("veth.vlan.tagged.id", "bridge VLAN filtering is not supported yet");
+      break;
+    case config::NetType::macvlan:
+      if (d.macvlan_mode.empty()) return refuse("macvlan.mode", "the mode is empty, which LXC cannot start");
+      break;
+    case config::NetType::ipvlan:
+      if (d.ipvlan_mode.empty()) return refuse("ipvlan.mode", "the mode is empty, which LXC cannot start");
+      if (d.ipvlan_isolation != "bridge")
+        return refuse("ipvlan.isolation", "only 'bridge' (the kernel's default) is supported: libnl cannot set '" +
+                                              d.ipvlan_isolation + "'");
+      break;
+    case config::NetType::invalid:
+      return c.error(d.type_origin, prefix + "type is empty: LXC cannot start such an interface either");
+    default: break;
+  }
+  if (d.l2proxy) return refuse("l2proxy", "proxy ARP and NDP entries for the addresses are not supported yet");
+  bool needs_link = d.type == config::NetType::macvlan || d.type == config::NetType::ipvlan ||
+                    d.type == config::NetType::vlan || d.type == config::NetType::phys;
+  if (needs_link && d.link.empty())
+    return c.error(d.type_origin, prefix + "type '" + n.type_name + "' needs " + prefix + "link: the " +
+                                      (d.type == config::NetType::phys ? "host interface to move in" : "parent interface"));
+
+  n.link = d.link;
+  n.name = !d.name.empty() ? d.name : d.type == config::NetType::phys ? d.link : "eth%d";
+  n.veth_pair = d.veth_pair;
+  if (!d.hwaddr.empty()) {
+    if (!valid_hwaddr(d.hwaddr))
+      return refuse("hwaddr", "'" + d.hwaddr + "' is not a MAC address of the form aa:bb:cc:dd:ee:ff");
+    n.hwaddr = d.hwaddr;
+  }
+  if (!d.mtu.empty()) {
+    try {
+      n.mtu = config::parse_uint(d.mtu);  // lxc_safe_uint, as LXC reads it at start
+    } catch (const config::ValueError&) {
+      n.mtu = 0;
+    }
+    if (n.mtu == 0) return refuse("mtu", "'" + d.mtu + "' is not an MTU (a positive number)");
+  }
+  n.up = d.up;
+  for (const auto& a : d.ipv4) n.ipv4.push_back(a.value);
+  for (const auto& a : d.ipv6) n.ipv6.push_back(a.value);
+  for (int family : {4, 6}) {
+    const config::Gateway& g = family == 4 ? d.ipv4_gateway : d.ipv6_gateway;
+    if (!gateway_set(g)) continue;
+    std::string sub = family == 4 ? "ipv4.gateway" : "ipv6.gateway";
+    bool has_address = family == 4 ? !d.ipv4.empty() : !d.ipv6.empty();
+    if (!d.up) return c.error(g.origin, prefix + sub + ": a gateway needs the interface up (" + prefix + "flags = up)");
+    if (!has_address)
+      return c.error(g.origin, prefix + sub + ": a gateway needs an address on the interface (" + prefix + "ipv" +
+                                   std::to_string(family) + ".address)");
+    if (g.is_auto && !g.is_dev &&
+        (d.link.empty() || (d.type != config::NetType::veth && d.type != config::NetType::macvlan)))
+      return c.error(g.origin, prefix + sub + ": 'auto' takes the address of the host's " + prefix +
+                                   "link, so it needs a veth or macvlan interface with a link");
+  }
+  n.ipv4_gateway = d.ipv4_gateway;
+  n.ipv6_gateway = d.ipv6_gateway;
+  for (const auto& r : d.veth_ipv4_routes) n.veth_ipv4_routes.push_back(r.value);
+  for (const auto& r : d.veth_ipv6_routes) n.veth_ipv6_routes.push_back(r.value);
+  n.rx_queues = static_cast<uint32_t>(d.veth_n_rxqueues.value_or(0));
+  n.tx_queues = static_cast<uint32_t>(d.veth_n_txqueues.value_or(0));
+  n.macvlan_mode = d.macvlan_mode;
+  n.ipvlan_mode = d.ipvlan_mode;
+  n.vlan_id = d.vlan_id;
+  if (!d.script_up.empty()) {
+    n.script_up = d.script_up;
+    n.where_script_up = c.where(origin_of("script.up"));
+  }
+  if (!d.script_down.empty()) {
+    n.script_down = d.script_down;
+    n.where_script_down = c.where(origin_of("script.down"));
+  }
+  return std::nullopt;
+}
+
+/// The devices the monitor makes (every lxc.net.N but empty and none).
+std::optional<Error> plan_network(Ctx& c, CreateNetDevices& out) {
+  for (const auto& [index, d] : c.cfg.net) {
+    if (d.type == config::NetType::none) continue;
+    // An empty interface is only lo: the monitor has nothing to make but
+    // its scripts to run.
+    if (d.type == config::NetType::empty && d.script_up.empty() && d.script_down.empty()) continue;
+    if (!(c.new_ns & CLONE_NEWNET)) {
+      c.warn(d.type_origin, "lxc.net." + std::to_string(index) +
+                                " is ignored: the container does not get a network namespace of its own");
+      continue;
+    }
+    NetDevice n;
+    if (auto e = plan_net_device(c, index, d, n)) return e;
+    out.devices.push_back(std::move(n));
+  }
+  return std::nullopt;
+}
+
 // ---- the rest of the child's setup ------------------------------------------------------------------
 
 SetupConsole plan_console(Ctx& c) {
@@ -1015,6 +1148,9 @@ Result<Plan> make_plan(const config::Config& cfg, const PlanOptions& options) {
   // cgroup limits except devices, while the child waits
   if (!limits.writes.empty()) c.add("set-cgroup-limits", Actor::monitor, std::move(limits));
   if (unshare.flags) c.add("unshare-namespaces", Actor::child, std::move(unshare));
+  CreateNetDevices net;
+  if (auto e = plan_network(c, net)) return *e;
+  if (!net.devices.empty()) c.add("create-net-devices", Actor::monitor, std::move(net));
   if (!cfg.procs.empty()) {
     WriteProc w;
     for (const auto& item : cfg.procs) w.writes.push_back({item.value.name, item.value.value, c.where(item.origin)});
@@ -1298,6 +1434,41 @@ struct Describer {
   }
   void operator()(const SetHostname& h) { line("sethostname " + quoted(h.hostname)); }
   void operator()(const CreateSessionKeyring&) { line("join a new anonymous session keyring (errors ignored)"); }
+  void operator()(const CreateNetDevices& n) {
+    for (const NetDevice& d : n.devices) {
+      std::string s = "lxc.net." + std::to_string(d.index) + ": " + d.type_name;
+      if (d.type == config::NetType::veth) {
+        s += " pair, host end " + (d.veth_pair.empty() ? std::string("veth + 6 random characters") : bt(d.veth_pair));
+        s += d.link.empty() ? ", on no bridge" : ", on the bridge " + bt(d.link);
+      } else if (d.type == config::NetType::phys) {
+        s += " device " + bt(d.link) + " moved in";
+      } else if (d.type == config::NetType::empty) {
+        line(s + ": only the loopback, nothing to make; its scripts run" + at(d.where));
+        if (!d.script_up.empty()) line("  script.up " + quoted(d.script_up) + at(d.where_script_up));
+        if (!d.script_down.empty()) line("  script.down " + quoted(d.script_down) + at(d.where_script_down));
+        continue;
+      } else {
+        s += " on " + bt(d.link);
+        if (!d.macvlan_mode.empty() && d.type == config::NetType::macvlan) s += " mode " + d.macvlan_mode;
+        if (d.type == config::NetType::ipvlan) s += " mode " + d.ipvlan_mode;
+        if (d.type == config::NetType::vlan) s += " id " + std::to_string(d.vlan_id);
+      }
+      s += "; named " + bt(d.name) + " inside";
+      if (!d.hwaddr.empty()) s += ", hwaddr " + d.hwaddr;
+      if (d.mtu) s += ", mtu " + std::to_string(d.mtu);
+      if (d.up) s += ", up";
+      line(s + at(d.where));
+      for (const auto& a : d.ipv4) line("  address " + a.address + "/" + std::to_string(a.prefix));
+      for (const auto& a : d.ipv6) line("  address " + a.address + "/" + std::to_string(a.prefix));
+      for (const config::Gateway* g : {&d.ipv4_gateway, &d.ipv6_gateway}) {
+        if (gateway_set(*g)) line("  default route " + (g->is_dev ? std::string("through the device") : g->is_auto ? "via the link's address" : "via " + g->address));
+      }
+      for (const auto& r : d.veth_ipv4_routes) line("  host route " + r + " through the host end");
+      for (const auto& r : d.veth_ipv6_routes) line("  host route " + r + " through the host end");
+      if (!d.script_up.empty()) line("  script.up " + quoted(d.script_up) + at(d.where_script_up));
+      if (!d.script_down.empty()) line("  script.down " + quoted(d.script_down) + at(d.where_script_down));
+    }
+  }
   void operator()(const SetupNetwork& n) {
     if (n.loopback_up) line("bring the loopback interface 'lo' up");
   }

@@ -184,6 +184,42 @@ struct SetupNetwork {
   bool loopback_up = false;
 };
 
+/// One lxc.net.N that the monitor realises in the container's network
+/// namespace before the child sets itself up (spec/runtime.md §6.3, §5.4
+/// step 6). Modes are kept as written; exec/net maps them to the kernel's.
+struct NetDevice {
+  uint32_t index = 0;
+  config::NetType type{};
+  std::string type_name;  // "veth", ...
+  std::string where;      // file:line:col of lxc.net.N.type
+  std::string link;       // veth: the bridge ("" = none); macvlan, ipvlan, vlan: the parent; phys: the device
+  std::string name;       // in the container; "eth%d" lets the kernel pick (phys: the link's name)
+  std::string veth_pair;  // the host end; "" = veth + 6 random characters
+  std::string hwaddr;     // "" = the kernel's choice
+  uint32_t mtu = 0;       // 0 = the kernel's (veth: the bridge's)
+  bool up = false;
+  std::vector<config::Ipv4Address> ipv4;
+  std::vector<config::Ipv6Address> ipv6;
+  config::Gateway ipv4_gateway;  // used only when up and with an address
+  config::Gateway ipv6_gateway;
+  std::vector<std::string> veth_ipv4_routes;  // on the host, through the host end
+  std::vector<std::string> veth_ipv6_routes;
+  uint32_t rx_queues = 0, tx_queues = 0;  // veth; 0 = the kernel's
+  std::string macvlan_mode;               // private, vepa, bridge, passthru
+  std::string ipvlan_mode;                // l2, l3, l3s
+  uint16_t vlan_id = 0;
+  std::string script_up, script_down;  // what runs as `/bin/sh -c`
+  std::string where_script_up, where_script_down;
+  /// file:line:col of each subkey that was set ("link", "name", ...), for errors.
+  std::vector<std::pair<std::string, std::string>> where_keys;
+
+  /// "lxc.net.0.link 'br0' (at FILE:LINE:COL)": how errors name a subkey.
+  std::string describe_key(std::string_view sub, std::string_view value) const;
+};
+struct CreateNetDevices {
+  std::vector<NetDevice> devices;
+};
+
 /// One mount(2)-level operation of an automatic mount.
 struct MountOp {
   enum class Kind : uint8_t {
@@ -307,7 +343,8 @@ struct ExecInit {
 
 using StepData =
     std::variant<RunHooks, CreateCgroups, CloneInit, WriteIdMaps, UnshareNamespaces, SetCgroupLimits, WriteProc,
-                 SetRlimits, MountRootfs, SetHostname, CreateSessionKeyring, SetupNetwork, Mounts, MountEntries, CreateDevNodes,
+                 SetRlimits, CreateNetDevices, MountRootfs, SetHostname, CreateSessionKeyring, SetupNetwork, Mounts,
+                 MountEntries, CreateDevNodes,
                  SetupConsole, SetupTtys, CreateDevSymlinks, PivotRoot, SetBootId, SetPersonality, SetSysctls,
                  DropCapabilities, SetNoNewPrivs, LoadSeccomp, ExecInit>;
 

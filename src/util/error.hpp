@@ -104,4 +104,14 @@ class Result<void> {
       return std::move(corral_try_result_.error()); \
   } while (0)
 
+#define CORRAL_CONCAT_(a, b) a##b
+#define CORRAL_CONCAT(a, b) CORRAL_CONCAT_(a, b)
+#define CORRAL_TRY_ASSIGN_(decl, expr, tmp) \
+  auto tmp = (expr);                         \
+  if (!tmp.ok()) return std::move(tmp.error()); \
+  decl = std::move(tmp.value())
+/// `CORRAL_TRY_ASSIGN(Foo foo, make_foo());`: declares foo from the value of
+/// a Result, or returns its error from the calling function.
+#define CORRAL_TRY_ASSIGN(decl, expr) CORRAL_TRY_ASSIGN_(decl, expr, CORRAL_CONCAT(corral_try_value_, __LINE__))
+
 }  // namespace corral

@@ -1,0 +1,61 @@
+// The container's network devices (spec/runtime.md §6.3, §5.4 step 6, §8.2),
+// made with libnl by the monitor: each device is created in (or moved into)
+// the container's network namespace under a transient name, then renamed
+// and configured there through a netlink socket opened in that namespace,
+// so the child finds its network ready. Undone at stop: physical devices go
+// back under their own names, host ends of veth pairs are deleted.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "exec/hooks.hpp"
+#include "exec/plan.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
+
+struct nl_sock;  // libnl's, kept out of this header
+
+namespace corral::exec {
+
+class Network {
+ public:
+  /// For the container `name` whose init is `init_pid`; hooks get `hook_env`.
+  Network(std::string name, EnvList hook_env, bool hook_version1)
+      : name_(std::move(name)), hook_env_(std::move(hook_env)), hook_version1_(hook_version1) {}
+  Network(const Network&) = delete;
+  Network& operator=(const Network&) = delete;
+
+  /// Makes and configures every device of `step`, running each script.up
+  /// after its device. What was made is remembered as it goes, so that
+  /// teardown() also undoes a create() that failed half way.
+  Result<void> create(const CreateNetDevices& step, pid_t init_pid);
+
+  /// Runs each script.down, gives physical devices back to the monitor's
+  /// namespace under their names and deletes what corral created on the
+  /// host. Goes on after a failure; returns the first.
+  Result<void> teardown();
+
+ private:
+  struct Made {
+    const NetDevice* dev = nullptr;
+    std::string host_end;   // veth: the host end's name
+    int inner_ifindex = 0;  // the device's index in the container
+    bool script_up_ran = false;
+  };
+
+  Result<void> create_one(const NetDevice& d, nl_sock* host, nl_sock* inner);
+  Result<void> configure_inside(const NetDevice& d, nl_sock* host, nl_sock* inner, int ifindex);
+  Result<void> run_script(const NetDevice& d, const Made& m, const char* phase);
+
+  std::string name_;
+  EnvList hook_env_;
+  bool hook_version1_ = false;
+  UniqueFd own_netns_;        // the monitor's, where physical devices return
+  UniqueFd container_netns_;  // held until teardown, so it outlives init
+  std::vector<Made> made_;
+};
+
+}  // namespace corral::exec
