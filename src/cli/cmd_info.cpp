@@ -11,6 +11,7 @@
 #include "cli/container_args.hpp"
 #include "config/loader.hpp"
 #include "exec/cgroup.hpp"
+#include "exec/net.hpp"
 #include "runtime/commands.hpp"
 #include "util/strings.hpp"
 
@@ -114,10 +115,18 @@ int lxc_info_main(const std::string& prog, const std::vector<std::string>& args)
     if (cg) stats = cg.value().stats();
   }
 
+  std::vector<std::string> ips;
+  if (want_ips && pid) {
+    Result<std::vector<std::string>> found = exec::container_addresses(*pid);
+    if (found) ips = std::move(found.value());
+  }
+
   if (json) {
     std::string out = "{\"name\": " + json_quote(name) + ", \"state\": " + json_quote(runtime::state_name(state));
     out += ", \"pid\": " + (pid ? std::to_string(*pid) : std::string("null"));
-    out += ", \"ips\": []";
+    std::vector<std::string> quoted_ips;
+    for (const std::string& ip : ips) quoted_ips.push_back(json_quote(ip));
+    out += ", \"ips\": [" + join(quoted_ips, ", ") + "]";
     if (stats) {
       auto num = [](const std::optional<uint64_t>& v) { return v ? std::to_string(*v) : std::string("null"); };
       out += ", \"stats\": {\"cpu_ns\": " + num(stats->cpu_ns) + ", \"blkio_bytes\": " + num(stats->blkio_bytes) +
@@ -139,8 +148,10 @@ int lxc_info_main(const std::string& prog, const std::vector<std::string>& args)
     if (bare) std::printf("%d\n", *pid);
     else line("PID:", std::to_string(*pid));
   }
-  // IPs: corral's containers have no network devices besides lo yet, and
-  // LXC leaves out loopback addresses, so there is nothing to print.
+  for (const std::string& ip : ips) {
+    if (bare) std::printf("%s\n", ip.c_str());
+    else line("IP:", ip);
+  }
   if (stats) {
     auto size = [&](const char* label, const std::optional<uint64_t>& v) {
       if (!v) return;

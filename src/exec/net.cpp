@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
@@ -479,6 +480,40 @@ Result<void> Network::teardown() {
   container_netns_.reset();
   if (!host) keep(std::move(host.error()));
   return first;
+}
+
+Result<std::vector<std::string>> container_addresses(pid_t init_pid) {
+  UniqueFd own(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (!own) return Error::system("open this process's network namespace", "/proc/self/ns/net", errno);
+  std::string path = "/proc/" + std::to_string(init_pid) + "/ns/net";
+  UniqueFd theirs(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!theirs) return Error::system("open the container's network namespace", path, errno);
+  if (::setns(theirs.get(), CLONE_NEWNET) != 0) return Error::system("enter the container's network namespace", path, errno);
+  ifaddrs* list = nullptr;
+  int rc = ::getifaddrs(&list);
+  int err = errno;
+  if (::setns(own.get(), CLONE_NEWNET) != 0) {
+    if (list) ::freeifaddrs(list);
+    return Error::system("return to this process's network namespace", "", errno);
+  }
+  if (rc != 0) return Error::system("list the container's addresses", "", err);
+  std::vector<std::string> out;
+  for (ifaddrs* a = list; a; a = a->ifa_next) {
+    if (!a->ifa_addr || std::string_view(a->ifa_name) == "lo") continue;
+    char buf[INET6_ADDRSTRLEN] = {};
+    if (a->ifa_addr->sa_family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, buf, sizeof buf);
+    } else if (a->ifa_addr->sa_family == AF_INET6) {
+      auto* in6 = reinterpret_cast<sockaddr_in6*>(a->ifa_addr);
+      if (in6->sin6_scope_id != 0) continue;  // link-local
+      inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);
+    } else {
+      continue;
+    }
+    out.emplace_back(buf);
+  }
+  ::freeifaddrs(list);
+  return out;
 }
 
 }  // namespace corral::exec

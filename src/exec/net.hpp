@@ -58,4 +58,10 @@ class Network {
   std::vector<Made> made_;
 };
 
+/// The addresses a running container has, as lxc-info -i shows them: IPv4
+/// and IPv6 of every interface but lo, without link-local IPv6 ones, in
+/// getifaddrs() order. Looked up in init's network namespace, which the
+/// caller enters and leaves.
+Result<std::vector<std::string>> container_addresses(pid_t init_pid);
+
 }  // namespace corral::exec
