@@ -149,7 +149,7 @@ wait_until() {
 host_snapshot() {
   {
     echo "## mounts"
-    awk '{print $5, $9}' /proc/self/mountinfo | sort
+    awk '$5 != "/run/netns" && $5 !~ "^/run/netns/corral-.*-[0-9]+$" {print $5, $9}' /proc/self/mountinfo | sort
     echo "## cgroups"
     local d n names=()
     for d in "$LXCPATH"/*/; do
@@ -162,7 +162,23 @@ host_snapshot() {
     pgrep -f -- "$LXCPATH" | sort
     echo "## links"
     ls /sys/class/net | sort
+    echo "## network namespaces"
+    host_netns | grep -vE '^corral-.*-[0-9]+$' | sort
   }
+}
+
+# The names of the host's named network namespaces (`ip netns list`). The
+# network suite works in its own, named corral-it-net-<pid>, and benchmarks
+# and manual runs on the same host make corral-<what>-<pid> ones: the snapshot
+# leaves such per-run namespaces out (and their nsfs mounts, with /run/netns
+# itself, which the first `ip netns add` on the host mounts), so a suite
+# running next to one still compares equal.
+host_netns() {
+  if command -v ip >/dev/null; then
+    ip netns list 2>/dev/null | awk '{ print $1 }'
+  else
+    ls -1 /run/netns 2>/dev/null
+  fi
 }
 
 # expect_match DESCRIPTION EXTENDED-REGEX ACTUAL: passes when a line of ACTUAL
