@@ -14,8 +14,9 @@ packages=(
   lxc python3-lxc
   # benchmarks
   libbenchmark-dev hyperfine time
-  # the busybox template
-  busybox-static
+  # the busybox template; the sshd template and its end-to-end test (the
+  # host's sshd, ssh-keygen and ssh client); the network tests (ip)
+  busybox-static openssh-server openssh-client iproute2
 )
 
 missing=()
