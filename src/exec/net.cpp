@@ -235,17 +235,35 @@ Result<void> Network::create(const CreateNetDevices& step, pid_t init_pid) {
   if (!container_netns_) return Error::system("open the container's network namespace", path, errno);
   CORRAL_TRY_ASSIGN(Sock host, route_socket());
   CORRAL_TRY_ASSIGN(Sock inner, route_socket_in(container_netns_.get(), own_netns_.get()));
+  auto context = [](const NetDevice& d) { return "lxc.net." + std::to_string(d.index) + " (" + d.type_name + ")"; };
+  // LXC's order: each device made (and its script.up run) in index order;
+  // then, inside, those with a name of their own configured before those
+  // the kernel names (eth%d), so that an explicit eth0 is not taken first.
   for (const NetDevice& d : step.devices) {
-    Result<void> r = create_one(d, host.get(), inner.get());
+    Result<void> r = make_device(d, host.get(), inner.get());
+    if (r) {
+      r = run_script(d, made_.back(), "up");
+      if (r) made_.back().script_up_ran = true;
+    }
     if (!r) {
-      r.error().wrap("lxc.net." + std::to_string(d.index) + " (" + d.type_name + ")");
+      r.error().wrap(context(d));
       return r;
+    }
+  }
+  for (bool kernel_named : {false, true}) {
+    for (const Made& m : made_) {
+      if (!m.inner_ifindex || (m.dev->name.find('%') != std::string::npos) != kernel_named) continue;
+      Result<void> r = configure_inside(*m.dev, host.get(), inner.get(), m.inner_ifindex);
+      if (!r) {
+        r.error().wrap(context(*m.dev));
+        return r;
+      }
     }
   }
   return {};
 }
 
-Result<void> Network::create_one(const NetDevice& d, nl_sock* host, nl_sock* inner) {
+Result<void> Network::make_device(const NetDevice& d, nl_sock* host, nl_sock* inner) {
   // Made under a transient name in the container, then renamed there: the
   // final name (eth%d, say) may only be known inside.
   const std::string transient = "crl" + random_alnum(8);
@@ -268,6 +286,11 @@ Result<void> Network::create_one(const NetDevice& d, nl_sock* host, nl_sock* inn
         if (mtu == 0) mtu = rtnl_link_get_mtu(br.value().get());
       }
       std::string host_end = d.veth_pair.empty() ? "veth" + random_alnum(6) : d.veth_pair;
+      // A random name taken already is drawn again, as LXC does.
+      for (int tries = 0; d.veth_pair.empty() && tries < 10; ++tries) {
+        if (!find_link(host, host_end)) break;
+        host_end = "veth" + random_alnum(6);
+      }
       Link veth(rtnl_link_veth_alloc());
       if (!veth) return Error::system("allocate a veth pair", "", ENOMEM);
       rtnl_link_set_name(veth.get(), host_end.c_str());
@@ -336,6 +359,7 @@ Result<void> Network::create_one(const NetDevice& d, nl_sock* host, nl_sock* inn
     case config::NetType::phys: {
       Result<Link> dev = find_link(host, d.link);
       if (!dev) return Error::config(key_text(d, "link", d.link) + ": no such network interface on the host");
+      made.phys_mtu = rtnl_link_get_mtu(dev.value().get());
       Link change(rtnl_link_alloc());
       rtnl_link_set_name(change.get(), transient.c_str());
       rtnl_link_set_ns_fd(change.get(), container_netns_.get());
@@ -347,16 +371,12 @@ Result<void> Network::create_one(const NetDevice& d, nl_sock* host, nl_sock* inn
     default: return Error(Error::Kind::internal, "no way to make a network device of type " + d.type_name);
   }
 
-  if (d.type != config::NetType::empty) {
-    CORRAL_TRY_ASSIGN(Link inside, find_link(inner, transient));
-    int ifindex = rtnl_link_get_ifindex(inside.get());
-    made_.back().inner_ifindex = ifindex;
-    CORRAL_TRY(configure_inside(d, host, inner, ifindex));
-  } else {
+  if (d.type == config::NetType::empty) {
     made_.push_back(made);
+    return {};
   }
-  CORRAL_TRY(run_script(d, made_.back(), "up"));
-  made_.back().script_up_ran = true;
+  CORRAL_TRY_ASSIGN(Link inside, find_link(inner, transient));
+  made_.back().inner_ifindex = rtnl_link_get_ifindex(inside.get());
   return {};
 }
 
@@ -463,6 +483,7 @@ Result<void> Network::teardown() {
       }
       Link change(rtnl_link_alloc());
       rtnl_link_set_name(change.get(), d.link.c_str());
+      if (it->phys_mtu) rtnl_link_set_mtu(change.get(), it->phys_mtu);  // as it was, as LXC does
       rtnl_link_set_ns_fd(change.get(), own_netns_.get());
       if (int rc = rtnl_link_change(inner.value().get(), dev.value().get(), change.get(), 0); rc < 0)
         keep(nl_error("give the interface back to the host as", d.link, rc));

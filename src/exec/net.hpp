@@ -43,10 +43,12 @@ class Network {
     const NetDevice* dev = nullptr;
     std::string host_end;   // veth: the host end's name
     int inner_ifindex = 0;  // the device's index in the container
+    uint32_t phys_mtu = 0;  // phys: its MTU on the host, restored when it goes back
     bool script_up_ran = false;
   };
 
-  Result<void> create_one(const NetDevice& d, nl_sock* host, nl_sock* inner);
+  /// Makes `d` (in the container under a transient name) and records it.
+  Result<void> make_device(const NetDevice& d, nl_sock* host, nl_sock* inner);
   Result<void> configure_inside(const NetDevice& d, nl_sock* host, nl_sock* inner, int ifindex);
   Result<void> run_script(const NetDevice& d, const Made& m, const char* phase);
 

@@ -250,6 +250,16 @@ check "veth: without lxc.net.0.flags = up eth0 stays down ($(sed -n 2p <<<"$OUT"
 expect_eq "veth: three devices: exit 0 ($ERR)" "0" "$RC"
 net_clean "two veths"
 
+# a named eth0 after an unnamed device: the named one is renamed first, as
+# LXC does, so the unnamed one becomes eth1
+new_container net-order \
+  "lxc.net.0.type = veth" "lxc.net.0.link = corral-br0" "lxc.net.0.hwaddr = 02:00:0a:d5:09:00" \
+  "lxc.net.1.type = veth" "lxc.net.1.link = corral-br0" "lxc.net.1.name = eth0" "lxc.net.1.hwaddr = 02:00:0a:d5:09:01"
+run_execute net-order -- sh -c 'cat /sys/class/net/eth0/address /sys/class/net/eth1/address'
+expect_eq "veth: an explicit eth0 is kept for its device; the unnamed one is eth1 ($ERR)" \
+  "02:00:0a:d5:09:01 02:00:0a:d5:09:00" "$(echo $OUT)"
+net_clean "naming order"
+
 # gateway = dev: a default route through the device, without a next hop
 new_container net-gwdev "lxc.net.0.type = veth" "lxc.net.0.link = corral-br0" "lxc.net.0.flags = up" \
   "lxc.net.0.ipv4.address = 10.213.0.7/24" "lxc.net.0.ipv4.gateway = dev"
@@ -296,12 +306,16 @@ fi
 run_lxc lxc-stop -n net-phys -k
 expect_eq "phys: stop: exit 0" "0" "$RC"
 check "phys: corral-p0 is back in the caller's namespace after stop" wait_until 5 ns_has corral-p0
-new_container net-phys2 "lxc.net.0.type = phys" "lxc.net.0.link = corral-p0" "lxc.net.0.name = eth7"
+new_container net-phys2 "lxc.net.0.type = phys" "lxc.net.0.link = corral-p0" "lxc.net.0.name = eth7" \
+  "lxc.net.0.mtu = 1280"
+phys_mtu=$(ip -n "$NS" -o link show corral-p0 | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
 run_execute net-phys2 -- sh -c "$NET_IFACES"
 expect_eq "phys + name: exit 0 ($ERR)" "0" "$RC"
 expect_eq "phys + name: the device is eth7 inside" "eth7 lo " "$OUT"
 check "phys + name: back as corral-p0 after the container ends" wait_until 5 ns_has corral-p0
 check "phys + name: no eth7 left in the caller's namespace" ns_lacks eth7
+expect_eq "phys + mtu: its own MTU again once back" "$phys_mtu" \
+  "$(ip -n "$NS" -o link show corral-p0 | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')"
 net_clean "phys"
 
 # --- macvlan, ipvlan, vlan ---------------------------------------------------
