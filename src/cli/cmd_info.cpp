@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -20,6 +21,36 @@ namespace corral::cli {
 namespace {
 
 void line(const std::string& label, const std::string& value) { std::printf("%-15s %s\n", label.c_str(), value.c_str()); }
+
+/// The traffic of one network interface of a running container, read on
+/// its host side, as LXC's lxc-info prints it.
+struct LinkStats {
+  std::string name;  // the host end of a veth, else the link
+  uint64_t host_rx = 0, host_tx = 0;
+};
+
+uint64_t read_counter(const std::string& path) {
+  std::ifstream in(path);
+  uint64_t v = 0;
+  in >> v;
+  return v;
+}
+
+/// One entry per lxc.net.N of the running container, in order, until one
+/// has no interface on the host (LXC's print_net_stats stops there too).
+std::vector<LinkStats> link_stats(const runtime::ContainerPaths& paths) {
+  std::vector<LinkStats> out;
+  for (int index = 0;; ++index) {
+    std::string key = "lxc.net." + std::to_string(index);
+    std::optional<std::string> type = runtime::query_config_item(paths, key + ".type");
+    if (!type) break;
+    std::optional<std::string> name = runtime::query_config_item(paths, key + (*type == "veth" ? ".veth.pair" : ".link"));
+    if (!name) break;
+    std::string dir = "/sys/class/net/" + *name + "/statistics/";
+    out.push_back({*name, read_counter(dir + "rx_bytes"), read_counter(dir + "tx_bytes")});
+  }
+  return out;
+}
 
 std::string humanize(uint64_t bytes) {
   char buf[64];
@@ -115,10 +146,16 @@ int lxc_info_main(const std::string& prog, const std::vector<std::string>& args)
     if (cg) stats = cg.value().stats();
   }
 
+  std::vector<LinkStats> links;
+  if (want_stats && pid) links = link_stats(paths);
+
   std::vector<std::string> ips;
   if (want_ips && pid) {
-    Result<std::vector<std::string>> found = exec::container_addresses(*pid);
-    if (found) ips = std::move(found.value());
+    // IPv4 first, then IPv6, as LXC's get_ips lists them.
+    if (Result<exec::ContainerNetwork> found = exec::inspect_container_network(*pid)) {
+      ips = std::move(found.value().ipv4);
+      ips.insert(ips.end(), found.value().ipv6.begin(), found.value().ipv6.end());
+    }
   }
 
   if (json) {
@@ -127,6 +164,13 @@ int lxc_info_main(const std::string& prog, const std::vector<std::string>& args)
     std::vector<std::string> quoted_ips;
     for (const std::string& ip : ips) quoted_ips.push_back(json_quote(ip));
     out += ", \"ips\": [" + join(quoted_ips, ", ") + "]";
+    if (want_stats && pid) {
+      std::vector<std::string> items;
+      for (const LinkStats& l : links)
+        items.push_back("{\"link\": " + json_quote(l.name) + ", \"tx_bytes\": " + std::to_string(l.host_rx) +
+                        ", \"rx_bytes\": " + std::to_string(l.host_tx) + "}");
+      out += ", \"links\": [" + join(items, ", ") + "]";
+    }
     if (stats) {
       auto num = [](const std::optional<uint64_t>& v) { return v ? std::to_string(*v) : std::string("null"); };
       out += ", \"stats\": {\"cpu_ns\": " + num(stats->cpu_ns) + ", \"blkio_bytes\": " + num(stats->blkio_bytes) +
@@ -165,6 +209,15 @@ int lxc_info_main(const std::string& prog, const std::vector<std::string>& args)
     size("BlkIO use:", stats->blkio_bytes);
     size("Memory use:", stats->memory_bytes);
     size("KMem use:", stats->kmem_bytes);
+  }
+  for (const LinkStats& l : links) {
+    // What the host end receives the container sent: LXC prints the
+    // counters the other way round, from the container's point of view.
+    auto bytes = [&](uint64_t v) { return humanize_values ? humanize(v) : std::to_string(v); };
+    line("Link:", l.name);
+    line(" TX bytes:", bytes(l.host_rx));
+    line(" RX bytes:", bytes(l.host_tx));
+    line(" Total bytes:", bytes(l.host_rx + l.host_tx));
   }
   return 0;
 }

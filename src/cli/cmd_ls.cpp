@@ -15,6 +15,7 @@
 #include "cli/container_args.hpp"
 #include "config/loader.hpp"
 #include "exec/cgroup.hpp"
+#include "exec/net.hpp"
 #include "runtime/commands.hpp"
 #include "util/strings.hpp"
 
@@ -32,6 +33,7 @@ struct Row {
   bool autostart = false;
   bool unprivileged = false;
   std::optional<uint64_t> ram, swap;
+  exec::ContainerNetwork net;  // --fancy, running only
 };
 
 const std::vector<std::string> kColumns = {"NAME",   "STATE",     "PID",  "RAM",  "SWAP",        "AUTOSTART",
@@ -52,8 +54,10 @@ std::string cell(const Row& r, const std::string& col) {
   if (col == "SWAP") return running ? mb(r.swap) : "-";
   if (col == "AUTOSTART") return r.autostart ? "1" : "0";
   if (col == "GROUPS") return r.groups.empty() ? "-" : join(r.groups, ", ");
-  if (col == "INTERFACE") return running ? "lo" : "-";
-  if (col == "IPV4" || col == "IPV6") return "-";
+  auto list = [](const std::vector<std::string>& v) { return v.empty() ? std::string("-") : join(v, ", "); };
+  if (col == "INTERFACE") return running ? list(r.net.interfaces) : "-";
+  if (col == "IPV4") return running ? list(r.net.ipv4) : "-";
+  if (col == "IPV6") return running ? list(r.net.ipv6) : "-";
   if (col == "UNPRIVILEGED") return r.unprivileged ? "true" : "false";
   return "-";
 }
@@ -142,6 +146,7 @@ int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
       if (!probed) host = exec::probe_host(), probed = true;
       if (Result<exec::ContainerCgroups> cg = exec::ContainerCgroups::for_pid(host, *r.pid))
         r.ram = cg.value().stats().memory_bytes;
+      if (Result<exec::ContainerNetwork> net = exec::inspect_container_network(*r.pid)) r.net = std::move(net.value());
     }
     if (active && !r.active) continue;
     if (running && r.state == runtime::State::stopped) continue;

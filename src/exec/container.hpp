@@ -60,6 +60,7 @@ class Container {
   int console_master() const { return console_.master.get(); }
   const std::vector<Pty>& ttys() const { return ttys_; }
   ContainerCgroups* cgroups() { return cgroups_ ? &*cgroups_ : nullptr; }
+  const Network* network() const { return network_ ? &*network_ : nullptr; }
   const Plan& plan() const { return plan_; }
 
   /// After init has been reaped: stop hooks, cgroups removed, post-stop

@@ -17,6 +17,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -503,7 +504,7 @@ Result<void> Network::teardown() {
   return first;
 }
 
-Result<std::vector<std::string>> container_addresses(pid_t init_pid) {
+Result<ContainerNetwork> inspect_container_network(pid_t init_pid) {
   UniqueFd own(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
   if (!own) return Error::system("open this process's network namespace", "/proc/self/ns/net", errno);
   std::string path = "/proc/" + std::to_string(init_pid) + "/ns/net";
@@ -518,22 +519,25 @@ Result<std::vector<std::string>> container_addresses(pid_t init_pid) {
     return Error::system("return to this process's network namespace", "", errno);
   }
   if (rc != 0) return Error::system("list the container's addresses", "", err);
-  std::vector<std::string> out;
+  ContainerNetwork out;
   for (ifaddrs* a = list; a; a = a->ifa_next) {
-    if (!a->ifa_addr || std::string_view(a->ifa_name) == "lo") continue;
+    std::string name = a->ifa_name;
+    if (std::find(out.interfaces.begin(), out.interfaces.end(), name) == out.interfaces.end())
+      out.interfaces.push_back(name);
+    if (!a->ifa_addr || name == "lo") continue;
     char buf[INET6_ADDRSTRLEN] = {};
     if (a->ifa_addr->sa_family == AF_INET) {
       inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, buf, sizeof buf);
+      out.ipv4.emplace_back(buf);
     } else if (a->ifa_addr->sa_family == AF_INET6) {
       auto* in6 = reinterpret_cast<sockaddr_in6*>(a->ifa_addr);
       if (in6->sin6_scope_id != 0) continue;  // link-local
       inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);
-    } else {
-      continue;
+      out.ipv6.emplace_back(buf);
     }
-    out.emplace_back(buf);
   }
   ::freeifaddrs(list);
+  std::sort(out.interfaces.begin(), out.interfaces.end());
   return out;
 }
 

@@ -33,6 +33,14 @@ class Network {
   /// teardown() also undoes a create() that failed half way.
   Result<void> create(const CreateNetDevices& step, pid_t init_pid);
 
+  /// The host end of the veth pair of lxc.net.`index`, or "" (what LXC
+  /// answers for a running container's lxc.net.N.veth.pair).
+  std::string host_end(uint32_t index) const {
+    for (const Made& m : made_)
+      if (m.dev->index == index) return m.host_end;
+    return {};
+  }
+
   /// Runs each script.down, gives physical devices back to the monitor's
   /// namespace under their names and deletes what corral created on the
   /// host. Goes on after a failure; returns the first.
@@ -60,10 +68,15 @@ class Network {
   std::vector<Made> made_;
 };
 
-/// The addresses a running container has, as lxc-info -i shows them: IPv4
-/// and IPv6 of every interface but lo, without link-local IPv6 ones, in
-/// getifaddrs() order. Looked up in init's network namespace, which the
-/// caller enters and leaves.
-Result<std::vector<std::string>> container_addresses(pid_t init_pid);
+/// What lxc-info -i and lxc-ls --fancy show of a running container's
+/// network, as LXC's get_ips and get_interfaces see it.
+struct ContainerNetwork {
+  std::vector<std::string> interfaces;  // every interface, lo included, sorted
+  std::vector<std::string> ipv4, ipv6;  // of every interface but lo, in getifaddrs() order; no link-local IPv6
+};
+
+/// Looked up in init's network namespace, which the caller enters and
+/// leaves.
+Result<ContainerNetwork> inspect_container_network(pid_t init_pid);
 
 }  // namespace corral::exec

@@ -1174,8 +1174,9 @@ Result<Plan> make_plan(const config::Config& cfg, const PlanOptions& options) {
   }
   if (!cfg.keyring_session.value) c.add("create-session-keyring", Actor::child, CreateSessionKeyring{});
   if (c.new_ns & CLONE_NEWNET) {
+    // LXC brings lo up along with the first interface that goes up.
     bool up = std::any_of(cfg.net.begin(), cfg.net.end(),
-                          [](const auto& kv) { return kv.second.type == config::NetType::empty && kv.second.up; });
+                          [](const auto& kv) { return kv.second.type != config::NetType::none && kv.second.up; });
     if (up) c.add("setup-network", Actor::child, SetupNetwork{true});
   }
   if (cfg.autodev.value) {

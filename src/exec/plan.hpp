@@ -178,8 +178,8 @@ struct SetHostname {
 
 struct CreateSessionKeyring {};
 
-/// The network inside the container's namespace. Only loopback for now:
-/// LXC brings `lo` up when a lxc.net.N of type empty has flags = up.
+/// The network inside the container's namespace, once the monitor has made
+/// its devices: LXC brings `lo` up when any lxc.net.N has flags = up.
 struct SetupNetwork {
   bool loopback_up = false;
 };

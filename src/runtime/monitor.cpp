@@ -29,6 +29,21 @@ namespace corral::runtime {
 
 namespace {
 
+/// N of the key lxc.net.N.veth.pair (N in decimal digits), else nullopt.
+std::optional<uint32_t> veth_pair_index(std::string_view key) {
+  constexpr std::string_view head = "lxc.net.", tail = ".veth.pair";
+  if (key.size() <= head.size() + tail.size() || key.substr(0, head.size()) != head ||
+      key.substr(key.size() - tail.size()) != tail)
+    return std::nullopt;
+  std::string_view digits = key.substr(head.size(), key.size() - head.size() - tail.size());
+  uint32_t n = 0;
+  for (char ch : digits) {
+    if (ch < '0' || ch > '9' || n > 100000000) return std::nullopt;
+    n = n * 10 + static_cast<uint32_t>(ch - '0');
+  }
+  return n;
+}
+
 /// One message from the daemonized monitor to the waiting tool.
 struct StartReport {
   int32_t state;
@@ -472,6 +487,10 @@ class Monitor {
       case Cmd::get_config_item: {
         std::string key = data.substr(0, data.find('\0'));
         std::optional<std::string> v = r_.config ? config::get_item(*r_.config, key) : std::nullopt;
+        // A running veth answers with its host end, named at start when
+        // lxc.net.N.veth.pair left it to chance (as LXC's does).
+        if (v && v->empty() && container_ && container_->network())
+          if (std::optional<uint32_t> index = veth_pair_index(key)) v = container_->network()->host_end(*index);
         // LXC answers an empty value with an error too (its clients rely
         // on that, e.g. lxc-attach for an unset lxc.arch).
         if (v && !v->empty())

@@ -173,6 +173,14 @@ expect_eq "lxc-info -i: every address but lo's and link-local ones, as LXC" \
   "IP:             10.213.0.3|IP:             10.213.0.33|IP:             2001:db8:213::3" "$(paste -sd'|' <<<"$OUT")"
 run_lxc lxc-info -n net-b -i -H
 expect_eq "lxc-info -i -H: the bare addresses" "10.213.0.3 10.213.0.33 2001:db8:213::3" "$(echo $OUT)"
+run_lxc lxc-ls -f -F NAME,INTERFACE,IPV4,IPV6 net-b
+expect_eq "lxc-ls --fancy: the interfaces and addresses, as LXC" \
+  "net-b eth0, lo 10.213.0.3, 10.213.0.33 2001:db8:213::3" "$(sed -n 2p <<<"$OUT" | tr -s ' ' | sed 's/ $//')"
+run_lxc lxc-info -n net-a -S -H
+expect_match "lxc-info -S: a Link line names the host end (lxc.net.0.veth.pair)" '^Link: +corral-va$' "$OUT"
+expect_match "lxc-info -S: its traffic from the container's side" '^ TX bytes: +[1-9][0-9]*$' "$OUT"
+run_lxc lxc-attach -n net-a -- cat /sys/class/net/lo/operstate /sys/class/net/lo/flags
+expect_eq "veth up: lo is brought up too, as LXC does" "unknown 0x9" "$(echo $OUT)"
 
 # traffic
 run_lxc lxc-attach -n net-a -- ping -c 1 -W 2 10.213.0.1
