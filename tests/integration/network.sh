@@ -235,6 +235,16 @@ expect_match "veth host end: veth.ipv4.route 192.0.2.0/28 via $host_b" \
 check "veth: the host's own namespace has neither host end" \
   bash -c '! ip link show dev corral-va >/dev/null 2>&1 && ! ip link show dev "$1" >/dev/null 2>&1' _ "${host_b:-none}"
 
+# lxc.namespace.share.net: another container joins net-a's namespace, and
+# its own lxc.net is ignored (with a warning)
+new_container net-join "lxc.namespace.share.net = net-a" "lxc.net.0.type = veth" "lxc.net.0.link = corral-br0"
+run_execute net-join -- sh -c "$NET_IFACES; ip -o -4 addr show dev eth0"
+expect_eq "share.net: exit 0 ($ERR)" "0" "$RC"
+# (a device made for its own lxc.net.0 would show up here as eth1)
+expect_eq "share.net: the container sees net-a's interfaces, and its own lxc.net.0 is ignored" "eth0 lo " \
+  "$(sed -n 1p <<<"$OUT")"
+expect_match "share.net: and net-a's address" 'inet 10\.213\.0\.2/24 ' "$(sed -n 2p <<<"$OUT")"
+
 run_lxc lxc-stop -n net-a -k
 expect_eq "veth: stop net-a: exit 0" "0" "$RC"
 check "veth: corral-va is gone after stop" wait_until 5 ns_lacks corral-va
