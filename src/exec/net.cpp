@@ -3,8 +3,10 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <net/if.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -20,6 +22,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <string_view>
 
@@ -176,6 +179,59 @@ Result<void> add_route(nl_sock* sk, int family, const std::string& dst, int ifin
   return {};
 }
 
+/// Adds (or deletes) VLAN `vid` on the bridge port `port`, as `bridge vlan
+/// add|del dev PORT vid VID [pvid untagged]` does: an AF_BRIDGE link
+/// request with IFLA_BRIDGE_VLAN_INFO (libnl has no call for it).
+Result<void> bridge_port_vlan(nl_sock* sk, int port, uint16_t vid, bool untagged, bool del) {
+  std::unique_ptr<nl_msg, void (*)(nl_msg*)> msg(nlmsg_alloc_simple(del ? RTM_DELLINK : RTM_SETLINK, NLM_F_REQUEST),
+                                                 nlmsg_free);
+  if (!msg) return Error::system("allocate a netlink message", "", ENOMEM);
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_BRIDGE;
+  ifi.ifi_index = port;
+  bridge_vlan_info info{};
+  info.vid = vid;
+  if (untagged) info.flags = BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED;
+  nlattr* spec = nullptr;
+  if (nlmsg_append(msg.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0 || !(spec = nla_nest_start(msg.get(), IFLA_AF_SPEC)) ||
+      nla_put(msg.get(), IFLA_BRIDGE_VLAN_INFO, sizeof info, &info) < 0)
+    return Error::system("build the bridge VLAN request", "", ENOMEM);
+  nla_nest_end(msg.get(), spec);
+  int rc = nl_send_sync(sk, msg.release());  // frees the message and waits for the answer
+  if (rc < 0) return nl_error(std::string(del ? "remove" : "add") + " VLAN " + std::to_string(vid) + " on the bridge port", "", rc);
+  return {};
+}
+
+/// LXC's bridge VLAN setup of a veth host end (spec/config-keys.md,
+/// veth.vlan.id): the bridge must filter VLANs; veth.vlan.id replaces the
+/// bridge's default untagged VLAN (none at all for `none`), and each
+/// veth.vlan.tagged.id is added tagged.
+Result<void> setup_port_vlans(nl_sock* sk, const NetDevice& d, int port) {
+  if (!d.vlan_untagged && d.vlan_tagged.empty()) return {};
+  std::string key = d.vlan_untagged
+                        ? key_text(d, "veth.vlan.id", *d.vlan_untagged < 0 ? "none" : std::to_string(*d.vlan_untagged))
+                        : key_text(d, "veth.vlan.tagged.id", std::to_string(d.vlan_tagged.front()));
+  std::string dir = "/sys/class/net/" + d.link + "/bridge/";
+  std::string filtering, default_pvid;
+  {
+    std::ifstream in(dir + "vlan_filtering");
+    if (!(in >> filtering))
+      return Error::config(key + ": this kernel has no bridge VLAN filtering (" + dir +
+                           "vlan_filtering is missing: CONFIG_BRIDGE_VLAN_FILTERING)");
+  }
+  if (filtering != "1")
+    return Error::config(key + ": VLAN filtering is not enabled on the bridge " + d.link + " (ip link set " + d.link +
+                         " type bridge vlan_filtering 1)");
+  unsigned long pvid = 0;
+  if (std::ifstream in(dir + "default_pvid"); in >> pvid) default_pvid = std::to_string(pvid);
+  if (d.vlan_untagged && std::to_string(*d.vlan_untagged) != default_pvid) {
+    if (pvid != 0) CORRAL_TRY(bridge_port_vlan(sk, port, static_cast<uint16_t>(pvid), false, true));
+    if (*d.vlan_untagged >= 0) CORRAL_TRY(bridge_port_vlan(sk, port, static_cast<uint16_t>(*d.vlan_untagged), true, false));
+  }
+  for (uint16_t vid : d.vlan_tagged) CORRAL_TRY(bridge_port_vlan(sk, port, vid, false, false));
+  return {};
+}
+
 /// The first address of `family` on the host's interface `ifindex` (the
 /// gateway `auto`).
 Result<std::string> first_address(nl_sock* sk, int ifindex, int family) {
@@ -324,6 +380,7 @@ Result<void> Network::make_device(const NetDevice& d, nl_sock* host, nl_sock* in
         return nl_error(bridge ? "attach the host end to the bridge " + d.link + " and set it up" : "set the host end up",
                         host_end, rc);
       int host_index = rtnl_link_get_ifindex(created.get());
+      if (bridge) CORRAL_TRY(setup_port_vlans(host, d, host_index));
       for (const std::string& r : d.veth_ipv4_routes) CORRAL_TRY(add_route(host, AF_INET, r, host_index, "", true));
       for (const std::string& r : d.veth_ipv6_routes) CORRAL_TRY(add_route(host, AF_INET6, r, host_index, "", true));
       break;

@@ -882,9 +882,9 @@ std::optional<Error> plan_net_device(Ctx& c, uint32_t index, const config::NetDe
         return refuse("veth.mode", d.veth_mode.empty() ? "the mode is empty, which LXC cannot start"
                                                        : "mode 'router' is not supported yet: corral attaches the "
                                                          "host end to a bridge (lxc.net.N.link) or to nothing");
-      if (d.veth_vlan_id && *d.veth_vlan_id != 0)
-        return refuse("veth.vlan.id", "bridge VLAN filtering is not supported yet");
-      if (!d.veth_vlan_tagged.empty()) return refuse("veth.vlan.tagged.id", "bridge VLAN filtering is not supported yet");
+      if ((d.veth_vlan_id || !d.veth_vlan_tagged.empty()) && d.link.empty())
+        return refuse(d.veth_vlan_id ? "veth.vlan.id" : "veth.vlan.tagged.id",
+                      "VLANs are set on the port of a bridge: this interface has no lxc.net.N.link");
       break;
     case config::NetType::macvlan:
       if (d.macvlan_mode.empty()) return refuse("macvlan.mode", "the mode is empty, which LXC cannot start");
@@ -943,6 +943,8 @@ std::optional<Error> plan_net_device(Ctx& c, uint32_t index, const config::NetDe
   n.ipv6_gateway = d.ipv6_gateway;
   for (const auto& r : d.veth_ipv4_routes) n.veth_ipv4_routes.push_back(r.value);
   for (const auto& r : d.veth_ipv6_routes) n.veth_ipv6_routes.push_back(r.value);
+  n.vlan_untagged = d.veth_vlan_id;
+  for (const auto& v : d.veth_vlan_tagged) n.vlan_tagged.push_back(v.value);
   n.rx_queues = static_cast<uint32_t>(d.veth_n_rxqueues.value_or(0));
   n.tx_queues = static_cast<uint32_t>(d.veth_n_txqueues.value_or(0));
   n.macvlan_mode = d.macvlan_mode;
@@ -1464,6 +1466,10 @@ struct Describer {
       for (const config::Gateway* g : {&d.ipv4_gateway, &d.ipv6_gateway}) {
         if (gateway_set(*g)) line("  default route " + (g->is_dev ? std::string("through the device") : g->is_auto ? "via the link's address" : "via " + g->address));
       }
+      if (d.vlan_untagged)
+        line(*d.vlan_untagged < 0 ? std::string("  bridge port without the default untagged VLAN")
+                                  : "  bridge port untagged VLAN (PVID) " + std::to_string(*d.vlan_untagged));
+      for (uint16_t v : d.vlan_tagged) line("  bridge port tagged VLAN " + std::to_string(v));
       for (const auto& r : d.veth_ipv4_routes) line("  host route " + r + " through the host end");
       for (const auto& r : d.veth_ipv6_routes) line("  host route " + r + " through the host end");
       if (!d.script_up.empty()) line("  script.up " + quoted(d.script_up) + at(d.where_script_up));

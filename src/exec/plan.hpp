@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -205,6 +206,8 @@ struct NetDevice {
   std::vector<std::string> veth_ipv4_routes;  // on the host, through the host end
   std::vector<std::string> veth_ipv6_routes;
   uint32_t rx_queues = 0, tx_queues = 0;  // veth; 0 = the kernel's
+  std::optional<int32_t> vlan_untagged;   // veth.vlan.id: the port's PVID; -1 = none; unset = the bridge's default
+  std::vector<uint16_t> vlan_tagged;      // veth.vlan.tagged.id
   std::string macvlan_mode;               // private, vepa, bridge, passthru
   std::string ipvlan_mode;                // l2, l3, l3s
   uint16_t vlan_id = 0;

@@ -406,6 +406,35 @@ expect_match "script.down: called with NAME net down veth" '^net-scr net down ve
 expect_eq "script.up/down: called once each" "2" "$(wc -l <<<"$log")"
 net_clean "script.up and script.down"
 
+# --- bridge VLANs of a veth host end ---------------------------------------------
+# veth.vlan.id replaces the bridge's default untagged VLAN on the port, each
+# veth.vlan.tagged.id is added tagged; the bridge must filter VLANs.
+new_container net-vlan "lxc.net.0.type = veth" "lxc.net.0.veth.pair = corral-vv" \
+  "lxc.net.0.veth.vlan.id = 10" "lxc.net.0.veth.vlan.tagged.id = 20" "lxc.net.0.veth.vlan.tagged.id = 30"
+if ip -n "$NS" link add corral-brv type bridge vlan_filtering 1 2>/dev/null; then
+  ip -n "$NS" link set corral-brv up
+  echo "lxc.net.0.link = corral-brv" >>"$LXCPATH/net-vlan/config"
+  run_lxc lxc-start -n net-vlan -- sleep 1000
+  expect_eq "bridge VLANs: start: exit 0 ($ERR)" "0" "$RC"
+  vlans=$(ip netns exec "$NS" bridge vlan show dev corral-vv | tr -s ' \t' ' ')
+  expect_match "bridge VLANs: veth.vlan.id 10 is the port's PVID, untagged" ' 10 PVID Egress Untagged' "$vlans"
+  expect_match "bridge VLANs: tagged 20" ' 20( |$)' "$vlans"
+  expect_match "bridge VLANs: tagged 30" ' 30( |$)' "$vlans"
+  check "bridge VLANs: the default VLAN 1 is gone from the port ($vlans)" bash -c '! grep -qE " 1( |$)" <<<"$1"' _ "$vlans"
+  run_lxc lxc-stop -n net-vlan -k
+  ip -n "$NS" link del corral-brv
+else
+  # This kernel has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING):
+  # the start fails, naming the key and the reason.
+  echo "lxc.net.0.link = corral-br0" >>"$LXCPATH/net-vlan/config"
+  run_execute net-vlan -- true
+  expect_eq "bridge VLANs (not in this kernel): exit 1" "1" "$RC"
+  expect_match "bridge VLANs (not in this kernel): names lxc.net.0.veth.vlan.id and why" \
+    "lxc\.net\.0\.veth\.vlan\.id '10'.*no bridge VLAN filtering" "$ERR"
+  check "bridge VLANs (not in this kernel): no host end left" ns_lacks corral-vv
+fi
+net_clean "bridge VLANs"
+
 # --- start failures and refused settings ----------------------------------------
 new_container net-nolink "lxc.init.cmd = /bin/sleep 1000" \
   "lxc.net.0.type = veth" "lxc.net.0.link = corral-nosuch" "lxc.net.0.veth.pair = corral-vn"
@@ -473,7 +502,6 @@ refused_setting() {
 veth=("lxc.net.0.type = veth" "lxc.net.0.link = corral-br0" "lxc.net.0.veth.pair = corral-vr")
 refused_setting "veth.mode = router" lxc.net.0.veth.mode "${veth[@]}" "lxc.net.0.veth.mode = router"
 refused_setting "l2proxy = 1" lxc.net.0.l2proxy "${veth[@]}" "lxc.net.0.l2proxy = 1"
-refused_setting "veth.vlan.id" lxc.net.0.veth.vlan.id "${veth[@]}" "lxc.net.0.veth.vlan.id = 10"
 refused_setting "ipvlan.isolation = private" lxc.net.0.ipvlan.isolation "lxc.net.0.type = ipvlan" \
   "lxc.net.0.link = corral-m0" "lxc.net.0.ipvlan.isolation = private"
 net_clean "refused settings"
