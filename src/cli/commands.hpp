@@ -27,5 +27,6 @@ int lxc_attach_main(const std::string& prog, const std::vector<std::string>& arg
 int lxc_console_main(const std::string& prog, const std::vector<std::string>& args);
 int lxc_create_main(const std::string& prog, const std::vector<std::string>& args);
 int lxc_destroy_main(const std::string& prog, const std::vector<std::string>& args);
+int lxc_copy_main(const std::string& prog, const std::vector<std::string>& args);
 
 }  // namespace corral::cli

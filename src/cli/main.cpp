@@ -29,6 +29,7 @@ constexpr Personality kPersonalities[] = {
     {"lxc-console", corral::cli::lxc_console_main},
     {"lxc-create", corral::cli::lxc_create_main},
     {"lxc-destroy", corral::cli::lxc_destroy_main},
+    {"lxc-copy", corral::cli::lxc_copy_main},
 };
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "util/fd.hpp"
+#include "util/fs.hpp"
 
 namespace corral::exec {
 
@@ -152,20 +153,6 @@ Result<SeccompProgram> export_bpf(void* ctx) {
   return program;
 }
 
-Result<std::string> read_policy(const std::string& path) {
-  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return Error::io("cannot read seccomp policy", path, errno);
-  std::string text;
-  char buf[8192];
-  for (;;) {
-    ssize_t n = read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error::io("cannot read seccomp policy", path, errno);
-    if (n == 0) break;
-    text.append(buf, static_cast<size_t>(n));
-  }
-  return text;
-}
 
 }  // namespace
 
@@ -193,7 +180,7 @@ Result<SeccompProgram> compile_seccomp(const SeccompPolicy& policy, const config
 }
 
 Result<SeccompProgram> compile_seccomp_file(const std::string& path) {
-  Result<std::string> text = read_policy(path);
+  Result<std::string> text = read_text_file(path, "cannot read seccomp policy");
   if (!text) return std::move(text.error());
   config::Diagnostics diags;
   config::SourceTable sources;

@@ -139,34 +139,6 @@ std::string header(const std::string& template_path, const std::vector<std::stri
          "\n";
 }
 
-Result<void> write_config(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".new";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return Error::system("create", tmp, errno);
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Error::system("write", tmp, e);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    return Error::system("write", tmp, e);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    return Error::system("rename", tmp, e);
-  }
-  return {};
-}
 
 // An interrupted create removes what it made: the signals that usually end
 // a tool set this flag instead and end the command a step is running, and
@@ -362,7 +334,7 @@ Result<CreateOutcome> create_container(const CreateRequest& req) {
     if (!built) return undo(std::move(built.error()));
   }
   if (interrupted) return undo(Error(Error::Kind::system, "interrupted: nothing was left behind"));
-  Result<void> saved = write_config(paths.config(), text);
+  Result<void> saved = write_file_atomic(paths.config(), text, 0640);
   if (!saved) return undo(std::move(saved.error()));
   wrote_config = true;
   if (with_template) ::unlink(partial.c_str());

@@ -1,0 +1,144 @@
+#include "runtime/copy.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "config/loader.hpp"
+#include "config/values.hpp"
+#include "exec/hooks.hpp"
+#include "exec/mounts.hpp"
+#include "runtime/commands.hpp"
+#include "runtime/destroy.hpp"
+#include "util/fd.hpp"
+#include "util/fs.hpp"
+#include "util/strings.hpp"
+
+namespace corral::runtime {
+
+namespace {
+
+/// The key of a config line ("lxc.uts.name"), or "" for a comment or a
+/// line without '='.
+std::string_view key_of(std::string_view line) {
+  std::string_view t = trim_blanks(line);
+  if (t.empty() || t.front() == '#') return {};
+  size_t eq = t.find('=');
+  return eq == std::string_view::npos ? std::string_view() : trim_blanks(t.substr(0, eq));
+}
+
+bool is_hwaddr_key(std::string_view key) {
+  constexpr std::string_view tail = ".hwaddr";
+  return key.size() > tail.size() && key.substr(key.size() - tail.size()) == tail &&
+         (key.substr(0, 8) == "lxc.net." || key.substr(0, 12) == "lxc.network.");
+}
+
+/// The copy's config text (see copy_container).
+std::string copied_config(std::string_view source, const CopyRequest& req, const std::string& new_rootfs) {
+  std::string out;
+  for (std::string_view line : split(source, '\n')) {
+    if (trim_blanks(line).empty()) continue;
+    std::string_view key = key_of(line);
+    if (key == "lxc.rootfs.path" || key == "lxc.rootfs") continue;
+    if (!req.keep_name && (key == "lxc.uts.name" || key == "lxc.utsname")) continue;
+    if (!req.keep_mac && is_hwaddr_key(key)) {
+      out += std::string(key) + " = " + config::expand_hwaddr("00:16:3e:xx:xx:xx") + "\n";
+      continue;
+    }
+    out += std::string(line) + "\n";
+  }
+  if (!new_rootfs.empty()) out += "lxc.rootfs.path = dir:" + new_rootfs + "\n";
+  if (!req.keep_name) out += "lxc.uts.name = " + req.target.name + "\n";
+  return out;
+}
+
+/// /etc/hostname of the copy names it, when the file is there (looked up
+/// beneath the rootfs: a link cannot lead the write out of it).
+Result<void> rename_host(const std::string& rootfs, const std::string& name) {
+  UniqueFd root(::open(rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return Error::system("open", rootfs, errno);
+  int fd = exec::openat2_beneath(root.get(), "etc/hostname", O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? Result<void>() : Error::system("open", rootfs + "/etc/hostname", errno);
+  UniqueFd file(fd);
+  std::string text = name + "\n";
+  if (::write(file.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    return Error::system("write", rootfs + "/etc/hostname", errno);
+  return {};
+}
+
+/// lxc.hook.clone of the copy's config, with LXC's environment; version 0
+/// hooks get `NEW lxc clone HOOK-ARGS...`.
+Result<void> run_clone_hooks(const config::Config& cfg, const CopyRequest& req, const std::string& rootfs) {
+  const auto& hooks = cfg.hooks[static_cast<size_t>(config::HookType::clone)];
+  if (hooks.empty()) return {};
+  bool v1 = cfg.hook_version.value;
+  exec::EnvList env = {{"LXC_SRC_NAME", req.source.name},
+                       {"LXC_NAME", req.target.name},
+                       {"LXC_ROOTFS_MOUNT", rootfs},
+                       {"LXC_ROOTFS_PATH", rootfs},
+                       {"LXC_CONFIG_FILE", req.target.config()}};
+  if (v1) {
+    env.emplace_back("LXC_HOOK_TYPE", "clone");
+    env.emplace_back("LXC_HOOK_SECTION", "lxc");
+  }
+  for (const auto& item : hooks) {
+    exec::HookCommand cmd;
+    cmd.value = item.value;
+    cmd.shell = "exec " + item.value + (v1 ? "" : " " + req.target.name + " lxc clone");
+    for (const std::string& a : req.hook_args) cmd.shell += " " + a;
+    cmd.where = cfg.sources.describe(item.origin);
+    CORRAL_TRY(exec::run_hook_command("lxc.hook.clone", cmd, env));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> copy_container(const CopyRequest& req) {
+  struct stat st {};
+  if (::stat(req.source.config().c_str(), &st) != 0) return Error::usage("Container is not defined");
+  if (query_state(req.source) != State::stopped)
+    return Error::usage(req.source.name + " is running: lxc-copy copies a stopped container");
+  if (::stat(req.target.config().c_str(), &st) == 0) return Error::usage("`" + req.target.config() + "` exists");
+  config::LoadResult loaded = config::load_file(req.source.config());
+  if (!loaded.ok()) return Error::config(loaded.render());
+  const config::Config& cfg = loaded.config;
+  std::string from = cfg.rootfs_path.value;
+  if (!cfg.rootfs_type.value.empty() && cfg.rootfs_type.value != "dir")
+    return Error::usage("lxc.rootfs.path: storage type '" + cfg.rootfs_type.value +
+                        "': corral copies directory root file systems only");
+  Result<std::string> text = read_text_file(req.source.config());
+  if (!text) return std::move(text.error());
+
+  // Everything below is undone on failure.
+  if (::mkdir(req.target.lxcpath.c_str(), 0755) != 0 && errno != EEXIST)
+    return Error::system("mkdir", req.target.lxcpath, errno);
+  if (::mkdir(req.target.dir().c_str(), 0770) != 0) return Error::system("mkdir", req.target.dir(), errno);
+  auto undo = [&](Error e) -> Result<void> {
+    static_cast<void>(remove_tree(req.target.dir()));
+    return e;
+  };
+  if (::chmod(req.target.dir().c_str(), 0770) != 0) return undo(Error::system("chmod", req.target.dir(), errno));
+  std::string rootfs = from.empty() ? std::string() : req.target.dir() + "/rootfs";
+  if (!from.empty()) {
+    Result<void> copied = copy_tree(from, rootfs);
+    if (!copied) return undo(std::move(copied.error().wrap("copy the rootfs")));
+    if (!req.keep_name) {
+      Result<void> named = rename_host(rootfs, req.target.name);
+      if (!named) return undo(std::move(named.error()));
+    }
+  }
+  Result<void> saved = write_file_atomic(req.target.config(), copied_config(text.value(), req, rootfs), 0640);
+  if (!saved) return undo(std::move(saved.error()));
+  Result<void> hooked = run_clone_hooks(cfg, req, rootfs);
+  if (!hooked) return undo(std::move(hooked.error()));
+  if (req.rename) {
+    Result<void> gone = destroy_container(req.source, false);
+    if (!gone) return std::move(gone.error().wrap("the copy " + req.target.name + " was made, but the source stays"));
+  }
+  return {};
+}
+
+}  // namespace corral::runtime

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# lxc-copy (spec/cli.md §10): a full copy of a stopped container under a new
+# name or lxcpath, its config rewritten as LXC rewrites it, the rootfs copied
+# whole, clone hooks, rename, and the refusals (running source, taken name,
+# snapshots and ephemeral copies), each leaving nothing behind.
+# usage: copy.sh CORRAL_BINARY BUILD_DIR
+. "$(dirname "$0")/lib.bash"
+setup_suite "$1" "$2"
+exec </dev/null
+run_lxc() {
+  local tool=$1
+  shift
+  OUT=$(timeout 60 "$COMPAT/$tool" -P "$LXCPATH" "$@" 2>"$WORK/.lxc.err")
+  RC=$?
+  ERR=$(cat "$WORK/.lxc.err")
+}
+# config_lines NAME: its config without comments, sorted
+config_lines() { grep -v '^#' "$LXCPATH/$1/config" | sort; }
+
+new_container src "lxc.net.0.type = empty" "lxc.net.1.type = veth" "lxc.net.1.hwaddr = 00:16:3e:aa:bb:cc" \
+  "lxc.net.1.link = corral-nobr" "" "# a comment"
+echo src >"$LXCPATH/src/rootfs/etc/hostname"
+ln "$LXCPATH/src/rootfs/bin/busybox" "$LXCPATH/src/rootfs/bin/busybox.hard"
+mkfifo "$LXCPATH/src/rootfs/fifo"
+chmod 4755 "$LXCPATH/src/rootfs/bin/busybox.hard"
+
+# --- a plain copy --------------------------------------------------------------
+run_lxc lxc-copy -n src -N dst
+expect_eq "copy: exit 0" "0" "$RC"
+expect_eq "copy: silent" "" "$OUT$ERR"
+cfg=$(cat "$LXCPATH/dst/config")
+expect_match "copy: the new rootfs path, appended" '^lxc.rootfs.path = dir:'"$LXCPATH"'/dst/rootfs$' "$(tail -2 <<<"$cfg" | head -1)"
+expect_eq "copy: the new uts name, last" "lxc.uts.name = dst" "$(tail -1 <<<"$cfg")"
+expect_eq "copy: one rootfs line and one uts line" "1 1" \
+  "$(grep -c '^lxc.rootfs.path' <<<"$cfg") $(grep -c '^lxc.uts.name' <<<"$cfg")"
+expect_match "copy: hwaddr drawn again in 00:16:3e" '^lxc.net.1.hwaddr = 00:16:3e:([0-9a-f]{2}:){2}[0-9a-f]{2}$' \
+  "$(grep hwaddr <<<"$cfg")"
+check "copy: hwaddr differs from the source's" bash -c '! grep -q "aa:bb:cc" <<<"$1"' _ "$cfg"
+check "copy: blank lines dropped" bash -c '! grep -q "^$" <<<"$1"' _ "$cfg"
+expect_match "copy: comments kept" '^# a comment$' "$cfg"
+expect_eq "copy: the directory is 0770" "770" "$(stat -c %a "$LXCPATH/dst")"
+expect_eq "copy: /etc/hostname names the copy" "dst" "$(cat "$LXCPATH/dst/rootfs/etc/hostname")"
+expect_eq "copy: the rootfs is the same but for /etc/hostname" \
+  "Files $LXCPATH/src/rootfs/etc/hostname and $LXCPATH/dst/rootfs/etc/hostname differ" \
+  "$(diff -rq --no-dereference "$LXCPATH/src/rootfs" "$LXCPATH/dst/rootfs" 2>&1 | grep -v 'is a fifo while')"
+expect_eq "copy: hard links stay hard links" "$(stat -c %i "$LXCPATH/dst/rootfs/bin/busybox")" \
+  "$(stat -c %i "$LXCPATH/dst/rootfs/bin/busybox.hard")"
+expect_eq "copy: modes (set-user-ID) and FIFOs kept" "4755 fifo" \
+  "$(stat -c %a "$LXCPATH/dst/rootfs/bin/busybox.hard") $(stat -c %F "$LXCPATH/dst/rootfs/fifo")"
+sed -i '/lxc.net.1/d' "$LXCPATH/dst/config"  # its bridge does not exist here
+OUT=$(timeout 20 "$COMPAT/lxc-execute" -P "$LXCPATH" -n dst -- hostname 2>&1)
+expect_eq "copy: the copy runs, with its own name" "dst" "$OUT"
+assert_host_clean "copy"
+
+# --- -K, -M, -p --------------------------------------------------------------------
+mkdir -p "$WORK/other"
+run_lxc lxc-copy -n src -N kept -K -M -p "$WORK/other"
+expect_eq "copy -K -M -p: exit 0 ($ERR)" "0" "$RC"
+kcfg=$(cat "$WORK/other/kept/config")
+expect_eq "copy -K: the source's uts name stays" "lxc.uts.name = src" "$(grep '^lxc.uts.name' <<<"$kcfg")"
+expect_eq "copy -K: /etc/hostname stays" "src" "$(cat "$WORK/other/kept/rootfs/etc/hostname")"
+expect_eq "copy -M: the hwaddr stays" "lxc.net.1.hwaddr = 00:16:3e:aa:bb:cc" "$(grep hwaddr <<<"$kcfg")"
+expect_eq "copy -p: the rootfs in the new lxcpath" "lxc.rootfs.path = dir:$WORK/other/kept/rootfs" \
+  "$(grep '^lxc.rootfs.path' <<<"$kcfg")"
+rm -rf "$WORK/other"
+
+# --- clone hooks -----------------------------------------------------------------
+cat >"$WORK/hook.sh" <<EOF
+#!/bin/sh
+echo "args=\$* src=\$LXC_SRC_NAME name=\$LXC_NAME rootfs=\$LXC_ROOTFS_PATH config=\$LXC_CONFIG_FILE" >"$WORK/hook.log"
+test -d "\$LXC_ROOTFS_MOUNT/bin"
+EOF
+chmod +x "$WORK/hook.sh"
+echo "lxc.hook.clone = $WORK/hook.sh" >>"$LXCPATH/src/config"
+run_lxc lxc-copy -n src -N hooked -- a b
+expect_eq "clone hook: exit 0 ($ERR)" "0" "$RC"
+expect_eq "clone hook: LXC's arguments and environment" \
+  "args=hooked lxc clone a b src=src name=hooked rootfs=$LXCPATH/hooked/rootfs config=$LXCPATH/hooked/config" \
+  "$(cat "$WORK/hook.log" 2>/dev/null)"
+sed -i '$d' "$LXCPATH/src/config"
+echo "lxc.hook.clone = /bin/false" >>"$LXCPATH/src/config"
+run_lxc lxc-copy -n src -N badhook
+expect_eq "failing clone hook: exit 1" "1" "$RC"
+expect_match "failing clone hook: names the hook" 'lxc\.hook\.clone' "$ERR"
+check "failing clone hook: the copy is removed" test ! -e "$LXCPATH/badhook"
+sed -i '$d' "$LXCPATH/src/config"
+
+# --- refusals -----------------------------------------------------------------------
+run_lxc lxc-copy -n src
+expect_eq "no -N: exit 1" "1" "$RC"
+expect_match "no -N: says so" 'You must provide a NEWNAME for the clone' "$ERR"
+run_lxc lxc-copy -n src -N dst
+expect_eq "taken name: exit 1" "1" "$RC"
+expect_match "taken name: names the config" "$LXCPATH/dst/config. exists" "$ERR"
+expect_eq "taken name: the existing copy is untouched" "dst" "$(cat "$LXCPATH/dst/rootfs/etc/hostname")"
+run_lxc lxc-copy -n nosuch -N x
+expect_eq "undefined source: exit 1" "1" "$RC"
+expect_match "undefined source: says so" 'Container is not defined' "$ERR"
+check "undefined source: nothing made" test ! -e "$LXCPATH/x"
+run_lxc lxc-copy -n src -N eph -e
+expect_eq "ephemeral: exit 1" "1" "$RC"
+expect_match "ephemeral: not supported yet, with the reason" 'ephemeral.*not supported yet' "$ERR"
+run_lxc lxc-copy -n src -N snap -s
+expect_eq "snapshot: exit 1" "1" "$RC"
+check "snapshot and ephemeral: nothing made" test ! -e "$LXCPATH/eph" -a ! -e "$LXCPATH/snap"
+sed -i '/lxc.net.1/d' "$LXCPATH/src/config"  # its bridge does not exist here
+run_lxc lxc-start -n src -- sleep 100
+expect_eq "running source: started ($ERR)" "0" "$RC"
+run_lxc lxc-copy -n src -N live
+expect_eq "running source: exit 1" "1" "$RC"
+expect_match "running source: says so" 'src is running' "$ERR"
+check "running source: nothing made" test ! -e "$LXCPATH/live"
+run_lxc lxc-stop -n src -k
+assert_host_clean "refusals"
+
+# --- rename ---------------------------------------------------------------------------
+run_lxc lxc-copy -n dst -N renamed -R
+expect_eq "rename: exit 0 ($ERR)" "0" "$RC"
+check "rename: the source is gone" test ! -e "$LXCPATH/dst"
+expect_eq "rename: the new name" "lxc.uts.name = renamed" "$(grep '^lxc.uts.name' "$LXCPATH/renamed/config")"
+OUT=$(timeout 20 "$COMPAT/lxc-execute" -P "$LXCPATH" -n renamed -- hostname 2>&1)
+expect_eq "rename: it runs under its new name" "renamed" "$OUT"
+assert_host_clean "rename"
+
+finish_suite
