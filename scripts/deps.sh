@@ -17,6 +17,8 @@ packages=(
   # the busybox template; the sshd template and its end-to-end test (the
   # host's sshd, ssh-keygen and ssh client); the network tests (ip)
   busybox-static openssh-server openssh-client iproute2
+  # the debian template
+  debootstrap
 )
 
 missing=()

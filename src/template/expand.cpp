@@ -18,6 +18,7 @@
 #include <utility>
 #include <variant>
 
+#include "grammar/template.hpp"
 #include "template/template.hpp"
 #include "util/fd.hpp"
 #include "util/strings.hpp"
@@ -27,6 +28,12 @@ namespace corral::tmpl {
 
 
 namespace {
+
+/// A Debian package name, as the grammar's `require ... from PACKAGE` takes it.
+bool valid_package_name(std::string_view name) {
+  tao::pegtl::memory_input in(name.data(), name.size(), "");
+  return tao::pegtl::parse<tao::pegtl::seq<grammar::tmpl::package_name, tao::pegtl::eof>>(in);
+}
 
 
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -445,8 +452,8 @@ bool arity_ok(StepKind k, size_t n) {
     case StepKind::mkdir: return n >= 2;
     case StepKind::copy: return n == 2 || n == 3;
     case StepKind::binary:
-    case StepKind::symlink:
-    case StepKind::debootstrap: return n == 2;
+    case StepKind::symlink: return n == 2;
+    case StepKind::debootstrap: return n == 2 || n == 3;
     case StepKind::write:
     case StepKind::append: return n == 3;
     case StepKind::device: return n == 5;
@@ -537,8 +544,20 @@ class StepResolver {
         if (!release_ok) problems_.add(w[0].where, "debootstrap release `" + v[0] + "` is not a release name");
         bool mirror_ok = !v[1].empty();
         if (!mirror_ok) problems_.add(w[1].where, "debootstrap mirror is empty");
+        // Extra packages: Debian package names, separated by commas.
+        bool include_ok = true;
+        if (v.size() > 2) {
+          for (std::string_view p : split(v[2], ',')) include_ok = include_ok && valid_package_name(p);
+          if (!include_ok)
+            problems_.add(w[2].where, "debootstrap packages `" + v[2] +
+                                          "` are not Debian package names separated by commas");
+        }
         bool tool_ok = tool("debootstrap", "debootstrap", step);
-        if (release_ok && mirror_ok && tool_ok) add({step.kind, {v[0], v[1]}, 0, step.where});
+        if (release_ok && mirror_ok && include_ok && tool_ok) {
+          std::vector<std::string> args{v[0], v[1]};
+          if (v.size() > 2) args.push_back(v[2]);
+          add({step.kind, std::move(args), 0, step.where});
+        }
         return;
       }
       case StepKind::chroot: {

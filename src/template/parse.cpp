@@ -52,7 +52,7 @@ constexpr StepSpec kSteps[] = {
     {StepKind::append, "append", 3, 3, "DEST MODE CONTENT"},
     {StepKind::device, "device", 5, 5, "c|b MAJOR MINOR MODE DEST"},
     {StepKind::extract, "extract", 1, 2, "HOST-TARBALL [DEST]"},
-    {StepKind::debootstrap, "debootstrap", 2, 2, "RELEASE MIRROR"},
+    {StepKind::debootstrap, "debootstrap", 2, 3, "RELEASE MIRROR [PACKAGE,...]"},
     {StepKind::chroot, "chroot", 1, SIZE_MAX, "COMMAND [ARG...]"},
 };
 

@@ -48,21 +48,36 @@ std::string debian_arch() {
   return m;  // s390x, riscv64, mips64el... are spelt alike
 }
 
-std::string debootstrap_tarball(const std::string& release, const std::string& arch) {
-  return std::string(kDebootstrapCache) + "/" + release + "-" + arch + ".tar";
+/// One cache file per release, architecture and list of extra packages
+/// (`include`, comma-separated, as the template wrote it).
+std::string debootstrap_tarball(const std::string& release, const std::string& arch, const std::string& include) {
+  return std::string(kDebootstrapCache) + "/" + release + "-" + arch + (include.empty() ? "" : "+" + include) + ".tar";
+}
+
+/// debootstrap's options for `include`.
+std::vector<std::string> debootstrap_options(const std::string& include) {
+  std::vector<std::string> out{"debootstrap", "--variant=minbase"};
+  if (!include.empty()) out.push_back("--include=" + include);
+  return out;
 }
 
 /// Downloads the packages of `release` into a tarball (`workdir` is
 /// debootstrap's scratch target).
 std::vector<std::string> debootstrap_make_argv(const std::string& release, const std::string& mirror,
-                                               const std::string& tarball, const std::string& workdir) {
-  return {"debootstrap", "--variant=minbase", "--make-tarball=" + tarball, release, workdir, mirror};
+                                               const std::string& include, const std::string& tarball,
+                                               const std::string& workdir) {
+  std::vector<std::string> out = debootstrap_options(include);
+  out.insert(out.end(), {"--make-tarball=" + tarball, release, workdir, mirror});
+  return out;
 }
 
 /// Installs `release` into `rootfs` from a tarball made by the above.
 std::vector<std::string> debootstrap_unpack_argv(const std::string& release, const std::string& mirror,
-                                                 const std::string& tarball, const std::string& rootfs) {
-  return {"debootstrap", "--variant=minbase", "--unpack-tarball=" + tarball, release, rootfs, mirror};
+                                                 const std::string& include, const std::string& tarball,
+                                                 const std::string& rootfs) {
+  std::vector<std::string> out = debootstrap_options(include);
+  out.insert(out.end(), {"--unpack-tarball=" + tarball, release, rootfs, mirror});
+  return out;
 }
 
 }  // namespace detail
@@ -100,7 +115,8 @@ std::string describe_step(const ResolvedStep& s) {
     case StepKind::device:
       return name + " " + a[0] + " " + a[1] + " " + a[2] + " " + octal(s.mode) + " " + in_root(a[3]);
     case StepKind::extract: return name + " " + word(a[0]) + " -> " + in_root(a[1]);
-    case StepKind::debootstrap: return name + " " + word(a[0]) + " " + word(a[1]) + " -> ROOTFS";
+    case StepKind::debootstrap:
+      return name + " " + word(a[0]) + " " + word(a[1]) + (a.size() > 2 ? " + " + word(a[2]) : "") + " -> ROOTFS";
     case StepKind::chroot: {
       std::string out = name;
       for (const std::string& arg : a) out += " " + word(arg);
@@ -273,7 +289,7 @@ class Runner {
       case StepKind::append: return write(a[0], a[1], s.mode, true);
       case StepKind::device: return device(a[0] == "b", a[1], a[2], s.mode, a[3]);
       case StepKind::extract: return extract(a[0], a[1]);
-      case StepKind::debootstrap: return debootstrap(a[0], a[1]);
+      case StepKind::debootstrap: return debootstrap(a[0], a[1], a.size() > 2 ? a[2] : std::string());
       case StepKind::chroot: return run_command(a, root_.get(), true);
     }
     return {};
@@ -454,8 +470,8 @@ class Runner {
     return run_command({"tar", "-x", "-p", "--numeric-owner", "-f", tarball, "-C", "."}, dir.value().get(), false);
   }
 
-  Result<void> debootstrap(const std::string& release, const std::string& mirror) {
-    std::string tarball = detail::debootstrap_tarball(release, detail::debian_arch());
+  Result<void> debootstrap(const std::string& release, const std::string& mirror, const std::string& include) {
+    std::string tarball = detail::debootstrap_tarball(release, detail::debian_arch(), include);
     if (::access(tarball.c_str(), R_OK) != 0) {
       std::string cache = detail::kDebootstrapCache;
       CORRAL_TRY(exec::mkdir_beneath("/", cache, 0755));
@@ -464,7 +480,8 @@ class Runner {
       // Made under another name and renamed: an interrupted download never
       // leaves a cache that looks complete.
       std::string partial = tarball + ".partial";
-      Result<void> made = run_command(detail::debootstrap_make_argv(release, mirror, partial, work), -1, false);
+      Result<void> made =
+          run_command(detail::debootstrap_make_argv(release, mirror, include, partial, work), -1, false);
       static_cast<void>(remove_tree(work));  // debootstrap's scratch; its own failure is what matters
       if (!made) {
         ::unlink(partial.c_str());
@@ -472,7 +489,7 @@ class Runner {
       }
       if (::rename(partial.c_str(), tarball.c_str()) != 0) return Error::system("rename", partial, errno);
     }
-    return run_command(detail::debootstrap_unpack_argv(release, mirror, tarball, r_.rootfs), -1, false);
+    return run_command(detail::debootstrap_unpack_argv(release, mirror, include, tarball, r_.rootfs), -1, false);
   }
 
   const Recipe& r_;

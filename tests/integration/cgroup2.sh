@@ -28,7 +28,7 @@ setup_suite "$1" "$2"
 exec </dev/null
 
 info() { timeout 10 "$COMPAT/lxc-info" -P "$LXCPATH" -n "$@" 2>&1; }
-run_lxc() { local tool=$1; shift; OUT=$(timeout 20 "$COMPAT/$tool" -P "$LXCPATH" "$@" 2>"$WORK/.lxc.err"); RC=$?; ERR=$(cat "$WORK/.lxc.err"); }
+RUN_LXC_TIMEOUT=20
 unified_of() { awk -F: '$1 == "0" { print $3 }' "/proc/$1/cgroup" 2>/dev/null; }
 
 # Device rules as LXC reads them: a list that names no "a" rule is an

@@ -7,13 +7,6 @@
 . "$(dirname "$0")/lib.bash"
 setup_suite "$1" "$2"
 exec </dev/null
-run_lxc() {
-  local tool=$1
-  shift
-  OUT=$(timeout 60 "$COMPAT/$tool" -P "$LXCPATH" "$@" 2>"$WORK/.lxc.err")
-  RC=$?
-  ERR=$(cat "$WORK/.lxc.err")
-}
 # config_lines NAME: its config without comments, sorted
 config_lines() { grep -v '^#' "$LXCPATH/$1/config" | sort; }
 

@@ -128,6 +128,17 @@ run_execute() {
   rm -f "$errfile"
 }
 
+# run_lxc TOOL [ARGS...]: $COMPAT/TOOL -P $LXCPATH ARGS under a timeout of
+# $RUN_LXC_TIMEOUT seconds (60 unless set), stdin inherited; sets OUT, ERR
+# and RC like run_execute.
+run_lxc() {
+  local tool=$1
+  shift
+  OUT=$(timeout "${RUN_LXC_TIMEOUT:-60}" "$COMPAT/$tool" -P "$LXCPATH" "$@" 2>"$WORK/.lxc.err")
+  RC=$?
+  ERR=$(cat "$WORK/.lxc.err")
+}
+
 # wait_until SECONDS COMMAND...: polls COMMAND every 0.1 s; fails on timeout.
 wait_until() {
   local deadline=$((SECONDS + $1))

@@ -116,7 +116,7 @@ assert_host_clean "reaping"
 
 # --- daemon start, info, wait, stop ------------------------------------------
 new_container proc-d "lxc.init.cmd = /bin/sleep 1000"
-run_lxc() { local tool=$1; shift; OUT=$(timeout 20 "$COMPAT/$tool" -P "$LXCPATH" "$@" 2>"$WORK/.lxc.err"); RC=$?; ERR=$(cat "$WORK/.lxc.err"); }
+RUN_LXC_TIMEOUT=20
 run_lxc lxc-start -n proc-d -p "$WORK/proc-d.pid"
 expect_eq "start -d: exit 0" "0" "$RC"
 expect_eq "start -d: prints nothing" "" "$OUT$ERR"

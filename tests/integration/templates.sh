@@ -9,7 +9,6 @@ setup_suite "$1" "$2"
 exec </dev/null
 
 info() { timeout 10 "$COMPAT/lxc-info" -P "$LXCPATH" -n "$@" 2>&1; }
-run_lxc() { local tool=$1; shift; OUT=$(timeout 60 "$COMPAT/$tool" -P "$LXCPATH" "$@" 2>"$WORK/.lxc.err"); RC=$?; ERR=$(cat "$WORK/.lxc.err"); }
 # Only the shipped templates and the test's own are looked up.
 export CORRAL_TEMPLATE_PATH="$WORK/templates:$(cd "$(dirname "$0")/../../templates" && pwd)"
 export XDG_DATA_HOME="$WORK/xdg"

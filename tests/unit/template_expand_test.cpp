@@ -377,6 +377,16 @@ TEST_F(TemplateExpandTest, DebootstrapReleaseIsOneWord) {
   EXPECT_NE(error().find("1:10: debootstrap release `../etc` is not a release name"), std::string::npos);
 }
 
+TEST_F(TemplateExpandTest, DebootstrapPackagesArePackageNames) {
+  step(StepKind::debootstrap, {"bookworm", "http://m", "systemd-sysv,Bad Name"});
+  EXPECT_NE(error().find("debootstrap packages `systemd-sysv,Bad Name` are not Debian package names separated by "
+                         "commas"),
+            std::string::npos)
+      << error();
+  step(StepKind::debootstrap, {"bookworm", "http://m", "a,,b"});
+  EXPECT_NE(error().find("debootstrap packages `a,,b`"), std::string::npos) << "an empty name between commas";
+}
+
 TEST_F(TemplateExpandTest, WrongArgumentCountsAreRefused) {
   step(StepKind::copy, {"/bin/sh"}, 2);
   step(StepKind::chroot, {}, 3);

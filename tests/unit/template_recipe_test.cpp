@@ -18,11 +18,13 @@ namespace corral::tmpl {
 
 namespace detail {
 // recipe.cpp: the debootstrap commands (not run here: no archive offline).
-std::string debootstrap_tarball(const std::string& release, const std::string& arch);
+std::string debootstrap_tarball(const std::string& release, const std::string& arch, const std::string& include);
 std::vector<std::string> debootstrap_make_argv(const std::string& release, const std::string& mirror,
-                                               const std::string& tarball, const std::string& workdir);
+                                               const std::string& include, const std::string& tarball,
+                                               const std::string& workdir);
 std::vector<std::string> debootstrap_unpack_argv(const std::string& release, const std::string& mirror,
-                                                 const std::string& tarball, const std::string& rootfs);
+                                                 const std::string& include, const std::string& tarball,
+                                                 const std::string& rootfs);
 }  // namespace detail
 
 namespace {
@@ -341,16 +343,32 @@ TEST_F(TemplateRecipeTest, DescribeDebootstrap) {
 }
 
 TEST_F(TemplateRecipeTest, DebootstrapCommands) {
-  std::string tarball = detail::debootstrap_tarball("bookworm", "amd64");
+  std::string tarball = detail::debootstrap_tarball("bookworm", "amd64", "");
   EXPECT_EQ(tarball, "/var/cache/corral/debootstrap/bookworm-amd64.tar");
-  EXPECT_EQ(detail::debootstrap_make_argv("bookworm", "http://m/debian", tarball + ".partial", "/var/cache/w"),
+  EXPECT_EQ(detail::debootstrap_make_argv("bookworm", "http://m/debian", "", tarball + ".partial", "/var/cache/w"),
             (std::vector<std::string>{"debootstrap", "--variant=minbase",
                                       "--make-tarball=/var/cache/corral/debootstrap/bookworm-amd64.tar.partial",
                                       "bookworm", "/var/cache/w", "http://m/debian"}));
-  EXPECT_EQ(detail::debootstrap_unpack_argv("bookworm", "http://m/debian", tarball, "/srv/c1/rootfs"),
+  EXPECT_EQ(detail::debootstrap_unpack_argv("bookworm", "http://m/debian", "", tarball, "/srv/c1/rootfs"),
             (std::vector<std::string>{"debootstrap", "--variant=minbase",
                                       "--unpack-tarball=/var/cache/corral/debootstrap/bookworm-amd64.tar",
                                       "bookworm", "/srv/c1/rootfs", "http://m/debian"}));
+}
+
+TEST_F(TemplateRecipeTest, DebootstrapWithPackages) {
+  // Another package list is another cache file, and both commands get it.
+  std::string tarball = detail::debootstrap_tarball("bookworm", "amd64", "systemd-sysv,iproute2");
+  EXPECT_EQ(tarball, "/var/cache/corral/debootstrap/bookworm-amd64+systemd-sysv,iproute2.tar");
+  EXPECT_EQ(detail::debootstrap_make_argv("bookworm", "http://m/debian", "systemd-sysv,iproute2", tarball, "/w"),
+            (std::vector<std::string>{"debootstrap", "--variant=minbase", "--include=systemd-sysv,iproute2",
+                                      "--make-tarball=" + tarball, "bookworm", "/w", "http://m/debian"}));
+  EXPECT_EQ(detail::debootstrap_unpack_argv("bookworm", "http://m/debian", "systemd-sysv,iproute2", tarball, "/r"),
+            (std::vector<std::string>{"debootstrap", "--variant=minbase", "--include=systemd-sysv,iproute2",
+                                      "--unpack-tarball=" + tarball, "bookworm", "/r", "http://m/debian"}));
+  Recipe r;
+  r.rootfs = root_;
+  r.steps.push_back(ResolvedStep{StepKind::debootstrap, {"bookworm", "http://m/debian", "systemd-sysv"}, 0, {}});
+  EXPECT_EQ(describe(r), "debootstrap bookworm http://m/debian + systemd-sysv -> ROOTFS\n");
 }
 
 TEST_F(TemplateRecipeTest, RelativeRootfsIsRefused) {
