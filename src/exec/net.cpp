@@ -409,8 +409,18 @@ Result<void> Network::make_device(const NetDevice& d, nl_sock* host, nl_sock* in
       // Straight into the container: the parent is looked up in the
       // namespace of the socket, the new device registered in the other.
       rtnl_link_set_ns_fd(l.get(), container_netns_.get());
-      if (rc = rtnl_link_add(host, l.get(), NLM_F_CREATE | NLM_F_EXCL); rc < 0)
+      if (rc = rtnl_link_add(host, l.get(), NLM_F_CREATE | NLM_F_EXCL); rc < 0) {
+        // The kernel answers so when it has no driver for the kind, even
+        // after trying to load its module.
+        if (errno_of(rc) == EOPNOTSUPP)
+          return Error::config("lxc.net." + std::to_string(d.index) + ".type '" + d.type_name + "' (at " + d.where +
+                               "): this kernel cannot make " + d.type_name + " interfaces (no " +
+                               (d.type == config::NetType::macvlan  ? "CONFIG_MACVLAN"
+                                : d.type == config::NetType::ipvlan ? "CONFIG_IPVLAN"
+                                                                    : "CONFIG_VLAN_8021Q") +
+                               ", or its module cannot be loaded)");
         return nl_error("create the " + d.type_name + " interface on " + d.link, "", rc);
+      }
       made_.push_back(made);
       break;
     }

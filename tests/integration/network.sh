@@ -372,7 +372,8 @@ if kernel_has ipvlan mode l3; then
 else
   # The kernel cannot make it: the start fails cleanly.
   expect_eq "ipvlan (not in this kernel): the start fails with exit 1" "1" "$RC"
-  expect_match "ipvlan (not in this kernel): the error names the device key" 'lxc\.net\.0' "$ERR"
+  expect_match "ipvlan (not in this kernel): the error names the key and the reason" \
+    "lxc\.net\.0\.type 'ipvlan'.*this kernel cannot make ipvlan interfaces \(no CONFIG_IPVLAN" "$ERR"
   check "ipvlan (not in this kernel): the type itself is supported" bash -c '! grep -q "not supported yet" <<<"$1"' _ "$ERR"
 fi
 new_container net-vlan "lxc.net.0.type = vlan" "lxc.net.0.link = corral-m0" \
@@ -383,7 +384,8 @@ if kernel_has vlan id 42; then
   expect_eq "vlan: vl42 inside" "lo vl42 " "$OUT"
 else
   expect_eq "vlan (not in this kernel): the start fails with exit 1" "1" "$RC"
-  expect_match "vlan (not in this kernel): the error names the device key" 'lxc\.net\.0' "$ERR"
+  expect_match "vlan (not in this kernel): the error names the key and the reason" \
+    "lxc\.net\.0\.type 'vlan'.*this kernel cannot make vlan interfaces \(no CONFIG_VLAN_8021Q" "$ERR"
   check "vlan (not in this kernel): the type itself is supported" bash -c '! grep -q "not supported yet" <<<"$1"' _ "$ERR"
 fi
 net_clean "ipvlan and vlan"
