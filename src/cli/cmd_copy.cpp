@@ -1,8 +1,11 @@
-// lxc-copy / corral copy (spec/cli.md §10): option handling only; the work
-// is runtime::copy_container. Snapshots and ephemeral copies need storage
-// drivers corral does not have (overlayfs, btrfs snapshots): refused with
-// the reason.
+// lxc-copy / corral copy (spec/cli.md §10): option handling; the work is
+// runtime::copy_container, and for -e the start, attach and stop commands.
+// Snapshots (-s) and other storage need drivers corral does not have
+// (btrfs snapshots, LVM, ZFS): refused with the reason.
 #include <getopt.h>
+#include <sys/random.h>
+
+#include <cstdio>
 
 #include "cli/commands.hpp"
 #include "cli/container_args.hpp"
@@ -10,10 +13,25 @@
 
 namespace corral::cli {
 
+namespace {
+
+/// NAME_XXXXXX, LXC's name for an ephemeral copy given no -N.
+std::string ephemeral_name(const std::string& name) {
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  unsigned char bytes[6] = {};
+  if (::getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) return name + "_copy";
+  std::string out = name + "_";
+  for (unsigned char b : bytes) out += kChars[b % (sizeof kChars - 1)];
+  return out;
+}
+
+}  // namespace
+
 int lxc_copy_main(const std::string& prog, const std::vector<std::string>& args) {
   runtime::CopyRequest req;
   std::optional<std::string> new_name, new_path;
   std::string unsupported;  // the first option corral cannot honour
+  bool foreground = false;
   LxcTool tool{prog, "--name=NAME [-P lxcpath] -N newname [-p newpath] [-B backingstorage] [-s] [-K] [-M] [-L size [unit]] -- hook options",
                prog + " creates a copy of the container NAME", {}, {}};
   tool.options = {{"newname", 'N', required_argument, "NEWNAME for the restored container"},
@@ -38,16 +56,26 @@ int lxc_copy_main(const std::string& prog, const std::vector<std::string>& args)
       case 'R': req.rename = true; break;
       case 'K': req.keep_name = true; break;
       case 'M': req.keep_mac = true; break;
+      case 'e': req.ephemeral = true; break;
+      case 'D': req.keep_data = true; break;
+      case 'a': req.allow_running = true; break;
+      case 'F': foreground = true; break;
+      case 'd': foreground = false; break;
+      case 'm': {
+        Result<std::string> entry = runtime::bind_mount_entry(arg);
+        if (entry) req.mount_entries.push_back(entry.value());
+        else if (unsupported.empty()) unsupported = entry.error().render();
+        break;
+      }
       case 'B':
         if (std::string(arg) != "dir" && unsupported.empty())
           unsupported = "-B " + std::string(arg) + ": corral copies to directory storage only";
         break;
-      case 'a': break;  // only matters for a snapshot, refused below
       default:
         if (unsupported.empty())
           unsupported = "--" + std::string(l) +
-                        ": snapshots and ephemeral copies are not supported yet (they need overlay or btrfs storage); "
-                        "corral makes full copies";
+                        ": not supported yet (snapshots need btrfs, LVM or ZFS storage; a tmpfs or a size, block "
+                        "devices); corral makes full copies, and overlay copies with -e";
     }
     return true;
   };
@@ -58,13 +86,23 @@ int lxc_copy_main(const std::string& prog, const std::vector<std::string>& args)
     out.error(unsupported);
     return 1;
   }
+  if (req.ephemeral && req.rename) {
+    out.error("-e and -R cannot be combined: an ephemeral copy leaves the original in place");
+    return 1;
+  }
+  if (!req.ephemeral && (req.keep_data || foreground || req.allow_running || !req.mount_entries.empty())) {
+    out.error("-D, -F, -d, -a and -m go with -e (an ephemeral copy)");
+    return 1;
+  }
+  req.source = container_paths(common);
+  if (!new_name && req.ephemeral) new_name = ephemeral_name(req.source.name);
   if (!new_name) {
     out.error("You must provide a NEWNAME for the clone");
     return 1;
   }
-  req.source = container_paths(common);
   req.target = runtime::ContainerPaths{new_path ? runtime::normalize_lxcpath(*new_path) : req.source.lxcpath, *new_name};
-  req.hook_args = common.rest;
+  // After --: the hooks' arguments, or with -e the command to run in the copy.
+  if (!req.ephemeral) req.hook_args = common.rest;
   if (req.target.dir() == req.source.dir()) {
     out.error("the copy must have another name or path than " + req.source.name);
     return 1;
@@ -75,7 +113,28 @@ int lxc_copy_main(const std::string& prog, const std::vector<std::string>& args)
     out.error(req.rename ? "Failed to rename " + req.source.name : "Failed to clone " + req.source.name);
     return 1;
   }
-  return 0;
+  if (!req.ephemeral) return 0;
+
+  // An ephemeral copy is started at once; with a command, the command runs
+  // in it (attached, with a clean environment) and the copy is stopped,
+  // which removes it (lxc.ephemeral, unless -D).
+  std::printf("Created %s as clone of %s\n", req.target.name.c_str(), req.source.name.c_str());
+  std::fflush(stdout);
+  const bool corral_verb = prog.compare(0, 7, "corral ") == 0;
+  auto tool_name = [&](const char* verb) { return corral_verb ? std::string("corral ") + verb : std::string("lxc-") + verb; };
+  std::vector<std::string> where{"-P", req.target.lxcpath, "-n", req.target.name};
+  std::vector<std::string> start = where;
+  start.push_back(foreground && common.rest.empty() ? "-F" : "-d");
+  int status = lxc_start_main(tool_name("start"), start);
+  if (status != 0 || common.rest.empty()) return status;
+  std::vector<std::string> attach = where;
+  attach.insert(attach.end(), {"--clear-env", "--"});
+  attach.insert(attach.end(), common.rest.begin(), common.rest.end());
+  status = lxc_attach_main(tool_name("attach"), attach);
+  std::vector<std::string> stop = where;
+  stop.push_back("-k");
+  int stopped = lxc_stop_main(tool_name("stop"), stop);
+  return status != 0 ? status : stopped;
 }
 
 }  // namespace corral::cli

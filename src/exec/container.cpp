@@ -20,6 +20,7 @@
 #include "exec/message.hpp"
 #include "config/loader.hpp"
 #include "exec/seccomp.hpp"
+#include "util/fs.hpp"
 
 namespace corral::exec {
 
@@ -383,6 +384,12 @@ Result<void> Container::finish(const char* target) {
     if (!r && first.ok()) first = std::move(r);
   }
   run_teardown_hooks(config::HookType::post_stop);
+  // lxc.ephemeral: the container goes with its stop, storage included (an
+  // overlay's upper directory lives in it; its lower one is another's).
+  if (plan_.ephemeral && std::string_view(target) != "reboot") {
+    Result<void> r = remove_tree(plan_.lxcpath + "/" + plan_.name);
+    if (!r && first.ok()) first = std::move(r.error().wrap("remove the ephemeral container"));
+  }
   return first;
 }
 

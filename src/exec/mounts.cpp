@@ -152,6 +152,17 @@ Result<void> mount_rootfs(const MountRootfs& r) {
   struct stat st {};
   if (::stat(r.source.c_str(), &st) != 0) return Error::system("rootfs", r.source, errno);
   if (!S_ISDIR(st.st_mode)) return Error::system("rootfs is not a directory:", r.source, ENOTDIR);
+  if (r.storage == "overlay") {
+    for (const std::string& dir : {r.upper, r.work})
+      if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return Error::system("make the overlay directory", dir, errno);
+    std::string data = "lowerdir=" + r.source + ",upperdir=" + r.upper + ",workdir=" + r.work;
+    if (!r.data.empty()) data += "," + r.data;
+    if (::mount("overlay", r.target.c_str(), "overlay", r.flags & ~(MS_BIND | MS_REC), data.c_str()) != 0)
+      return Error::system("mount the overlay rootfs (" + data + ") on", r.target, errno);
+    if (r.propagation && ::mount(nullptr, r.target.c_str(), nullptr, r.propagation, nullptr) != 0)
+      return Error::system("set the propagation of the rootfs", r.target, errno);
+    return {};
+  }
   if (::mount(r.source.c_str(), r.target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
     return Error::system("bind the rootfs `" + r.source + "` on", r.target, errno);
   unsigned long extra = r.flags & ~(MS_BIND | MS_REC);

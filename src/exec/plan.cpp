@@ -116,13 +116,19 @@ std::optional<Error> resolve_rootfs(Ctx& c) {
   const Config& cfg = c.cfg;
   c.has_rootfs = !cfg.rootfs_path.value.empty();
   if (!c.has_rootfs) return std::nullopt;
-  c.root = cfg.rootfs_mount.value.value_or(c.opt.host.default_rootfs_mount_exists ? default_rootfs_mount()
-                                                                                  : cfg.rootfs_path.value);
   const std::string& type = cfg.rootfs_type.value;
-  if (!type.empty() && type != "dir" && type != "btrfs") {
+  bool overlay = type == "overlay" || type == "overlayfs";
+  // Without LXC's mount point the rootfs is mounted on itself (for an
+  // overlay, on its lower directory).
+  std::string self = overlay ? cfg.rootfs_path.value.substr(0, cfg.rootfs_path.value.find(':')) : cfg.rootfs_path.value;
+  c.root = cfg.rootfs_mount.value.value_or(c.opt.host.default_rootfs_mount_exists ? default_rootfs_mount() : self);
+  if (!type.empty() && type != "dir" && type != "btrfs" && !overlay) {
     return c.error(cfg.rootfs_type.origin,
                    "lxc.rootfs.path: storage type '" + type +
-                       "' is not supported: corral mounts directory root file systems only ('dir' or 'btrfs')");
+                       "' is not supported: corral mounts directories ('dir', 'btrfs') and overlays ('overlay') only");
+  }
+  if (overlay && cfg.rootfs_path.value.find(':') == std::string::npos) {
+    return c.error(cfg.rootfs_path.origin, "lxc.rootfs.path: an overlay rootfs is written overlay:LOWER:UPPER");
   }
   return std::nullopt;
 }
@@ -434,6 +440,14 @@ std::optional<Error> plan_rootfs(Ctx& c, MountRootfs& r) {
   r.source = cfg.rootfs_path.value;
   r.target = c.root;
   r.storage = cfg.rootfs_type.value.empty() ? "dir" : cfg.rootfs_type.value;
+  if (r.storage == "overlay" || r.storage == "overlayfs") {
+    // LXC's overlay storage: LOWER:UPPER, the work directory beside UPPER.
+    r.storage = "overlay";
+    size_t colon = r.source.find(':');
+    r.upper = r.source.substr(colon + 1);
+    r.source.resize(colon);
+    r.work = r.upper.substr(0, r.upper.rfind('/') + 1) + "olwork";
+  }
   r.flags = MS_BIND | MS_REC;
   const std::string& options = cfg.rootfs_options.value;
   if (options.empty()) return std::nullopt;
@@ -1114,6 +1128,7 @@ Result<Plan> make_plan(const config::Config& cfg, const PlanOptions& options) {
   plan.mode = options.mode;
   plan.host = options.host;
   plan.hook_version1 = cfg.hook_version.value;
+  plan.ephemeral = cfg.ephemeral.value;
   plan.signals = plan_signals(cfg);
   Ctx c{cfg, options, plan};
   if (options.name.empty()) return Error::usage("the container needs a name");
@@ -1428,7 +1443,10 @@ struct Describer {
       return;
     }
     std::string s =
-        "bind " + bt(r.source) + " on " + bt(r.target) + " (" + r.storage + ") flags " + mount_flag_names(r.flags);
+        r.storage == "overlay"
+            ? "overlay of " + bt(r.source) + " (lower) and " + bt(r.upper) + " (upper, work " + bt(r.work) + ") on " +
+                  bt(r.target) + " flags " + mount_flag_names(r.flags & ~(MS_BIND | MS_REC))
+            : "bind " + bt(r.source) + " on " + bt(r.target) + " (" + r.storage + ") flags " + mount_flag_names(r.flags);
     if (!r.data.empty()) s += " data " + quoted(r.data);
     if (!r.idmap.empty()) s += " idmap=" + r.idmap;
     line(s);
@@ -1585,6 +1603,7 @@ std::string describe(const Plan& plan) {
          (h.cgroup_namespaces ? "yes" : "no") + ", time namespaces " + (h.time_namespaces ? "yes" : "no") + "\n";
   out += "rootfs: " + (plan.rootfs_mount.empty() ? std::string("the host's /") : bt(plan.rootfs_mount)) + "\n";
   out += "namespaces: " + clone_flag_names(plan.namespaces) + "\n";
+  if (plan.ephemeral) out += "ephemeral: " + bt(plan.lxcpath + "/" + plan.name) + " is removed when the container stops\n";
   const Signals& s = plan.signals;
   out += "signals: halt " + signal_text(s.halt) + (s.halt_default ? " or SIGRTMIN+3 when init blocks it" : "") +
          ", reboot " + signal_text(s.reboot) + ", stop " + signal_text(s.stop) + ", on monitor death " +

@@ -165,7 +165,8 @@ struct MountRootfs {
   bool host_root = false;   // no lxc.rootfs.path: the host's / (made rslave) is the container's root
   std::string source;       // lxc.rootfs.path without the storage type
   std::string target;       // lxc.rootfs.mount
-  std::string storage;      // "dir" or "btrfs": both are recursive bind mounts
+  std::string storage;      // "dir" or "btrfs": both are recursive bind mounts; "overlay": source is the lower dir
+  std::string upper, work;  // overlay: the upper and work directories (made if missing)
   unsigned long flags = 0;  // MS_BIND|MS_REC plus the flags of lxc.rootfs.options
   unsigned long propagation = 0;
   std::string data;
@@ -378,6 +379,7 @@ struct Plan {
   std::string rootfs_mount;      // "" when the container uses the host's /
   unsigned long namespaces = 0;  // every new namespace (clone and unshare), as GET_CLONE_FLAGS reports it
   bool hook_version1 = false;
+  bool ephemeral = false;  // lxc.ephemeral: LXCPATH/NAME goes when the container stops (not on a reboot)
   std::vector<std::pair<std::string, std::string>> hook_env;  // exported to every hook
   Signals signals;
   std::vector<Step> steps;

@@ -49,8 +49,10 @@ std::string copied_config(std::string_view source, const CopyRequest& req, const
     }
     out += std::string(line) + "\n";
   }
-  if (!new_rootfs.empty()) out += "lxc.rootfs.path = dir:" + new_rootfs + "\n";
+  if (!new_rootfs.empty()) out += "lxc.rootfs.path = " + new_rootfs + "\n";
   if (!req.keep_name) out += "lxc.uts.name = " + req.target.name + "\n";
+  if (req.ephemeral && !req.keep_data) out += "lxc.ephemeral = 1\n";
+  for (const std::string& e : req.mount_entries) out += "lxc.mount.entry = " + e + "\n";
   return out;
 }
 
@@ -96,11 +98,32 @@ Result<void> run_clone_hooks(const config::Config& cfg, const CopyRequest& req, 
 
 }  // namespace
 
+Result<std::string> bind_mount_entry(const std::string& spec) {
+  constexpr std::string_view kBind = "bind=";
+  if (spec.compare(0, kBind.size(), kBind) != 0)
+    return Error::usage("-m " + spec + ": only bind=SRC[:DST][:ro|rw] mounts are supported (overlay= is not yet)");
+  std::vector<std::string> parts;
+  for (std::string_view p : split(std::string_view(spec).substr(kBind.size()), ':')) parts.emplace_back(p);
+  std::string mode = "rw";
+  if (parts.size() > 1 && (parts.back() == "ro" || parts.back() == "rw")) {
+    mode = parts.back();
+    parts.pop_back();
+  }
+  if (parts.empty() || parts.size() > 2 || parts[0].empty() || parts[0].front() != '/')
+    return Error::usage("-m " + spec + ": write bind=SRC[:DST][:ro|rw], SRC an absolute path");
+  std::string dst = parts.size() == 2 && !parts[1].empty() ? parts[1] : parts[0];
+  while (!dst.empty() && dst.front() == '/') dst.erase(0, 1);  // relative to the rootfs
+  struct stat st {};
+  bool dir = ::stat(parts[0].c_str(), &st) != 0 || S_ISDIR(st.st_mode);
+  return parts[0] + " " + dst + " none bind,optional," + mode + ",create=" + (dir ? "dir" : "file") + " 0 0";
+}
+
 Result<void> copy_container(const CopyRequest& req) {
   struct stat st {};
   if (::stat(req.source.config().c_str(), &st) != 0) return Error::usage("Container is not defined");
-  if (query_state(req.source) != State::stopped)
-    return Error::usage(req.source.name + " is running: lxc-copy copies a stopped container");
+  if (!(req.ephemeral && req.allow_running) && query_state(req.source) != State::stopped)
+    return Error::usage(req.source.name + " is running: lxc-copy copies a stopped container" +
+                        (req.ephemeral ? " (-a allows an ephemeral copy of a running one)" : ""));
   if (::stat(req.target.config().c_str(), &st) == 0) return Error::usage("`" + req.target.config() + "` exists");
   config::LoadResult loaded = config::load_file(req.source.config());
   if (!loaded.ok()) return Error::config(loaded.render());
@@ -121,8 +144,14 @@ Result<void> copy_container(const CopyRequest& req) {
     return e;
   };
   if (::chmod(req.target.dir().c_str(), 0770) != 0) return undo(Error::system("chmod", req.target.dir(), errno));
-  std::string rootfs = from.empty() ? std::string() : req.target.dir() + "/rootfs";
-  if (!from.empty()) {
+  std::string rootfs = from.empty() ? std::string() : req.target.dir() + (req.ephemeral ? "/overlay/delta" : "/rootfs");
+  std::string rootfs_value = from.empty() ? std::string() : req.ephemeral ? "overlay:" + from + ":" + rootfs : "dir:" + rootfs;
+  if (!from.empty() && req.ephemeral) {
+    // The overlay's upper directory; the work directory is made beside it
+    // at start.
+    for (const std::string& dir : {req.target.dir() + "/overlay", rootfs})
+      if (::mkdir(dir.c_str(), 0755) != 0) return undo(Error::system("mkdir", dir, errno));
+  } else if (!from.empty()) {
     Result<void> copied = copy_tree(from, rootfs);
     if (!copied) return undo(std::move(copied.error().wrap("copy the rootfs")));
     if (!req.keep_name) {
@@ -130,7 +159,7 @@ Result<void> copy_container(const CopyRequest& req) {
       if (!named) return undo(std::move(named.error()));
     }
   }
-  Result<void> saved = write_file_atomic(req.target.config(), copied_config(text.value(), req, rootfs), 0640);
+  Result<void> saved = write_file_atomic(req.target.config(), copied_config(text.value(), req, rootfs_value), 0640);
   if (!saved) return undo(std::move(saved.error()));
   Result<void> hooked = run_clone_hooks(cfg, req, rootfs);
   if (!hooked) return undo(std::move(hooked.error()));

@@ -17,7 +17,17 @@ struct CopyRequest {
   bool keep_mac = false;   // -M: lxc.net.N.hwaddr stay as they are
   bool rename = false;     // -R: the source is destroyed once copied
   std::vector<std::string> hook_args;  // after --: given to lxc.hook.clone
+  // -e: no copy of the rootfs but an overlay on it, whose changes go to
+  // NEW/overlay/delta; lxc.ephemeral = 1 unless keep_data (-D).
+  bool ephemeral = false;
+  bool keep_data = false;
+  bool allow_running = false;                // -a: the source may run (only with -e)
+  std::vector<std::string> mount_entries;    // -m bind=...: lxc.mount.entry values
 };
+
+/// The lxc.mount.entry value of `lxc-copy -m bind=SRC[:DST][:ro|rw]`, or
+/// an error naming what is wrong with `spec`.
+Result<std::string> bind_mount_entry(const std::string& spec);
 
 /// The new config is the source's text without its lxc.rootfs.path lines
 /// and blank lines, with `lxc.rootfs.path = dir:TARGET/rootfs` and (unless

@@ -90,12 +90,10 @@ run_lxc lxc-copy -n nosuch -N x
 expect_eq "undefined source: exit 1" "1" "$RC"
 expect_match "undefined source: says so" 'Container is not defined' "$ERR"
 check "undefined source: nothing made" test ! -e "$LXCPATH/x"
-run_lxc lxc-copy -n src -N eph -e
-expect_eq "ephemeral: exit 1" "1" "$RC"
-expect_match "ephemeral: not supported yet, with the reason" 'ephemeral.*not supported yet' "$ERR"
 run_lxc lxc-copy -n src -N snap -s
 expect_eq "snapshot: exit 1" "1" "$RC"
-check "snapshot and ephemeral: nothing made" test ! -e "$LXCPATH/eph" -a ! -e "$LXCPATH/snap"
+expect_match "snapshot: not supported yet, with the reason" 'snapshot.*not supported yet' "$ERR"
+check "snapshot: nothing made" test ! -e "$LXCPATH/snap"
 sed -i '/lxc.net.1/d' "$LXCPATH/src/config"  # its bridge does not exist here
 run_lxc lxc-start -n src -- sleep 100
 expect_eq "running source: started ($ERR)" "0" "$RC"
@@ -105,6 +103,37 @@ expect_match "running source: says so" 'src is running' "$ERR"
 check "running source: nothing made" test ! -e "$LXCPATH/live"
 run_lxc lxc-stop -n src -k
 assert_host_clean "refusals"
+
+# --- ephemeral copies (-e): an overlay on the original, gone when stopped ----------
+sed -i '/lxc.net.1/d' "$LXCPATH/src/config"  # its bridge does not exist here
+before=$(find "$LXCPATH/src/rootfs" | sort | md5sum)
+run_lxc lxc-copy -n src -N eph -e -- sh -c 'echo data >/root/x; hostname; exit 3'
+expect_eq "ephemeral + command: the command's exit status" "3" "$RC"
+expect_eq "ephemeral + command: says what it made, then the command's output" \
+  "Created eph as clone of src eph" "$(echo $OUT)"
+check "ephemeral + command: the copy is gone after it" test ! -e "$LXCPATH/eph"
+expect_eq "ephemeral: the original's rootfs is untouched" "$before" "$(find "$LXCPATH/src/rootfs" | sort | md5sum)"
+check "ephemeral: no overlay left mounted" bash -c '! grep -q " overlay " /proc/self/mountinfo'
+run_lxc lxc-copy -n src -N kept -e -D -m "bind=$WORK:/mnt/work:ro" -- sh -c 'echo data >/root/y; ls /mnt/work >/dev/null && echo bound'
+expect_eq "ephemeral -D: exit 0 ($ERR)" "0" "$RC"
+expect_match "ephemeral -m bind: the directory is bound in" '^bound$' "$OUT"
+expect_eq "ephemeral -D: the copy and its changes stay (in overlay/delta)" "data" \
+  "$(cat "$LXCPATH/kept/overlay/delta/root/y" 2>/dev/null)"
+expect_match "ephemeral -D: its rootfs is an overlay on the original" \
+  "^lxc.rootfs.path = overlay:$LXCPATH/src/rootfs:$LXCPATH/kept/overlay/delta$" "$(cat "$LXCPATH/kept/config")"
+expect_match "ephemeral -m: the bind entry" "^lxc.mount.entry = $WORK mnt/work none bind,optional,ro,create=dir 0 0$" \
+  "$(cat "$LXCPATH/kept/config")"
+run_lxc lxc-destroy -n kept
+run_lxc lxc-copy -n src -e
+expect_eq "ephemeral without a command: started, exit 0 ($ERR)" "0" "$RC"
+eph=$(sed -n 's/^Created \(.*\) as clone of src$/\1/p' <<<"$OUT")
+expect_match "ephemeral without -N: NAME_XXXXXX" '^src_[A-Za-z0-9]{6}$' "$eph"
+check "ephemeral: running" bash -c '[ "$("$1/lxc-info" -P "$2" -n "$3" -s -H)" = RUNNING ]' _ "$COMPAT" "$LXCPATH" "${eph:-none}"
+run_lxc lxc-stop -n "${eph:-none}" -k
+check "ephemeral: stopping removes it" test ! -e "$LXCPATH/${eph:-none}"
+run_lxc lxc-copy -n src -N bad -e -R
+expect_eq "ephemeral with -R: exit 1" "1" "$RC"
+assert_host_clean "ephemeral copies"
 
 # --- rename ---------------------------------------------------------------------------
 run_lxc lxc-copy -n dst -N renamed -R

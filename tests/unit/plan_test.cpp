@@ -751,9 +751,18 @@ TEST(PlanRootfs, OptionsSplitIntoFlagsAndData) {
 }
 
 TEST(PlanRootfs, StorageAndIdmapErrors) {
-  EXPECT_EQ(error_of("lxc.rootfs.path = overlay:/a:/b\n"),
-            "t.conf:1:1: lxc.rootfs.path: storage type 'overlay' is not supported: corral mounts directory root file "
-            "systems only ('dir' or 'btrfs')");
+  EXPECT_EQ(error_of("lxc.rootfs.path = zfs:/a\n"),
+            "t.conf:1:1: lxc.rootfs.path: storage type 'zfs' is not supported: corral mounts directories ('dir', "
+            "'btrfs') and overlays ('overlay') only");
+  EXPECT_EQ(error_of("lxc.rootfs.path = overlay:/a\n"),
+            "t.conf:1:1: lxc.rootfs.path: an overlay rootfs is written overlay:LOWER:UPPER");
+  // LXC's overlay: LOWER:UPPER, the work directory beside UPPER.
+  const MountRootfs& ovl = data<MountRootfs>(plan_of("lxc.rootfs.path = overlayfs:/base/rootfs:/c1/overlay/delta\n"),
+                                             "mount-rootfs");
+  EXPECT_EQ(ovl.storage, "overlay");
+  EXPECT_EQ(ovl.source, "/base/rootfs");
+  EXPECT_EQ(ovl.upper, "/c1/overlay/delta");
+  EXPECT_EQ(ovl.work, "/c1/overlay/olwork");
   EXPECT_EQ(error_of(kRootfs + "lxc.rootfs.options = idmap=container\n"),
             "t.conf:3:1: lxc.rootfs.options: an idmapped rootfs ('idmap=container') needs lxc.idmap");
   EXPECT_EQ(data<MountRootfs>(plan_of("lxc.rootfs.path = btrfs:/b\n"), "mount-rootfs").storage, "btrfs");
