@@ -4,6 +4,8 @@
 // sends a write outside it. What a run makes is recorded and removed again
 // when a later step fails (spec/templates.md §1 step 10).
 #include <fcntl.h>
+#include <sys/mount.h>
+#include <sched.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -200,6 +202,11 @@ Result<void> run_command(const std::vector<std::string>& argv, int cwd, bool chr
     // handlers of the ending signals would keep this process alive.
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, SIG_DFL);
     ::close(pipefd[0]);
+    // In a mount namespace of its own (a slave of the host's) when corral
+    // may make one: what the command mounts (debootstrap mounts /proc in
+    // the new rootfs) is never seen by the host, and goes with it even
+    // when it is killed.
+    if (::unshare(CLONE_NEWNS) == 0) ::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr);
     int report[2] = {0, 0};
     if (cwd >= 0 && ::fchdir(cwd) != 0) report[0] = 1;
     else if (chroot_into && (::chroot(".") != 0 || ::chdir("/") != 0)) report[0] = 2;
