@@ -3,29 +3,16 @@
 // Snapshots (-s) and other storage need drivers corral does not have
 // (btrfs snapshots, LVM, ZFS): refused with the reason.
 #include <getopt.h>
-#include <sys/random.h>
 
 #include <cstdio>
 
 #include "cli/commands.hpp"
 #include "cli/container_args.hpp"
 #include "runtime/copy.hpp"
+#include "util/strings.hpp"
 
 namespace corral::cli {
 
-namespace {
-
-/// NAME_XXXXXX, LXC's name for an ephemeral copy given no -N.
-std::string ephemeral_name(const std::string& name) {
-  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  unsigned char bytes[6] = {};
-  if (::getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) return name + "_copy";
-  std::string out = name + "_";
-  for (unsigned char b : bytes) out += kChars[b % (sizeof kChars - 1)];
-  return out;
-}
-
-}  // namespace
 
 int lxc_copy_main(const std::string& prog, const std::vector<std::string>& args) {
   runtime::CopyRequest req;
@@ -95,7 +82,8 @@ int lxc_copy_main(const std::string& prog, const std::vector<std::string>& args)
     return 1;
   }
   req.source = container_paths(common);
-  if (!new_name && req.ephemeral) new_name = ephemeral_name(req.source.name);
+  // LXC's name for an ephemeral copy given no -N: NAME_ and 6 random characters.
+  if (!new_name && req.ephemeral) new_name = req.source.name + "_" + random_alnum(6);
   if (!new_name) {
     out.error("You must provide a NEWNAME for the clone");
     return 1;

@@ -16,7 +16,6 @@
 #include <netlink/route/link/vlan.h>
 #include <netlink/route/route.h>
 #include <sched.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,36 +25,27 @@
 #include <memory>
 #include <string_view>
 
+#include "config/values.hpp"
+#include "util/strings.hpp"
+
 namespace corral::exec {
 
 namespace {
 
 // ---- libnl objects, owned ---------------------------------------------------------
 
-struct SockFree {
-  void operator()(nl_sock* s) const { nl_socket_free(s); }
+/// A unique_ptr deleter that calls libnl's release function `Free`.
+template <auto Free>
+struct NlRelease {
+  template <typename T>
+  void operator()(T* p) const { Free(p); }
 };
-struct LinkPut {
-  void operator()(rtnl_link* l) const { rtnl_link_put(l); }
-};
-struct AddrFree {
-  void operator()(nl_addr* a) const { nl_addr_put(a); }
-};
-struct RtAddrPut {
-  void operator()(rtnl_addr* a) const { rtnl_addr_put(a); }
-};
-struct RoutePut {
-  void operator()(rtnl_route* r) const { rtnl_route_put(r); }
-};
-struct CacheFree {
-  void operator()(nl_cache* c) const { nl_cache_free(c); }
-};
-using Sock = std::unique_ptr<nl_sock, SockFree>;
-using Link = std::unique_ptr<rtnl_link, LinkPut>;
-using Addr = std::unique_ptr<nl_addr, AddrFree>;
-using RtAddr = std::unique_ptr<rtnl_addr, RtAddrPut>;
-using Route = std::unique_ptr<rtnl_route, RoutePut>;
-using Cache = std::unique_ptr<nl_cache, CacheFree>;
+using Sock = std::unique_ptr<nl_sock, NlRelease<nl_socket_free>>;
+using Link = std::unique_ptr<rtnl_link, NlRelease<rtnl_link_put>>;
+using Addr = std::unique_ptr<nl_addr, NlRelease<nl_addr_put>>;
+using RtAddr = std::unique_ptr<rtnl_addr, NlRelease<rtnl_addr_put>>;
+using Route = std::unique_ptr<rtnl_route, NlRelease<rtnl_route_put>>;
+using Cache = std::unique_ptr<nl_cache, NlRelease<nl_cache_free>>;
 
 /// libnl's NLE_* code as an errno, for Error::system's text.
 int errno_of(int nle) {
@@ -97,30 +87,6 @@ Result<Sock> route_socket_in(int netns, int own_netns) {
   if (::setns(own_netns, CLONE_NEWNET) != 0)
     return Error::system("return to the monitor's network namespace", "", errno);
   return s;
-}
-
-/// `len` random characters from [a-zA-Z0-9], as LXC's veth names.
-std::string random_alnum(size_t len) {
-  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  unsigned char bytes[16] = {};
-  if (::getrandom(bytes, sizeof bytes, 0) < 0) {
-    for (size_t i = 0; i < sizeof bytes; ++i) bytes[i] = static_cast<unsigned char>(::rand());
-  }
-  std::string out;
-  for (size_t i = 0; i < len && i < sizeof bytes; ++i) out += kChars[bytes[i] % (sizeof kChars - 1)];
-  return out;
-}
-
-/// LXC's MAC for a veth host end: fe:xx:xx:xx:xx:xx, so that a bridge,
-/// which takes the lowest MAC of its ports, never takes a container's.
-std::string host_end_hwaddr() {
-  unsigned char b[5] = {};
-  if (::getrandom(b, sizeof b, 0) < 0) {
-    for (unsigned char& c : b) c = static_cast<unsigned char>(::rand());
-  }
-  char out[18];
-  std::snprintf(out, sizeof out, "fe:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4]);
-  return out;
 }
 
 Result<Addr> parse_addr(const std::string& text, int family) {
@@ -351,7 +317,9 @@ Result<void> Network::make_device(const NetDevice& d, nl_sock* host, nl_sock* in
       Link veth(rtnl_link_veth_alloc());
       if (!veth) return Error::system("allocate a veth pair", "", ENOMEM);
       rtnl_link_set_name(veth.get(), host_end.c_str());
-      CORRAL_TRY_ASSIGN(Addr host_mac, parse_addr(host_end_hwaddr(), AF_LLC));
+      // LXC's MAC for a host end, fe:xx:xx:xx:xx:xx: a bridge takes the
+      // lowest MAC of its ports, and so never a container's.
+      CORRAL_TRY_ASSIGN(Addr host_mac, parse_addr(config::expand_hwaddr("fe:xx:xx:xx:xx:xx"), AF_LLC));
       rtnl_link_set_addr(veth.get(), host_mac.get());
       if (mtu) rtnl_link_set_mtu(veth.get(), mtu);
       if (d.rx_queues) rtnl_link_set_num_rx_queues(veth.get(), d.rx_queues);

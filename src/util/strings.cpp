@@ -1,6 +1,10 @@
 #include "util/strings.hpp"
 
+#include <sys/random.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <numeric>
 
 namespace corral {
@@ -138,6 +142,23 @@ std::string json_quote(std::string_view s) {
     }
   }
   out += '"';
+  return out;
+}
+
+std::string random_alnum(size_t len) {
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string bytes(len, '\0');
+  for (size_t got = 0; got < len;) {
+    ssize_t n = ::getrandom(bytes.data() + got, len - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {  // no entropy source at all: still a name, if a guessable one
+      for (; got < len; ++got) bytes[got] = static_cast<char>(::rand());
+      break;
+    }
+    got += static_cast<size_t>(n);
+  }
+  std::string out;
+  for (char b : bytes) out += kChars[static_cast<unsigned char>(b) % (sizeof kChars - 1)];
   return out;
 }
 

@@ -40,4 +40,8 @@ std::optional<std::string_view> closest_match(std::string_view word,
 /// every other byte copied (LXC values are bytes).
 std::string json_quote(std::string_view s);
 
+/// `len` random characters from [a-zA-Z0-9] (getrandom), as LXC draws the
+/// names of veth host ends and ephemeral copies.
+std::string random_alnum(size_t len);
+
 }  // namespace corral
