@@ -115,6 +115,13 @@ finish_suite() {
   [ "$FAIL" = 0 ]
 }
 
+# The tools run by run_execute and run_lxc run in the network namespace
+# named $RUN_LXC_NETNS when a suite sets it (ip netns exec): the suites that
+# keep their containers' networks in a namespace of their own.
+in_lxc_netns() {
+  if [ -n "${RUN_LXC_NETNS:-}" ]; then ip netns exec "$RUN_LXC_NETNS" "$@"; else "$@"; fi
+}
+
 # run_execute NAME [LXC-EXECUTE ARGS...] [-- COMMAND...]: lxc-execute under a
 # 20 s timeout, stdin inherited from the caller; sets OUT (stdout), ERR
 # (stderr) and RC (exit status).
@@ -122,7 +129,7 @@ run_execute() {
   local name=$1
   shift
   local errfile="$WORK/.stderr.$$"
-  OUT=$(timeout 20 "$COMPAT/lxc-execute" -P "$LXCPATH" -n "$name" "$@" 2>"$errfile")
+  OUT=$(in_lxc_netns timeout 20 "$COMPAT/lxc-execute" -P "$LXCPATH" -n "$name" "$@" 2>"$errfile")
   RC=$?
   ERR=$(cat "$errfile")
   rm -f "$errfile"
@@ -134,7 +141,7 @@ run_execute() {
 run_lxc() {
   local tool=$1
   shift
-  OUT=$(timeout "${RUN_LXC_TIMEOUT:-60}" "$COMPAT/$tool" -P "$LXCPATH" "$@" 2>"$WORK/.lxc.err")
+  OUT=$(in_lxc_netns timeout "${RUN_LXC_TIMEOUT:-60}" "$COMPAT/$tool" -P "$LXCPATH" "$@" 2>"$WORK/.lxc.err")
   RC=$?
   ERR=$(cat "$WORK/.lxc.err")
 }

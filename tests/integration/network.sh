@@ -44,20 +44,8 @@ net_cleanup() {
 trap net_cleanup EXIT
 
 nsx() { ip netns exec "$NS" "$@"; }
-run_execute() {
-  local name=$1
-  shift
-  OUT=$(timeout 20 ip netns exec "$NS" "$COMPAT/lxc-execute" -P "$LXCPATH" -n "$name" "$@" 2>"$WORK/.lxc.err")
-  RC=$?
-  ERR=$(cat "$WORK/.lxc.err")
-}
-run_lxc() {
-  local tool=$1
-  shift
-  OUT=$(timeout 20 ip netns exec "$NS" "$COMPAT/$tool" -P "$LXCPATH" "$@" 2>"$WORK/.lxc.err")
-  RC=$?
-  ERR=$(cat "$WORK/.lxc.err")
-}
+RUN_LXC_NETNS=$NS  # run_execute and run_lxc (lib.bash) run the tools there
+RUN_LXC_TIMEOUT=20
 info() { timeout 10 ip netns exec "$NS" "$COMPAT/lxc-info" -P "$LXCPATH" -n "$@" 2>&1; }
 state_is() { [ "$(info "$1" -s -H)" = "$2" ]; }
 proc_gone() { [ ! -e "/proc/$1" ]; }

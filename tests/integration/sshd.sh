@@ -29,13 +29,7 @@ sshd_cleanup() {
 }
 trap sshd_cleanup EXIT
 in_ns() { ip netns exec "$NS" "$@"; }
-run_lxc() {
-  local tool=$1
-  shift
-  OUT=$(timeout 60 ip netns exec "$NS" "$COMPAT/$tool" -P "$LXCPATH" "$@" 2>"$WORK/.lxc.err")
-  RC=$?
-  ERR=$(cat "$WORK/.lxc.err")
-}
+RUN_LXC_NETNS=$NS  # run_lxc (lib.bash) runs the tools there
 
 # The bridge, and the client's way onto it.
 in_ns ip link add corral-br type bridge
