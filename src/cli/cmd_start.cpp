@@ -120,7 +120,8 @@ int run(const std::string& prog, const std::vector<std::string>& args, bool exec
     return 1;
   }
   if (::geteuid() != 0) {
-    out.error("starting a container needs root: unprivileged containers are not supported by corral yet");
+    out.error("starting a container needs root: corral does not start containers as an ordinary user yet "
+              "(a container with lxc.idmap is started by root, and runs as the mapped ids)");
     return 1;
   }
   runtime::LaunchRequest req;

@@ -16,6 +16,7 @@
 #include <csignal>
 #include <cstddef>
 #include <set>
+#include <span>
 #include <string_view>
 #include <thread>
 
@@ -1024,6 +1025,24 @@ Result<void> ContainerCgroups::kill_payload() {
     std::this_thread::sleep_for(step);
     step = std::min(step * 2, kMaxPollInterval);
   }
+}
+
+Result<void> ContainerCgroups::delegate_to(uid_t uid, gid_t gid) {
+  // LXC's chown_cgroup_wrapper(): the files a delegated cgroup needs.
+  static const char* const kV1Files[] = {"tasks", "cgroup.procs", "cgroup.clone_children"};
+  static const char* const kV2Files[] = {"cgroup.procs", "cgroup.subtree_control", "cgroup.threads"};
+  for (const Hierarchy& h : hierarchies_) {
+    for (const std::string* dir : {&h.payload, &h.inner}) {
+      if (dir->empty()) continue;
+      if (::chown(dir->c_str(), uid, gid) != 0) return Error::system("give the cgroup to the container's root", *dir, errno);
+      for (const char* file : h.unified ? std::span(kV2Files) : std::span(kV1Files)) {
+        std::string path = *dir + "/" + file;
+        if (::chown(path.c_str(), uid, gid) != 0 && errno != ENOENT)
+          return Error::system("give the cgroup to the container's root", path, errno);
+      }
+    }
+  }
+  return {};
 }
 
 Result<void> ContainerCgroups::destroy() {

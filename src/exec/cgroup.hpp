@@ -110,6 +110,12 @@ class ContainerCgroups {
   /// complete run further calls do nothing.
   Result<void> destroy();
 
+  /// Gives the container's cgroups (the payload, and the inner one init
+  /// runs in) to the host ids of its root, as LXC does for a container with
+  /// lxc.idmap: the directory and the files that delegate it, so that its
+  /// init can make cgroups below and move its processes there.
+  Result<void> delegate_to(uid_t uid, gid_t gid);
+
   /// The payload (limit) cgroup in each hierarchy, in HostFacts order.
   std::vector<std::string> payload_dirs() const;
   /// Where init is placed: payload_inner when set, else the payload.

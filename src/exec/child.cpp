@@ -46,6 +46,10 @@ class Child {
       bool eof = false;
       Result<SyncMessage> m = recv_sync(s_.sync, &eof);
       if (!m || eof) ::_exit(1);  // the monitor is gone
+      if (m.value().kind == SyncKind::fds && m.value().text.rfind("idmapped ", 0) == 0) {
+        keep_idmapped_trees(m.value());
+        continue;
+      }
       if (m.value().kind != SyncKind::go) ::_exit(1);
       if (!in_cgroup) fail(-1, std::move(in_cgroup.error()));
       size_t i = static_cast<size_t>(m.value().step);
@@ -67,6 +71,18 @@ class Child {
 
   const std::string& root() const { return plan_.rootfs_mount; }
 
+  /// The monitor's id-mapped trees ("idmapped 1101": '0' marks an optional
+  /// tree it could not make).
+  void keep_idmapped_trees(SyncMessage& m) {
+    size_t next_fd = 0;
+    for (char made : std::string_view(m.text).substr(9)) {
+      if (made == '1' && next_fd < m.fds.size())
+        idmapped_.fds.push_back(std::move(m.fds[next_fd++]));
+      else
+        idmapped_.fds.emplace_back();
+    }
+  }
+
   Result<void> run_step(const Step& step) {
     return std::visit([&](const auto& data) { return do_step(step, data); }, step.data);
   }
@@ -74,6 +90,20 @@ class Child {
   Result<void> do_step(const Step&, const RunHooks& h) {
     EnvList env = plan_.hook_env;
     return run_hooks(h, env, plan_.hook_version1);
+  }
+
+  Result<void> do_step(const Step&, const BecomeNsRoot& b) {
+    if (::setgroups(0, nullptr) != 0) return Error::system("drop supplementary groups", "", errno);
+    if (::setresgid(b.gid, b.gid, b.gid) != 0)
+      return Error::system("setresgid " + std::to_string(b.gid) + " in the container's user namespace", "", errno);
+    if (::setresuid(b.uid, b.uid, b.uid) != 0)
+      return Error::system("setresuid " + std::to_string(b.uid) + " in the container's user namespace", "", errno);
+    // A change of ids clears the parent-death signal and makes the process
+    // undumpable, which would give its /proc files to the host's root,
+    // out of reach of the container's.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ::prctl(PR_SET_DUMPABLE, 1);
+    return {};
   }
 
   Result<void> do_step(const Step&, const UnshareNamespaces& u) {
@@ -91,7 +121,17 @@ class Child {
 
   Result<void> do_step(const Step&, const MountRootfs& r) {
     if (plan_.namespaces & CLONE_NEWNS) CORRAL_TRY(make_mounts_private(root()));
-    return mount_rootfs(r);
+    Result<void> mounted = mount_rootfs(r, &idmapped_);
+    const Step* idmaps = plan_.find("write-idmaps");
+    if (!mounted && mounted.error().sys_errno() == EACCES && idmaps) {
+      // The usual cause: a container directory made before lxc.idmap was set.
+      const auto& maps = std::get<WriteIdMaps>(idmaps->data);
+      return Error(Error::Kind::system,
+                   mounted.error().render() + " (the container's root is host uid " +
+                       std::to_string(maps.root_host_uid) + ": every directory above the rootfs must let it " +
+                       "through; corral create gives LXCPATH/NAME to it when the config has lxc.idmap)");
+    }
+    return mounted;
   }
 
   Result<void> do_step(const Step&, const SetHostname& h) {
@@ -118,7 +158,7 @@ class Child {
   }
 
   Result<void> do_step(const Step&, const Mounts& m) { return run_mount_ops(m, root()); }
-  Result<void> do_step(const Step&, const MountEntries& m) { return mount_entries(m, root()); }
+  Result<void> do_step(const Step&, const MountEntries& m) { return mount_entries(m, root(), &idmapped_); }
   Result<void> do_step(const Step&, const CreateDevNodes& d) { return create_dev_nodes(d, root()); }
   Result<void> do_step(const Step&, const CreateDevSymlinks& d) { return create_dev_symlinks(d, root()); }
 
@@ -256,6 +296,7 @@ class Child {
   UniqueFd devnull_;
   Pty console_;
   bool from_host_console_ = false;
+  IdmappedFds idmapped_;
 };
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "exec/child.hpp"
 #include "exec/hooks.hpp"
 #include "exec/message.hpp"
+#include "exec/mounts.hpp"
 #include "config/loader.hpp"
 #include "exec/seccomp.hpp"
 #include "util/fs.hpp"
@@ -67,10 +68,10 @@ pid_t clone3_pidfd(unsigned long flags, int* pidfd, int cgroup_fd) {
 }  // namespace
 
 Result<void> check_supported(const config::Config& cfg, const Plan& plan) {
-  if (plan.namespaces & CLONE_NEWUSER) {
-    std::string why = cfg.idmaps.empty() ? " (lxc.namespace.clone/keep leaves 'user' to be created)" : " (lxc.idmap)";
-    return Error::config("user namespaces are not supported by corral yet" + why +
-                         ": it runs privileged containers only");
+  if ((plan.namespaces & CLONE_NEWUSER) && cfg.idmaps.empty()) {
+    // Every id would be unmapped: the container could not make a file.
+    return Error::config(
+        "lxc.namespace.clone/keep asks for a new user namespace, but there is no lxc.idmap to map ids into it");
   }
   return {};
 }
@@ -188,6 +189,31 @@ Result<void> Container::run_monitor_step(size_t index, Setup& s) {
     std::string proc = "/proc/" + std::to_string(pid_);
     if (!maps->uid.empty()) CORRAL_TRY(write_file(proc + "/uid_map", id_map_text(maps->uid)));
     if (!maps->gid.empty()) CORRAL_TRY(write_file(proc + "/gid_map", id_map_text(maps->gid)));
+    if (cgroups_) CORRAL_TRY(cgroups_->delegate_to(maps->root_host_uid, maps->root_host_gid));
+    return {};
+  }
+  if (const auto* prepare = std::get_if<PrepareIdmappedMounts>(&step.data)) {
+    // Sent in chunks that fit one message; the text says, per planned
+    // tree, whether it came ('1') or an optional one failed ('0').
+    constexpr size_t kPerMessage = 32;
+    std::vector<UniqueFd> chunk;
+    std::string made;
+    auto flush = [&]() -> Result<void> {
+      std::vector<int> raw;
+      for (const UniqueFd& fd : chunk) raw.push_back(fd.get());
+      Result<void> sent = send_sync(s.sync.get(), SyncKind::fds, static_cast<int32_t>(index), 0, "idmapped " + made, raw);
+      chunk.clear();
+      made.clear();
+      return sent;
+    };
+    for (const IdmappedTree& tree : prepare->trees) {
+      Result<UniqueFd> fd = make_idmapped_tree(tree, pid_);
+      if (!fd && !tree.optional) return std::move(fd.error().wrap(tree.what));
+      made += fd ? '1' : '0';
+      if (fd) chunk.push_back(std::move(fd.value()));
+      if (made.size() == kPerMessage) CORRAL_TRY(flush());
+    }
+    if (!made.empty()) CORRAL_TRY(flush());
     return {};
   }
   if (const auto* limits = std::get_if<SetCgroupLimits>(&step.data)) {
@@ -247,6 +273,13 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
       Result<Pty> p = open_pty("", "/dev/ptmx");
       if (!p) return std::move(p.error());
       s.host_console = std::move(p.value());
+      // The child opens it by name as the container's root (LXC's
+      // lxc_terminal_map_ids()).
+      if (const Step* maps = plan_.find("write-idmaps")) {
+        const auto& w = std::get<WriteIdMaps>(maps->data);
+        if (::fchown(s.host_console.slave.get(), w.root_host_uid, w.root_host_gid) != 0)
+          return Error::system("give the console pty to the container's root", "", errno);
+      }
     }
   }
   for (const NamespaceSetup& ns : clone.namespaces) {

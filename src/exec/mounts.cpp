@@ -55,6 +55,14 @@ Result<void> sys_mount(const char* source, const std::string& target_name, const
   return {};
 }
 
+/// move_mount(2) of a detached tree onto the directory `target` holds (an
+/// O_PATH fd: the kernel refuses the same target named /proc/self/fd/N).
+Result<void> attach_tree(int tree, int target, const std::string& what, const std::string& target_name) {
+  if (::move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+    return Error::system(what, target_name, errno);
+  return {};
+}
+
 Result<void> create_file_beneath(const std::string& root, const std::string& path, mode_t mode) {
   size_t slash = path.rfind('/');
   std::string parent = slash == 0 ? "/" : path.substr(0, slash);
@@ -140,15 +148,23 @@ Result<void> make_mounts_private(const std::string&) {
   return {};
 }
 
-Result<void> mount_rootfs(const MountRootfs& r) {
+Result<void> mount_rootfs(const MountRootfs& r, IdmappedFds* idmapped) {
   if (r.host_root) {
     if (::mount(nullptr, "/", nullptr, r.propagation ? r.propagation : MS_SLAVE | MS_REC, nullptr) != 0)
       return Error::system("make the host's root a slave", "/", errno);
     return {};
   }
-  if (!r.idmap.empty())
-    return Error::system("idmapped root file systems ('idmap=' in lxc.rootfs.options) are not supported by corral yet",
-                         r.source, EOPNOTSUPP);
+  if (!r.idmap.empty()) {
+    if (!idmapped) return Error(Error::Kind::internal, "the id-mapped rootfs was not prepared");
+    Result<int> tree = idmapped->take("lxc.rootfs.options");
+    if (!tree) return std::move(tree.error());
+    UniqueFd target(::open(r.target.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!target) return Error::system("open the rootfs mount point", r.target, errno);
+    CORRAL_TRY(attach_tree(tree.value(), target.get(), "attach the id-mapped rootfs `" + r.source + "` on", r.target));
+    if (r.propagation && ::mount(nullptr, r.target.c_str(), nullptr, r.propagation, nullptr) != 0)
+      return Error::system("set the propagation of the rootfs", r.target, errno);
+    return {};
+  }
   struct stat st {};
   if (::stat(r.source.c_str(), &st) != 0) return Error::system("rootfs", r.source, errno);
   if (!S_ISDIR(st.st_mode)) return Error::system("rootfs is not a directory:", r.source, ENOTDIR);
@@ -238,13 +254,32 @@ Result<void> run_mount_ops(const Mounts& m, const std::string& root) {
 
 namespace {
 
-Result<void> mount_one_entry(const PlannedMount& pm, const std::string& root) {
+/// The line's propagation option (shared, rslave, ...), applied last to
+/// what is now mounted on its target.
+Result<void> set_entry_propagation(const PlannedMount& pm, const std::string& root) {
+  if (!pm.entry.propagation) return {};
+  Result<UniqueFd> top = open_beneath(root, pm.target);
+  if (!top) return std::move(top.error());
+  return sys_mount(nullptr, pm.target, fd_path(top.value().get()), nullptr, pm.entry.propagation, nullptr,
+                   "set the propagation of");
+}
+
+Result<void> mount_one_entry(const PlannedMount& pm, const std::string& root, IdmappedFds* idmapped) {
   const config::MountEntry& e = pm.entry;
   if (e.create_dir) CORRAL_TRY(mkdir_beneath(root, pm.target, 0755));
   if (e.create_file) CORRAL_TRY(create_file_beneath(root, pm.target, 0000));
   if (pm.create_only) return {};
-  if (!e.idmap.empty())
-    return Error::system("idmapped mounts ('idmap=') are not supported by corral yet:", pm.target, EOPNOTSUPP);
+  if (!e.idmap.empty()) {
+    // The monitor made the tree, flags included; only the propagation is left.
+    if (!idmapped) return Error(Error::Kind::internal, "the id-mapped mounts were not prepared");
+    Result<int> tree = idmapped->take(pm.from + " at " + pm.where);
+    if (!tree) return std::move(tree.error());
+    if (tree.value() < 0) return Error::system("the id-mapped tree was not made:", pm.source, ENOENT);
+    Result<UniqueFd> target = open_beneath(root, pm.target);
+    if (!target) return std::move(target.error());
+    CORRAL_TRY(attach_tree(tree.value(), target.value().get(), "attach the id-mapped `" + pm.source + "` on", pm.target));
+    return set_entry_propagation(pm, root);
+  }
   std::string source = pm.source;
   UniqueFd source_fd;
   if (e.relative) {
@@ -274,20 +309,14 @@ Result<void> mount_one_entry(const PlannedMount& pm, const std::string& root) {
     unsigned long rflags = MS_REMOUNT | MS_BIND | (flags & ~(MS_BIND | MS_REC)) | locked_flags(top_path);
     CORRAL_TRY(sys_mount(nullptr, pm.target, top_path, nullptr, rflags, nullptr, "remount"));
   }
-  if (e.propagation) {
-    Result<UniqueFd> top = open_beneath(root, pm.target);
-    if (!top) return std::move(top.error());
-    CORRAL_TRY(sys_mount(nullptr, pm.target, fd_path(top.value().get()), nullptr, e.propagation, nullptr,
-                         "set the propagation of"));
-  }
-  return {};
+  return set_entry_propagation(pm, root);
 }
 
 }  // namespace
 
-Result<void> mount_entries(const MountEntries& step, const std::string& root) {
+Result<void> mount_entries(const MountEntries& step, const std::string& root, IdmappedFds* idmapped) {
   for (const PlannedMount& pm : step.mounts) {
-    Result<void> r = mount_one_entry(pm, root);
+    Result<void> r = mount_one_entry(pm, root, idmapped);
     if (r.ok() || pm.entry.optional) continue;
     r.error().wrap(pm.from + " at " + pm.where);
     return r;
@@ -320,6 +349,42 @@ int openat2_beneath(int dirfd, const std::string& rel, uint64_t flags, mode_t mo
   how.mode = (flags & O_CREAT) ? mode : 0;
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
   return static_cast<int>(::syscall(SYS_openat2, dirfd, rel.c_str(), &how, sizeof how));
+}
+
+Result<int> IdmappedFds::take(const std::string& what) {
+  if (next >= fds.size())
+    return Error(Error::Kind::internal, what + ": the monitor sent fewer id-mapped trees than the plan has");
+  return fds[next++].get();
+}
+
+Result<UniqueFd> make_idmapped_tree(const IdmappedTree& tree, pid_t init) {
+  std::string ns_path = tree.userns == "container" ? "/proc/" + std::to_string(init) + "/ns/user" : tree.userns;
+  UniqueFd userns(::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!userns) return Error::system("open the user namespace of 'idmap=" + tree.userns + "'", ns_path, errno);
+  unsigned recursive = tree.recursive ? AT_RECURSIVE : 0;
+  UniqueFd fd(::open_tree(AT_FDCWD, tree.source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | recursive));
+  if (!fd) return Error::system("clone the mount to id-map", tree.source, errno);
+  struct mount_attr attr {};
+  attr.attr_set = MOUNT_ATTR_IDMAP;
+  attr.userns_fd = static_cast<uint64_t>(userns.get());
+  static const std::pair<unsigned long, uint64_t> kFlags[] = {
+      {MS_RDONLY, MOUNT_ATTR_RDONLY}, {MS_NOSUID, MOUNT_ATTR_NOSUID},         {MS_NODEV, MOUNT_ATTR_NODEV},
+      {MS_NOEXEC, MOUNT_ATTR_NOEXEC}, {MS_NODIRATIME, MOUNT_ATTR_NODIRATIME}};
+  for (const auto& [ms, attr_bit] : kFlags)
+    if (tree.flags & ms) attr.attr_set |= attr_bit;
+  // The access-time mode is one field: clear it to set one of its values.
+  if (tree.flags & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)) {
+    attr.attr_clr |= MOUNT_ATTR__ATIME;
+    attr.attr_set |= (tree.flags & MS_NOATIME)    ? MOUNT_ATTR_NOATIME
+                     : (tree.flags & MS_RELATIME) ? MOUNT_ATTR_RELATIME
+                                                  : MOUNT_ATTR_STRICTATIME;
+  }
+  if (::mount_setattr(fd.get(), "", AT_EMPTY_PATH | recursive, &attr, sizeof attr) != 0) {
+    int err = errno;
+    std::string why = err == EINVAL ? " (its file system cannot be id-mapped, or the namespace has no id map)" : "";
+    return Error::system("id-map the mount" + why + " of", tree.source, err);
+  }
+  return fd;
 }
 
 }  // namespace corral::exec

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "exec/plan.hpp"
 #include "util/error.hpp"
@@ -20,14 +21,30 @@ namespace corral::exec {
 /// child mounts propagates back to the host.
 Result<void> make_mounts_private(const std::string& root_target);
 
-Result<void> mount_rootfs(const MountRootfs& step);
+/// The id-mapped trees the monitor made (PrepareIdmappedMounts), in plan
+/// order; an optional tree that could not be made is an empty fd.
+struct IdmappedFds {
+  std::vector<UniqueFd> fds;
+  size_t next = 0;
+  /// The next tree, or an error when the monitor sent fewer than planned.
+  Result<int> take(const std::string& what);
+};
+
+/// Run by the monitor: a detached clone of `tree.source` whose ids are
+/// mapped through the user namespace `tree.userns` names ("container": that
+/// of `init`), with the tree's mount flags, ready for move_mount(2).
+Result<UniqueFd> make_idmapped_tree(const IdmappedTree& tree, pid_t init);
+
+/// Mounts the rootfs; an idmap= rootfs is the next tree of `idmapped`.
+Result<void> mount_rootfs(const MountRootfs& step, IdmappedFds* idmapped = nullptr);
 
 /// Runs the mount(2)-level operations of an automatic mount (dev, proc, sys,
 /// cgroup). `root` is the container's root as seen before pivot_root.
 Result<void> run_mount_ops(const Mounts& step, const std::string& root);
 
-/// Mounts fstab and lxc.mount.entry lines, in order.
-Result<void> mount_entries(const MountEntries& step, const std::string& root);
+/// Mounts fstab and lxc.mount.entry lines, in order; an idmap= line (not
+/// create_only) attaches the next tree of `idmapped`.
+Result<void> mount_entries(const MountEntries& step, const std::string& root, IdmappedFds* idmapped = nullptr);
 
 /// Switches to the new root: pivot_root, detach the old one, / rshared.
 Result<void> pivot_into(const PivotRoot& step);

@@ -359,14 +359,62 @@ std::optional<Error> plan_cgroup_limits(Ctx& c, SetCgroupLimits& limits, SetCgro
 
 // ---- processes: id maps, /proc writes, limits -----------------------------------------------
 
-WriteIdMaps plan_idmaps(const Config& cfg) {
-  WriteIdMaps w;
+/// The host id that `id` maps to through `maps`, if any.
+std::optional<uint64_t> host_id_of(const std::vector<config::IdMap>& maps, uint64_t id) {
+  for (const config::IdMap& m : maps)
+    if (id >= m.ns_id && id - m.ns_id < m.range) return m.host_id + (id - m.ns_id);
+  return std::nullopt;
+}
+
+/// lxc.idmap as the kernel will take it: LXC only parses the lines and
+/// leaves the rest to the write of uid_map, which fails with a bare EINVAL;
+/// here each reason is an error at its line.
+std::optional<Error> plan_idmaps(Ctx& c, WriteIdMaps& w, BecomeNsRoot& root) {
+  const Config& cfg = c.cfg;
+  constexpr uint64_t kIdLimit = uint64_t{1} << 32;  // ids are 32 bits; (uid_t)-1 is never valid
   for (const auto& item : cfg.idmaps) {
     const config::IdMap& m = item.value;
-    (m.type == 'u' ? w.uid : w.gid).push_back(m);
-    if (m.type == 'u' && m.host_id == 0 && m.range > 0) w.maps_host_root = true;
+    std::string line = std::string(1, m.type) + " " + std::to_string(m.ns_id) + " " + std::to_string(m.host_id) +
+                       " " + std::to_string(m.range);
+    if (m.range == 0) return c.error(item.origin, "lxc.idmap '" + line + "': the range is 0 (the kernel refuses it)");
+    if (m.ns_id + m.range >= kIdLimit || m.host_id + m.range >= kIdLimit || m.ns_id + m.range < m.ns_id ||
+        m.host_id + m.range < m.host_id)
+      return c.error(item.origin, "lxc.idmap '" + line + "': the ids do not fit in 32 bits (at most 4294967294)");
+    std::vector<config::IdMap>& same = m.type == 'u' ? w.uid : w.gid;
+    for (const config::IdMap& o : same) {
+      bool ns_overlap = m.ns_id < o.ns_id + o.range && o.ns_id < m.ns_id + m.range;
+      bool host_overlap = m.host_id < o.host_id + o.range && o.host_id < m.host_id + m.range;
+      if (ns_overlap || host_overlap)
+        return c.error(item.origin, "lxc.idmap '" + line + "' overlaps the earlier '" + std::string(1, o.type) + " " +
+                                        std::to_string(o.ns_id) + " " + std::to_string(o.host_id) + " " +
+                                        std::to_string(o.range) + "' in its " +
+                                        (ns_overlap ? "container" : "host") + " ids (the kernel refuses it)");
+    }
+    same.push_back(m);
   }
-  return w;
+  Origin first = cfg.idmaps.front().origin;
+  // LXC's child becomes the container's root, or lxc.init.uid/gid when
+  // root is not mapped (spec/runtime.md §5.3 row 2).
+  auto pick = [&](const std::vector<config::IdMap>& maps, const char* kind, uint32_t init_id, const char* init_key,
+                  uint32_t& ns_id, uint32_t& host_id) -> std::optional<Error> {
+    if (maps.empty())
+      return c.error(first, std::string("lxc.idmap has no '") + kind[0] + "' line: the container's " + kind +
+                                "s would all be unmapped");
+    std::optional<uint64_t> h = host_id_of(maps, 0);
+    ns_id = 0;
+    if (!h) {
+      ns_id = init_id;
+      h = host_id_of(maps, init_id);
+    }
+    if (!h)
+      return c.error(first, std::string("lxc.idmap maps neither ") + kind + " 0 nor " + init_key + " (" +
+                                std::to_string(init_id) + "): the container has no " + kind + " to start as");
+    host_id = static_cast<uint32_t>(*h);
+    return std::nullopt;
+  };
+  if (auto e = pick(w.uid, "uid", cfg.init_uid.value, "lxc.init.uid", root.uid, w.root_host_uid)) return e;
+  if (auto e = pick(w.gid, "gid", cfg.init_gid.value, "lxc.init.gid", root.gid, w.root_host_gid)) return e;
+  return std::nullopt;
 }
 
 std::optional<Error> plan_rlimits(Ctx& c, SetRlimits& out) {
@@ -665,11 +713,17 @@ void add_mount_line(Ctx& c, config::MountEntry e, const std::string& from, const
   out.push_back(std::move(p));
 }
 
-/// `idmap=container` maps through the container's own user namespace.
-bool idmap_without_userns(const Ctx& c, const config::MountEntry& e) {
-  return e.idmap == "container" && !(c.new_ns & CLONE_NEWUSER);
+/// Why an `idmap=` line cannot be mounted, if it cannot.
+const char* idmap_refusal(const Ctx& c, const config::MountEntry& e) {
+  if (e.idmap.empty()) return nullptr;
+  // `idmap=container` maps through the container's own user namespace.
+  if (e.idmap == "container" && !(c.new_ns & CLONE_NEWUSER))
+    return "'idmap=container' needs a user namespace (lxc.idmap)";
+  if (e.relative)
+    return "'relative' with 'idmap=' is not supported by corral yet: the monitor id-maps the source from the host, "
+           "where the rootfs is not mounted";
+  return nullptr;
 }
-constexpr const char* kIdmapNeedsUserns = "'idmap=container' needs a user namespace (lxc.idmap)";
 
 /// The lines of lxc.mount.fstab: the first pass into `out`, the idmap=
 /// lines into `idmapped` (make_plan puts them after the entries' ones).
@@ -696,8 +750,8 @@ std::optional<Error> plan_fstab(Ctx& c, MountEntries& out, std::vector<PlannedMo
   }
   for (config::MountEntry& e : entries) {
     std::string where_text = sources.describe(e.origin);
-    if (idmap_without_userns(c, e)) {
-      Error err = Error::config(kIdmapNeedsUserns, SourceLoc{fstab.value, e.origin.line, e.origin.col});
+    if (const char* refusal = idmap_refusal(c, e)) {
+      Error err = Error::config(refusal, SourceLoc{fstab.value, e.origin.line, e.origin.col});
       err.wrap("lxc.mount.fstab (set at " + c.cfg.sources.describe(fstab.origin) + ")");
       return err;
     }
@@ -719,7 +773,7 @@ std::optional<Error> plan_entries(Ctx& c, MountEntries& out, std::vector<Planned
     }
     for (const config::ValueError& w : warnings) c.warn(item.origin, "lxc.mount.entry: " + w.message);
     e.origin = item.origin;
-    if (idmap_without_userns(c, e)) return c.error(item.origin, std::string("lxc.mount.entry: ") + kIdmapNeedsUserns);
+    if (const char* refusal = idmap_refusal(c, e)) return c.error(item.origin, std::string("lxc.mount.entry: ") + refusal);
     add_mount_line(c, std::move(e), "lxc.mount.entry", c.where(item.origin), out.mounts, idmapped);
   }
   // Lines LXC appends to the entries itself: the AppArmor nesting helpers,
@@ -1121,6 +1175,23 @@ Result<Plan> plan_destroy_hooks(const config::Config& cfg, const PlanOptions& op
   return plan;
 }
 
+/// The trees the monitor id-maps, in the order the child attaches them.
+std::optional<Error> plan_idmapped_trees(Ctx& c, const MountRootfs& rootfs, const std::vector<PlannedMount>& lines,
+                                         PrepareIdmappedMounts& out) {
+  if (!rootfs.idmap.empty()) {
+    if (rootfs.storage == "overlay")
+      return c.error(c.cfg.rootfs_options.origin,
+                     "lxc.rootfs.options: 'idmap=' on an overlay rootfs is not supported by corral yet");
+    out.trees.push_back({rootfs.source, true, rootfs.flags & ~(MS_BIND | MS_REC), rootfs.idmap, false,
+                         "lxc.rootfs.options"});
+  }
+  for (const PlannedMount& pm : lines) {
+    out.trees.push_back({pm.source, (pm.entry.flags & MS_REC) != 0, pm.entry.flags & ~(MS_BIND | MS_REC | MS_REMOUNT),
+                         pm.entry.idmap, pm.entry.optional, pm.from + " at " + pm.where});
+  }
+  return std::nullopt;
+}
+
 Result<Plan> make_plan(const config::Config& cfg, const PlanOptions& options) {
   Plan plan;
   plan.name = options.name;
@@ -1148,8 +1219,20 @@ Result<Plan> make_plan(const config::Config& cfg, const PlanOptions& options) {
   if (auto e = plan_cgroup_limits(c, limits, devices)) return *e;
   SetRlimits rlimits;
   if (auto e = plan_rlimits(c, rlimits)) return *e;
+  WriteIdMaps idmaps;
+  BecomeNsRoot ns_root;
+  if (!cfg.idmaps.empty() && (c.new_ns & CLONE_NEWUSER))
+    if (auto e = plan_idmaps(c, idmaps, ns_root)) return *e;
   MountRootfs rootfs;
   if (auto e = plan_rootfs(c, rootfs)) return *e;
+  std::vector<PlannedMount> idmapped;
+  MountEntries fstab_mounts, entry_mounts;
+  std::vector<PlannedMount> fstab_idmapped;
+  if (auto e = plan_fstab(c, fstab_mounts, fstab_idmapped)) return *e;
+  if (auto e = plan_entries(c, entry_mounts, idmapped)) return *e;
+  for (PlannedMount& p : fstab_idmapped) idmapped.push_back(std::move(p));  // entries first, then the fstab
+  PrepareIdmappedMounts idmapped_trees;
+  if (auto e = plan_idmapped_trees(c, rootfs, idmapped, idmapped_trees)) return *e;
   ExecInit exec;
   if (auto e = plan_exec(c, exec)) return *e;
   if (!(c.new_ns & CLONE_NEWNS))
@@ -1161,9 +1244,14 @@ Result<Plan> make_plan(const config::Config& cfg, const PlanOptions& options) {
   add_hooks(c, config::HookType::pre_start, Actor::monitor);
   c.add("create-cgroups", Actor::monitor, std::move(cgroups));
   c.add("clone", Actor::monitor, std::move(clone));
-  if (cfg.idmaps.size()) c.add("write-idmaps", Actor::monitor, plan_idmaps(cfg));
+  if (!cfg.idmaps.empty() && (c.new_ns & CLONE_NEWUSER)) {
+    c.add("write-idmaps", Actor::monitor, std::move(idmaps));
+  }
+  // After the maps: the trees may be mapped through the container's namespace.
+  if (!idmapped_trees.trees.empty()) c.add("prepare-idmapped-mounts", Actor::monitor, std::move(idmapped_trees));
   // cgroup limits except devices, while the child waits
   if (!limits.writes.empty()) c.add("set-cgroup-limits", Actor::monitor, std::move(limits));
+  if (!cfg.idmaps.empty() && (c.new_ns & CLONE_NEWUSER)) c.add("become-ns-root", Actor::child, ns_root);
   if (unshare.flags) c.add("unshare-namespaces", Actor::child, std::move(unshare));
   CreateNetDevices net;
   if (auto e = plan_network(c, net)) return *e;
@@ -1203,12 +1291,6 @@ Result<Plan> make_plan(const config::Config& cfg, const PlanOptions& options) {
   }
   if (!cfg.mount_auto.proc.empty()) c.add("mount-proc", Actor::child, plan_proc(c));
   if (!cfg.mount_auto.sys.empty()) c.add("mount-sys", Actor::child, plan_sys(c));
-  std::vector<PlannedMount> idmapped;
-  MountEntries fstab_mounts, entry_mounts;
-  std::vector<PlannedMount> fstab_idmapped;
-  if (auto e = plan_fstab(c, fstab_mounts, fstab_idmapped)) return *e;
-  if (auto e = plan_entries(c, entry_mounts, idmapped)) return *e;
-  for (PlannedMount& p : fstab_idmapped) idmapped.push_back(std::move(p));  // entries first, then the fstab
   if (!fstab_mounts.mounts.empty()) c.add("mount-fstab", Actor::child, std::move(fstab_mounts));
   if (!entry_mounts.mounts.empty()) c.add("mount-entries", Actor::child, std::move(entry_mounts));
   if (!idmapped.empty()) c.add("mount-idmapped", Actor::child, MountEntries{std::move(idmapped)});
@@ -1405,8 +1487,21 @@ struct Describer {
       line("uid_map " + std::to_string(m.ns_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.range));
     for (const config::IdMap& m : w.gid)
       line("gid_map " + std::to_string(m.ns_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.range));
-    line(w.maps_host_root ? "host uid 0 is mapped: written directly"
-                          : "host uid 0 is not mapped: through newuidmap/newgidmap when they are installed");
+    line("written by the monitor, as root (no newuidmap); the container's cgroups then belong to host uid " +
+         std::to_string(w.root_host_uid) + " gid " + std::to_string(w.root_host_gid));
+  }
+  void operator()(const PrepareIdmappedMounts& p) {
+    for (const IdmappedTree& t : p.trees) {
+      std::string s = (t.recursive ? "clone the tree at " : "clone the mount at ") + bt(t.source) + ", map its ids through " +
+                      (t.userns == "container" ? std::string("the container's user namespace") : bt(t.userns));
+      if (t.flags) s += ", flags " + mount_flag_names(t.flags);
+      if (t.optional) s += " (optional)";
+      line(s + "  [" + t.what + "]");
+    }
+  }
+  void operator()(const BecomeNsRoot& b) {
+    line("drop supplementary groups; setresgid " + std::to_string(b.gid) + ", setresuid " + std::to_string(b.uid) +
+         " in the new user namespace");
   }
   void operator()(const UnshareNamespaces& u) {
     line("unshare " + clone_flag_names(u.flags));

@@ -117,10 +117,38 @@ struct CloneInit {
   std::vector<NamespaceSetup> namespaces;
 };
 
+/// lxc.idmap, written by the monitor (root) straight into /proc/PID/uid_map
+/// and gid_map; the container's cgroups are then given to its root.
 struct WriteIdMaps {
-  std::vector<config::IdMap> uid;  // written to /proc/PID/uid_map, in config order
+  std::vector<config::IdMap> uid;  // in config order
   std::vector<config::IdMap> gid;
-  bool maps_host_root = false;  // host uid 0 is mapped: written directly, no newuidmap
+  uint32_t root_host_uid = 0;  // the host ids of BecomeNsRoot's ids: the owner of the container's cgroups
+  uint32_t root_host_gid = 0;
+};
+
+/// The child, once its id maps exist: no supplementary groups, and the ids
+/// of the container's root (or lxc.init.uid/gid when 0 is not mapped), so
+/// that what it makes is owned by mapped ids.
+struct BecomeNsRoot {
+  uint32_t uid = 0;  // in the container's user namespace
+  uint32_t gid = 0;
+};
+
+/// One id-mapped mount (`idmap=` of a mount line or of lxc.rootfs.options):
+/// the monitor, which has the privilege the kernel asks for, clones the
+/// source as a detached tree and maps its ids through a user namespace;
+/// the child attaches the tree where the line says.
+struct IdmappedTree {
+  std::string source;       // host path
+  bool recursive = false;   // rbind (and the rootfs)
+  unsigned long flags = 0;  // MS_RDONLY, MS_NOSUID, ...: set with mount_setattr(2) along with the id map
+  std::string userns;       // "container", or the path of a user namespace file
+  bool optional = false;    // a failure leaves this tree out instead of failing the start
+  std::string what;         // "lxc.rootfs.options" or "lxc.mount.entry at FILE:LINE:COL", for errors
+};
+/// Sent to the child in plan order: the rootfs first, then mount-idmapped's lines.
+struct PrepareIdmappedMounts {
+  std::vector<IdmappedTree> trees;
 };
 
 struct UnshareNamespaces {
@@ -346,7 +374,7 @@ struct ExecInit {
 };
 
 using StepData =
-    std::variant<RunHooks, CreateCgroups, CloneInit, WriteIdMaps, UnshareNamespaces, SetCgroupLimits, WriteProc,
+    std::variant<RunHooks, CreateCgroups, CloneInit, WriteIdMaps, BecomeNsRoot, PrepareIdmappedMounts, UnshareNamespaces, SetCgroupLimits, WriteProc,
                  SetRlimits, CreateNetDevices, MountRootfs, SetHostname, CreateSessionKeyring, SetupNetwork, Mounts,
                  MountEntries, CreateDevNodes,
                  SetupConsole, SetupTtys, CreateDevSymlinks, PivotRoot, SetBootId, SetPersonality, SetSysctls,

@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <map>
+#include <optional>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -246,6 +248,65 @@ Result<std::string> read_text_file(const std::string& path, const std::string& w
     if (n == 0) return text;
     text.append(buf, static_cast<size_t>(n));
   }
+}
+
+namespace {
+
+struct ShiftWalk {
+  const std::vector<IdRange>* uids = nullptr;
+  const std::vector<IdRange>* gids = nullptr;
+  uid_t fallback_uid = 0;
+  gid_t fallback_gid = 0;
+  std::set<std::pair<dev_t, ino_t>> seen;  // inodes with more than one link, done once
+  OwnershipShift result;
+  int err = 0;
+  std::string failed_path;
+};
+thread_local ShiftWalk* shift_walk = nullptr;
+
+std::optional<uint64_t> map_id(const std::vector<IdRange>& maps, uint64_t id) {
+  for (const IdRange& m : maps)
+    if (id >= m.ns_id && id - m.ns_id < m.range) return m.host_id + (id - m.ns_id);
+  return std::nullopt;
+}
+
+int shift_entry(const char* path, const struct stat* st, int, struct FTW*) {
+  ShiftWalk& w = *shift_walk;
+  if (!S_ISDIR(st->st_mode) && st->st_nlink > 1 && !w.seen.insert({st->st_dev, st->st_ino}).second) return 0;
+  std::optional<uint64_t> uid = map_id(*w.uids, st->st_uid);
+  std::optional<uint64_t> gid = map_id(*w.gids, st->st_gid);
+  if (!uid || !gid) {
+    if (w.result.unmapped++ == 0) w.result.first_unmapped = path;
+  }
+  uid_t new_uid = uid ? static_cast<uid_t>(*uid) : w.fallback_uid;
+  gid_t new_gid = gid ? static_cast<gid_t>(*gid) : w.fallback_gid;
+  if (new_uid == st->st_uid && new_gid == st->st_gid) return 0;
+  if (::lchown(path, new_uid, new_gid) != 0 ||
+      (!S_ISLNK(st->st_mode) && !S_ISDIR(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)) &&
+       ::chmod(path, st->st_mode & 07777) != 0)) {
+    w.err = errno;
+    w.failed_path = path;
+    return 1;  // stop: a half-shifted tree is reported, not hidden
+  }
+  ++w.result.changed;
+  return 0;
+}
+
+}  // namespace
+
+Result<OwnershipShift> shift_ownership(const std::string& root, const std::vector<IdRange>& uids,
+                                       const std::vector<IdRange>& gids, uid_t fallback_uid, gid_t fallback_gid) {
+  ShiftWalk w;
+  w.uids = &uids;
+  w.gids = &gids;
+  w.fallback_uid = fallback_uid;
+  w.fallback_gid = fallback_gid;
+  shift_walk = &w;
+  int r = ::nftw(root.c_str(), shift_entry, 32, FTW_PHYS | FTW_MOUNT);
+  shift_walk = nullptr;
+  if (w.err) return Error::system("give to the container's ids", w.failed_path, w.err);
+  if (r != 0) return Error::system("walk", root, errno);
+  return std::move(w.result);
 }
 
 }  // namespace corral

@@ -3,7 +3,9 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "util/error.hpp"
 
@@ -29,5 +31,29 @@ Result<void> write_file_atomic(const std::string& path, const std::string& text,
 /// and hard links. Another file system mounted below `from` is not entered:
 /// its mount point is copied as an empty directory.
 Result<void> copy_tree(const std::string& from, const std::string& to);
+
+/// One line of an id map: ids NS_ID .. NS_ID+RANGE-1 of a user namespace
+/// are host ids HOST_ID .. HOST_ID+RANGE-1 (lxc.idmap).
+struct IdRange {
+  uint64_t ns_id = 0;
+  uint64_t host_id = 0;
+  uint64_t range = 0;
+};
+
+struct OwnershipShift {
+  size_t changed = 0;          // files, directories, links and nodes whose owner or group changed
+  size_t unmapped = 0;         // of those, the ones with an id that no map covers
+  std::string first_unmapped;  // the first of them, for a message
+};
+
+/// Gives everything below and including `root` the owner and group it would
+/// have had if made inside a user namespace with these maps: each uid and
+/// gid is taken as a container id and replaced by its host id. An id that
+/// no map covers becomes `fallback_uid`/`fallback_gid` (the container's
+/// root). Symbolic links are changed themselves, not followed; another file
+/// system mounted below is not entered; hard links are changed once.
+/// Set-user-ID and set-group-ID bits, which chown(2) clears, are put back.
+Result<OwnershipShift> shift_ownership(const std::string& root, const std::vector<IdRange>& uids,
+                                       const std::vector<IdRange>& gids, uid_t fallback_uid, gid_t fallback_gid);
 
 }  // namespace corral

@@ -116,5 +116,40 @@ TEST_F(CopyTreeTest, MissingSourceIsAnError) {
   EXPECT_NE(::access(dst_.c_str(), F_OK), 0) << "nothing made";
 }
 
+// shift_ownership: what corral create does to a rootfs for lxc.idmap.
+using ShiftOwnershipTest = CopyTreeTest;
+
+TEST_F(ShiftOwnershipTest, MapsEveryIdOnceAndKeepsSetuidBits) {
+  ASSERT_EQ(::mkdir((src_ + "/etc").c_str(), 0755), 0);
+  write("etc/passwd", "x", 0644);
+  write("setuid", "x", 06755);
+  write("far", "x", 0600);
+  ASSERT_EQ(::chown((src_ + "/etc/passwd").c_str(), 1000, 5), 0);
+  ASSERT_EQ(::chown((src_ + "/far").c_str(), 70000, 70000), 0);  // no map covers it
+  ASSERT_EQ(::link((src_ + "/etc/passwd").c_str(), (src_ + "/hard").c_str()), 0);
+  ASSERT_EQ(::symlink("/etc/passwd", (src_ + "/link").c_str()), 0);
+  std::vector<IdRange> uids{{0, 100000, 65536}};
+  std::vector<IdRange> gids{{0, 200000, 10}, {10, 300000, 65526}};
+  Result<OwnershipShift> r = shift_ownership(src_, uids, gids, 100000, 200000);
+  ASSERT_TRUE(r.ok()) << r.error().render();
+  EXPECT_EQ(r.value().changed, 6u);  // src, etc, passwd (one inode for two names), setuid, far, link
+  EXPECT_EQ(r.value().unmapped, 1u);
+  EXPECT_EQ(r.value().first_unmapped, src_ + "/far");
+  struct stat st = lstat_of(src_ + "/etc/passwd");
+  EXPECT_EQ(st.st_uid, 101000u);  // once, not twice through the hard link
+  EXPECT_EQ(st.st_gid, 200005u);
+  st = lstat_of(src_ + "/setuid");
+  EXPECT_EQ(st.st_uid, 100000u);
+  EXPECT_EQ(st.st_mode & 07777, 06755u);  // chown cleared them; they are back
+  st = lstat_of(src_ + "/far");
+  EXPECT_EQ(st.st_uid, 100000u);
+  EXPECT_EQ(st.st_gid, 200000u);
+  st = lstat_of(src_ + "/link");  // the link itself; its target on the host is untouched
+  EXPECT_EQ(st.st_uid, 100000u);
+  EXPECT_EQ(lstat_of("/etc/passwd").st_uid, 0u);
+  st = lstat_of(src_);
+  EXPECT_EQ(st.st_uid, 100000u);
+}
+
 }  // namespace
 }  // namespace corral

@@ -161,10 +161,17 @@ TEST(PlanNamespaces, IdmapAddsUserAndDefersNet) {
   ASSERT_EQ(w.uid.size(), 1u);
   ASSERT_EQ(w.gid.size(), 1u);
   EXPECT_EQ(w.uid[0].host_id, 100000u);
-  EXPECT_FALSE(w.maps_host_root);
-  // The maps are written right after the clone.
+  EXPECT_EQ(w.root_host_uid, 100000u);
+  EXPECT_EQ(w.root_host_gid, 100000u);
+  const BecomeNsRoot& b = data<BecomeNsRoot>(p, "become-ns-root");
+  EXPECT_EQ(b.uid, 0u);
+  EXPECT_EQ(b.gid, 0u);
+  // The maps are written right after the clone; the child becomes root in
+  // its namespace before it unshares the others, which it then owns.
   std::vector<std::string> names = step_names(p);
-  EXPECT_EQ(names[std::find(names.begin(), names.end(), "clone") - names.begin() + 1], "write-idmaps");
+  auto at = [&](const char* name) { return std::find(names.begin(), names.end(), name) - names.begin(); };
+  EXPECT_EQ(at("write-idmaps"), at("clone") + 1);
+  EXPECT_LT(at("become-ns-root"), at("unshare-namespaces"));
 }
 
 TEST(PlanNamespaces, NetOnlyWhenSomeDeviceIsNotNone) {
@@ -285,7 +292,8 @@ lxc.hook.clone = /h
                    o);
   EXPECT_EQ(step_names(p),
             (std::vector<std::string>{"hook-pre-start",    "create-cgroups",      "clone",
-                                      "write-idmaps",      "set-cgroup-limits",   "unshare-namespaces",
+                                      "write-idmaps",      "prepare-idmapped-mounts", "set-cgroup-limits",
+                                      "become-ns-root",    "unshare-namespaces",
                                       "write-proc",        "set-rlimits",         "hook-pre-mount",
                                       "mount-rootfs",      "set-hostname",        "create-session-keyring",
                                       "mount-dev",         "mount-proc",          "mount-sys",
