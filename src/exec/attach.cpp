@@ -32,6 +32,22 @@ constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/
   ::_exit(status);
 }
 
+/// The id a command attaches as when -u/-g are not given: 0, unless the
+/// joined user namespace does not map 0 (lxc.idmap without root); then the
+/// id init runs as, as LXC does. `map` is /proc/self/uid_map or gid_map,
+/// `field` "Uid:" or "Gid:" of init's /proc/1/status, read from inside.
+uint32_t default_attach_id(const char* map, const char* field) {
+  std::ifstream maps(map);
+  uint64_t inside = 0, outside = 0, count = 0;
+  while (maps >> inside >> outside >> count)
+    if (inside == 0 && count > 0) return 0;
+  std::ifstream status("/proc/1/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind(field, 0) == 0) return static_cast<uint32_t>(std::strtoul(line.c_str() + std::strlen(field), nullptr, 10));
+  return 0;
+}
+
 /// The login shell of `uid` in the (now joined) container's /etc/passwd.
 std::string shell_of(uid_t uid) {
   std::ifstream in("/etc/passwd");
@@ -84,8 +100,8 @@ std::vector<std::string> build_env(const AttachTarget& t, const AttachOptions& o
         die(prog, "failed to drop capability " + std::to_string(cap) + ": " + std::strerror(errno));
     }
   }
-  uid_t uid = o.uid.value_or(0);
-  gid_t gid = o.gid.value_or(0);
+  uid_t uid = o.uid ? *o.uid : default_attach_id("/proc/self/uid_map", "Uid:");
+  gid_t gid = o.gid ? *o.gid : default_attach_id("/proc/self/gid_map", "Gid:");
   if (::setgroups(0, nullptr) != 0 && errno != EPERM) die(prog, std::string("failed to drop groups: ") + std::strerror(errno));
   if (t.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     die(prog, std::string("failed to set no_new_privs: ") + std::strerror(errno));

@@ -83,6 +83,18 @@ run_lxc lxc-ls -f -F NAME,STATE,UNPRIVILEGED
 expect_match "lxc-ls: UNPRIVILEGED is true" '^un1 +RUNNING +true' "$OUT"
 run_lxc lxc-stop -n un1
 expect_eq "lxc-stop: exit 0" "0" "$RC"
+# Root unmapped: init runs as lxc.init.uid, and so does lxc-attach by default.
+new_container un6 "lxc.idmap = u 1000 200000 1" "lxc.idmap = g 1000 200000 1" "lxc.init.uid = 1000" \
+  "lxc.init.gid = 1000" "lxc.init.cmd = /bin/sleep 1000"
+chmod 0755 "$LXCPATH/un6"
+run_lxc lxc-start -n un6
+expect_eq "root unmapped: lxc-start: exit 0" "0" "$RC"
+run_lxc lxc-attach -n un6 -- id
+expect_eq "root unmapped: lxc-attach runs as init's ids" "uid=1000 gid=1000" "$OUT"
+run_lxc lxc-attach -n un6 -u 1000 -g 1000 -- sh -c 'id -u; touch /proc/x 2>/dev/null || echo refused'
+expect_eq "root unmapped: -u/-g as given" $'1000\nrefused' "$OUT"
+run_lxc lxc-stop -n un6 -k
+expect_eq "root unmapped: lxc-stop -k: exit 0" "0" "$RC"
 assert_host_clean "lxc-start, attach, stop with lxc.idmap"
 
 # --- id-mapped mounts (idmap=): the host's files as the container's -------------
