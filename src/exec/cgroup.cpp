@@ -673,9 +673,13 @@ Result<void> ContainerCgroups::create_monitor(const CreateCgroups& step) {
   if (!parts) return parts.error();
   Result<std::string> monitor = create_everywhere(parts.value(), step.monitor, step.monitor_retry, {}, &made_);
   if (!monitor) return std::move(monitor.error().wrap("creating the monitor cgroup `" + step.monitor + "`"));
-  monitor_name_ = monitor.value();
-  for (Hierarchy& h : hierarchies_) h.monitor = join_path(h.base_dir, monitor_name_);
+  adopt_monitor(monitor.value());
   return {};
+}
+
+void ContainerCgroups::adopt_monitor(const std::string& name) {
+  monitor_name_ = name;
+  for (Hierarchy& h : hierarchies_) h.monitor = join_path(h.base_dir, monitor_name_);
 }
 
 Result<ContainerCgroups> ContainerCgroups::for_pid(const HostFacts& host, pid_t init_pid) {

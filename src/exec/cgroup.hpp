@@ -47,6 +47,9 @@ class ContainerCgroups {
   /// while init is setting itself up.
   static Result<ContainerCgroups> create_payload(const HostFacts& host, const CreateCgroups& step);
   Result<void> create_monitor(const CreateCgroups& step);
+  /// Takes the monitor cgroup that another copy of this object made with
+  /// create_monitor() (the janitor's copy, forked before it existed).
+  void adopt_monitor(const std::string& name);
   /// Removes every directory create*() made (a start that failed before
   /// anything ran in them).
   void undo_creation();

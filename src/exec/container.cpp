@@ -111,6 +111,7 @@ Result<void> Container::run(const StartOptions& options) {
       // grace period (see ContainerCgroups::move_self).
       const CreateCgroups* monitor = std::exchange(s.monitor_cgroup, nullptr);
       Result<void> r = cgroups_->create_monitor(*monitor);
+      if (r && s.options->on_monitor_cgroup) s.options->on_monitor_cgroup(cgroups_->monitor_name());
       if (r) r = cgroups_->enter_monitor_self();
       if (!r) {
         r.error().wrap("step create-cgroups");
@@ -182,6 +183,7 @@ Result<void> Container::run_monitor_step(size_t index, Setup& s) {
     if (!made) return std::move(made.error());
     cgroups_ = std::move(made.value());
     s.monitor_cgroup = cg;
+    if (s.options->on_payload_cgroups) s.options->on_payload_cgroups(*cgroups_);
     return {};
   }
   if (std::holds_alternative<CloneInit>(step.data)) return clone_child(index, s);

@@ -35,11 +35,15 @@ struct StartOptions {
   /// The signal mask init starts with (the tool's own, from before the
   /// monitor blocked everything); nullptr: an empty mask.
   const sigset_t* init_signal_mask = nullptr;
+  /// Called once the container's cgroups exist (the payload, before the
+  /// clone), and again with the monitor cgroup's name once that exists: the
+  /// runtime's janitor must know what to remove should the monitor die.
+  std::function<void(const ContainerCgroups&)> on_payload_cgroups;
+  std::function<void(const std::string& monitor_name)> on_monitor_cgroup;
 };
 
-/// What this corral cannot run yet, refused (with the config line to
-/// blame) before anything is touched: network devices other than empty and
-/// none, and user namespaces.
+/// What this corral cannot run, refused before anything is touched: a new
+/// user namespace without lxc.idmap.
 Result<void> check_supported(const config::Config& cfg, const Plan& plan);
 
 class Container {

@@ -91,6 +91,9 @@ class Monitor {
       if (!pid) return Error::usage("lxc.namespace.share: container '" + value + "' is not running");
       return *pid;
     };
+    // The janitor exists from the moment there is something to clean up.
+    opts.on_payload_cgroups = [this](const exec::ContainerCgroups& cg) { spawn_janitor(cg); };
+    opts.on_monitor_cgroup = [this](const std::string& name) { tell_janitor("m" + name + "\n"); };
     opts.warn = [this](const std::string& w) {
       if (!r_.daemon) std::fprintf(stderr, "%s: %s: %s\n", r_.prog.c_str(), r_.paths.name.c_str(), w.c_str());
     };
@@ -104,6 +107,7 @@ class Monitor {
     for (;;) {
       Result<std::unique_ptr<exec::Container>> started = exec::Container::start(r_.plan, opts);
       if (!started) {
+        dismiss_janitor();  // the failed start undid everything itself
         set_state(State::aborting);
         if (first_start) {
           on_started(State::aborting, &started.error());
@@ -116,7 +120,6 @@ class Monitor {
         return std::move(started.error());
       }
       container_ = std::move(started.value());
-      spawn_janitor();
       set_state(State::running);
       if (first_start) {
         on_started(State::running, nullptr);
@@ -133,7 +136,6 @@ class Monitor {
       bool reboot = WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP;
       stop_console_peer();
       set_state(State::stopping);
-      await_janitor();
       Result<void> fin = container_->finish(reboot ? "reboot" : "stop");
       if (!fin) report(fin.error());
       dismiss_janitor();
@@ -180,13 +182,16 @@ class Monitor {
     }
   }
 
-  /// A process that outlives a killed monitor: if the monitor dies without
-  /// saying goodbye (SIGKILL), it waits for init to die (init has a
-  /// parent-death signal) and removes the container's cgroups, so that the
-  /// host is left clean anyway.
-  void spawn_janitor() {
-    exec::ContainerCgroups* cg = container_->cgroups();
-    if (!cg) return;
+  /// A process that outlives a killed monitor. Forked as soon as the
+  /// container's payload cgroups exist, before the clone, so that a monitor
+  /// killed (SIGKILL) at any point of the start or the run leaves no cgroup
+  /// behind: when its socket reaches end-of-file without a goodbye, it
+  /// removes the container's cgroups, killing what is left in them (init
+  /// and the setup process die with the monitor: they have a parent-death
+  /// signal). Network devices go with the network namespace. It is not in
+  /// the monitor cgroup, which the monitor enters later, so it never keeps
+  /// that busy; the monitor tells it that cgroup's name once it exists.
+  void spawn_janitor(const exec::ContainerCgroups& cgroups) {
     int p[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0) return;
     pid_t pid = ::fork();
@@ -201,40 +206,34 @@ class Monitor {
       janitor_ = pid;
       return;
     }
-    int pidfd = ::fcntl(container_->init_pidfd(), F_DUPFD_CLOEXEC, 3);
-    // Keep only the socket and init's pidfd: holding the command socket
-    // would keep the container "running" for its clients.
-    int keep_lo = std::min(p[0], pidfd), keep_hi = std::max(p[0], pidfd);
-    ::close_range(3, static_cast<unsigned>(keep_lo) - 1, 0);
-    if (keep_hi - keep_lo > 1) ::close_range(static_cast<unsigned>(keep_lo) + 1, static_cast<unsigned>(keep_hi) - 1, 0);
-    ::close_range(static_cast<unsigned>(keep_hi) + 1, ~0U, 0);
+    // Keep only the socket: holding the command socket would keep the
+    // container "running" for its clients.
+    if (p[0] > 3) ::close_range(3, static_cast<unsigned>(p[0]) - 1, 0);
+    ::close_range(static_cast<unsigned>(p[0]) + 1, ~0U, 0);
     set_process_title("[corral janitor] " + r_.paths.name);
-    // Out of the monitor cgroup, so that it never keeps the monitor or
-    // pivot cgroup busy; the monitor waits for this before tearing down.
-    cg->leave_monitor_self();
-    if (::write(p[0], "r", 1) != 1) {
+    exec::ContainerCgroups cg = cgroups;
+    std::string pending;
+    char buf[512];
+    for (;;) {
+      ssize_t n = ::read(p[0], buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // the monitor is gone without a goodbye
+      pending.append(buf, static_cast<size_t>(n));
+      for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
+        if (pending[0] == 'x') ::_exit(0);  // the monitor tears down itself
+        if (pending[0] == 'm') cg.adopt_monitor(pending.substr(1, nl - 1));
+      }
     }
-    char byte;
-    ssize_t n;
-    while ((n = ::read(p[0], &byte, 1)) < 0 && errno == EINTR) {
-    }
-    if (n == 1) ::_exit(0);  // the monitor tore down itself
-    struct pollfd pfd {pidfd, POLLIN, 0};
-    ::poll(&pfd, 1, 10000);
-    cg->destroy();
+    cg.destroy();
     ::_exit(0);
   }
-  /// Waits until the janitor has left the monitor cgroup (or is gone).
-  void await_janitor() {
-    if (janitor_ <= 0) return;
-    char byte;
-    while (::read(janitor_sock_.get(), &byte, 1) < 0 && errno == EINTR) {
+  void tell_janitor(const std::string& message) {
+    if (janitor_ > 0 && ::write(janitor_sock_.get(), message.data(), message.size()) < 0) {
     }
   }
   void dismiss_janitor() {
     if (janitor_ <= 0) return;
-    if (::write(janitor_sock_.get(), "x", 1) != 1) {
-    }
+    tell_janitor("x\n");
     // Not waited for: it exits at once, and the tool need not wait for it.
     janitor_sock_.reset();
     janitor_ = -1;
@@ -593,7 +592,7 @@ class Monitor {
   bool peer_raw_ = false;             // the peer is a terminal put in raw mode
   UniqueFd console_device_;           // lxc.console.path's device
   pid_t janitor_ = -1;
-  UniqueFd janitor_sock_;  // "r" from it once out of the monitor cgroup; "x" to it when done
+  UniqueFd janitor_sock_;  // "mNAME\n" to it: the monitor cgroup; "x\n": done, the monitor tears down
 };
 
 Result<void> write_pidfile(const std::string& path) {

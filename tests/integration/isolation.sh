@@ -33,8 +33,8 @@ timeout 20 "$COMPAT/lxc-execute" -P "$LXCPATH" -n iso-pid -- sleep 2 </dev/null 
 tool=$!
 wait_until 5 pgrep -P "$tool" >/dev/null
 monitor=$(pgrep -P "$tool" | head -1)
-wait_until 5 pgrep -P "$monitor" >/dev/null
-init_pid=$(pgrep -P "$monitor" | head -1)
+wait_until 5 init_of "$monitor" >/dev/null
+init_pid=$(init_of "$monitor")
 wait_until 5 pgrep -P "$init_pid" >/dev/null
 cmd_pid=$(pgrep -P "$init_pid" | head -1)
 expect_eq "pid ns: host NSpid of init ends in 1" "1" "$(awk '/^NSpid:/ { print $NF }' "/proc/$init_pid/status" 2>/dev/null)"

@@ -146,6 +146,18 @@ run_lxc() {
   ERR=$(cat "$WORK/.lxc.err")
 }
 
+# init_of MONITOR: the pid of the container's init among the monitor's
+# children, the one in another pid namespace (the other child is the
+# janitor); prints nothing while there is none yet.
+init_of() {
+  local child own
+  own=$(readlink "/proc/$1/ns/pid" 2>/dev/null) || return 1
+  for child in $(pgrep -P "$1"); do
+    [ "$(readlink "/proc/$child/ns/pid" 2>/dev/null)" != "$own" ] && echo "$child" && return 0
+  done
+  return 1
+}
+
 # wait_until SECONDS COMMAND...: polls COMMAND every 0.1 s; fails on timeout.
 wait_until() {
   local deadline=$((SECONDS + $1))

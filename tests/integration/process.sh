@@ -268,6 +268,21 @@ else
 fi
 assert_host_clean "restart after a killed monitor"
 
+# The monitor killed half-way through the start (by a start-host hook, the
+# last thing it runs before init does): its janitor, which exists from the
+# moment the cgroups do, removes them; the setup process dies with it.
+cat >"$WORK/kill-monitor" <<'EOF'
+#!/bin/sh
+kill -KILL "$PPID"
+EOF
+chmod +x "$WORK/kill-monitor"
+new_container proc-midstart "lxc.hook.start-host = $WORK/kill-monitor" "lxc.net.0.type = empty"
+run_lxc lxc-start -n proc-midstart
+check "monitor SIGKILLed during the start: lxc-start fails" test "$RC" != 0
+janitor_done() { [ "$(host_snapshot)" = "$BEFORE" ]; }
+check "monitor SIGKILLed during the start: no cgroup, process or mount left" wait_until 10 janitor_done
+assert_host_clean "monitor killed during the start"
+
 run_lxc lxc-start -n proc-d
 init=$(info proc-d -p -H)
 monitor=$(awk '{ print $4 }' "/proc/$init/stat" 2>/dev/null)
@@ -281,7 +296,8 @@ remove_leftover_cgroups proc-d
 new_container proc-shim
 start_execute_bg proc-shim sh -c 'echo ready; while :; do sleep 0.1; done'
 if [ -n "$MONITOR" ] && wait_until 10 grep -q ready "$WORK/proc-shim.out"; then
-  kill -KILL "$(pgrep -P "$MONITOR" | head -1)"
+  run_lxc lxc-info -n proc-shim -p -H  # init: the monitor's other child is its janitor
+  kill -KILL "$OUT"
   wait "$TOOL"
   expect_eq "execute: the shim SIGKILLed gives exit 1" "1" "$?"
 else

@@ -244,7 +244,7 @@ start_background() {
   TOOL=$!
   MONITOR= INIT=
   wait_until 5 pgrep -P "$TOOL" >/dev/null && MONITOR=$(pgrep -P "$TOOL" | head -1)
-  [ -n "$MONITOR" ] && wait_until 5 pgrep -P "$MONITOR" >/dev/null && INIT=$(pgrep -P "$MONITOR" | head -1)
+  [ -n "$MONITOR" ] && wait_until 5 init_of "$MONITOR" >/dev/null && INIT=$(init_of "$MONITOR")
   # Wait until init has left the monitor's cgroup for the payload one.
   [ -n "$INIT" ] && wait_until 5 grep -q 'lxc.payload' "/proc/$INIT/cgroup"
 }
