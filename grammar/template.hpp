@@ -4,9 +4,10 @@
 //
 // A file is a list of lines separated by '\n'. At the top level a line is
 // blank, a comment ('#' after blanks), a statement (`description`, `param`,
-// `require`), the first line of a block (`rootfs {`, `config {`), or an
-// error. Inside `rootfs { ... }` each line is a step `KEYWORD WORD...`;
-// inside `config { ... }` each line is text. A block ends at a line holding
+// `require`, `metadata`, `token`, `container-file`), the first line of a
+// block (`rootfs {`, `config {`), or an error. Inside `rootfs { ... }` each
+// line is a step `KEYWORD WORD...`; inside `config { ... }` each line is
+// text, or a directive `@KEYWORD WORD...`. A block ends at a line holding
 // only `}`; a line that starts with a statement keyword, or the end of the
 // file, also ends it (the actions report both as errors).
 //
@@ -73,7 +74,12 @@ struct description_statement : pegtl::if_must<description_keyword, description_t
 struct param_keyword : keyword<'p', 'a', 'r', 'a', 'm'> {};
 struct param_name_end : pegtl::at<pegtl::sor<blank, pegtl::one<'='>, eol, pegtl::eof>> {};
 struct param_name : pegtl::seq<identifier, pegtl::must<param_name_end>> {};
-struct param_name_field : pegtl::seq<blanks, param_name> {};
+/// `-m`: the short option that sets the parameter too.
+struct param_short_letter : pegtl::ranges<'a', 'z', 'A', 'Z', '0', '9'> {};
+struct param_short_end : pegtl::at<pegtl::sor<blank, pegtl::one<'='>, eol, pegtl::eof>> {};
+struct param_short
+    : pegtl::if_must<pegtl::seq<pegtl::plus<blank>, pegtl::one<'-'>>, param_short_letter, param_short_end> {};
+struct param_name_field : pegtl::seq<blanks, param_name, pegtl::opt<param_short>> {};
 struct param_equals : pegtl::seq<blanks, pegtl::one<'='>> {};
 struct param_default : pegtl::seq<blanks, word> {};
 struct param_type_name : pegtl::plus<pegtl::sor<pegtl::alnum, pegtl::one<'-', '_'>>> {};
@@ -98,11 +104,38 @@ struct require_end : pegtl::seq<blanks, line_end> {};
 struct require_statement
     : pegtl::if_must<require_keyword, require_what, require_from, require_package, require_end> {};
 
+// ---- metadata WORD ------------------------------------------------------------------------
+struct metadata_keyword : keyword<'m', 'e', 't', 'a', 'd', 'a', 't', 'a'> {};
+struct metadata_tarball : pegtl::seq<blanks, word> {};
+struct metadata_end : pegtl::seq<blanks, line_end> {};
+struct metadata_statement : pegtl::if_must<metadata_keyword, metadata_tarball, metadata_end> {};
+
+// ---- token NAME = WORD ----------------------------------------------------------------------
+struct token_keyword : keyword<'t', 'o', 'k', 'e', 'n'> {};
+/// Token names: `[A-Za-z_][A-Za-z0-9_]*`, as LXC writes `LXC_NAME`.
+struct token_name : pegtl::seq<pegtl::ranges<'A', 'Z', 'a', 'z', '_'>,
+                               pegtl::star<pegtl::ranges<'A', 'Z', 'a', 'z', '0', '9', '_'>>> {};
+struct token_name_end : pegtl::at<pegtl::sor<blank, pegtl::one<'='>, eol, pegtl::eof>> {};
+struct token_name_field : pegtl::seq<blanks, token_name, pegtl::must<token_name_end>> {};
+struct token_equals : pegtl::seq<blanks, pegtl::one<'='>> {};
+struct token_value : pegtl::seq<blanks, word> {};
+struct token_end : pegtl::seq<blanks, line_end> {};
+struct token_statement : pegtl::if_must<token_keyword, token_name_field, token_equals, token_value, token_end> {};
+
+// ---- container-file NAME CONTENT --------------------------------------------------------------
+struct container_file_keyword : keyword<'c', 'o', 'n', 't', 'a', 'i', 'n', 'e', 'r', '-', 'f', 'i', 'l', 'e'> {};
+struct container_file_name : pegtl::seq<blanks, word> {};
+struct container_file_content : pegtl::seq<blanks, word> {};
+struct container_file_end : pegtl::seq<blanks, line_end> {};
+struct container_file_statement
+    : pegtl::if_must<container_file_keyword, container_file_name, container_file_content, container_file_end> {};
+
 // ---- blocks -------------------------------------------------------------------------------
 struct rootfs_keyword : keyword<'r', 'o', 'o', 't', 'f', 's'> {};
 struct config_keyword : keyword<'c', 'o', 'n', 'f', 'i', 'g'> {};
 struct statement_keyword
-    : pegtl::sor<description_keyword, param_keyword, require_keyword, rootfs_keyword, config_keyword> {};
+    : pegtl::sor<description_keyword, param_keyword, require_keyword, metadata_keyword, token_keyword,
+                 container_file_keyword, rootfs_keyword, config_keyword> {};
 
 /// `{` ends the first line of a block.
 struct block_open : pegtl::seq<blanks, pegtl::one<'{'>> {};
@@ -143,9 +176,13 @@ struct device_keyword : keyword<'d', 'e', 'v', 'i', 'c', 'e'> {};
 struct extract_keyword : keyword<'e', 'x', 't', 'r', 'a', 'c', 't'> {};
 struct debootstrap_keyword : keyword<'d', 'e', 'b', 'o', 'o', 't', 's', 't', 'r', 'a', 'p'> {};
 struct chroot_keyword : keyword<'c', 'h', 'r', 'o', 'o', 't'> {};
+struct substitute_keyword : keyword<'s', 'u', 'b', 's', 't', 'i', 't', 'u', 't', 'e'> {};
+struct replace_keyword : keyword<'r', 'e', 'p', 'l', 'a', 'c', 'e'> {};
+struct print_keyword : keyword<'p', 'r', 'i', 'n', 't'> {};
 struct step_keyword
     : pegtl::sor<mkdir_keyword, copy_keyword, binary_keyword, symlink_keyword, write_keyword, append_keyword,
-                 device_keyword, extract_keyword, debootstrap_keyword, chroot_keyword> {};
+                 device_keyword, extract_keyword, debootstrap_keyword, chroot_keyword, substitute_keyword,
+                 replace_keyword, print_keyword> {};
 /// The arguments are counted by the action, which knows the arity of each step.
 struct step : pegtl::seq<step_keyword, words> {};
 /// The first word of a line that is no step keyword, then the rest ignored.
@@ -158,9 +195,23 @@ struct rootfs_block
     : pegtl::seq<rootfs_keyword, pegtl::sor<empty_block, pegtl::seq<block_start, rootfs_body, block_close>>> {};
 
 // config { TEXT... }: each line is kept; the `${` references of a line
-// are read, except in '#' lines, which are copied as they are.
+// are read, except in '#' lines, which are copied as they are. A line
+// that starts with '@' is a directive, its words read as a step's are.
 struct config_text : pegtl::star<pegtl::sor<reference, pegtl::not_one<'\n'>>> {};
-struct config_line : pegtl::seq<blanks, pegtl::sor<comment, config_text>> {};
+struct config_plain : pegtl::sor<comment, config_text> {};
+struct move_keyword : keyword<'m', 'o', 'v', 'e'> {};
+struct emit_keyword : keyword<'e', 'm', 'i', 't'> {};
+struct insert_keyword : keyword<'i', 'n', 's', 'e', 'r', 't'> {};
+struct if_keyword : keyword<'i', 'f'> {};
+struct directive_keyword : pegtl::sor<move_keyword, emit_keyword, insert_keyword, if_keyword> {};
+/// The arguments are counted by the action, as a step's are.
+struct directive : pegtl::seq<directive_keyword, words> {};
+/// What follows '@' when it is no directive keyword (perhaps nothing).
+struct unknown_directive_word : pegtl::star<pegtl::not_one<' ', '\t', '\n'>> {};
+struct unknown_directive : pegtl::seq<unknown_directive_word, rest_of_line> {};
+struct directive_sigil : pegtl::one<'@'> {};
+struct config_directive : pegtl::seq<directive_sigil, pegtl::sor<directive, unknown_directive>> {};
+struct config_line : pegtl::seq<blanks, pegtl::sor<config_directive, config_plain>> {};
 struct config_body
     : pegtl::star<eol, pegtl::not_at<leaves_block>, pegtl::sor<pegtl::try_catch<config_line>, bad_line>> {};
 struct config_block
@@ -171,7 +222,8 @@ struct config_block
 struct stray_close : pegtl::seq<pegtl::one<'}'>, rest_of_line> {};
 struct unknown_statement_word : pegtl::plus<pegtl::not_one<' ', '\t', '\n'>> {};
 struct unknown_statement : pegtl::seq<unknown_statement_word, rest_of_line> {};
-struct statement : pegtl::sor<description_statement, param_statement, require_statement, rootfs_block, config_block> {};
+struct statement : pegtl::sor<description_statement, param_statement, require_statement, metadata_statement,
+                              token_statement, container_file_statement, rootfs_block, config_block> {};
 struct top_line : pegtl::seq<blanks, pegtl::sor<line_end, comment, statement, stray_close, unknown_statement>> {};
 struct any_line : pegtl::sor<pegtl::try_catch<top_line>, bad_line> {};
 

@@ -44,6 +44,12 @@ template <>
 inline constexpr const char* error_message<param_name_end> =
     "a parameter name is made of lowercase letters, digits and '-', starting with a letter";
 template <>
+inline constexpr const char* error_message<param_short_letter> =
+    "expected one letter or digit after '-': a short option reads '-m', as in 'param metadata -m = \"\" : file'";
+template <>
+inline constexpr const char* error_message<param_short_end> =
+    "a short option is one letter or digit after '-', like '-m'";
+template <>
 inline constexpr const char* error_message<param_equals> =
     "expected '=' after the parameter name: a parameter reads 'param NAME = DEFAULT [: TYPE] [\"HELP\"]'";
 template <>
@@ -75,6 +81,43 @@ inline constexpr const char* error_message<require_package> =
 template <>
 inline constexpr const char* error_message<require_end> =
     "expected the end of the line after the package name: a requirement reads 'require WHAT from PACKAGE'";
+
+// ---- metadata ----
+template <>
+inline constexpr const char* error_message<metadata_tarball> =
+    "expected the metadata tarball after 'metadata': it reads 'metadata \"${PARAMETER}\"'";
+template <>
+inline constexpr const char* error_message<metadata_end> =
+    "expected the end of the line after the metadata tarball: it reads 'metadata \"${PARAMETER}\"'";
+
+// ---- token ----
+template <>
+inline constexpr const char* error_message<token_name_field> =
+    "expected a token name after 'token': letters, digits and '_', not starting with a digit, like LXC_NAME";
+template <>
+inline constexpr const char* error_message<token_name_end> =
+    "a token name is made of letters, digits and '_', not starting with a digit, like LXC_NAME";
+template <>
+inline constexpr const char* error_message<token_equals> =
+    "expected '=' after the token name: a token reads 'token NAME = VALUE'";
+template <>
+inline constexpr const char* error_message<token_value> =
+    "expected the value after '=' (\"\" for an empty one): a token reads 'token NAME = VALUE'";
+template <>
+inline constexpr const char* error_message<token_end> =
+    "expected the end of the line after the value: a token reads 'token NAME = VALUE'";
+
+// ---- container-file ----
+template <>
+inline constexpr const char* error_message<container_file_name> =
+    "expected a file name after 'container-file': it reads 'container-file NAME CONTENT'";
+template <>
+inline constexpr const char* error_message<container_file_content> =
+    "expected the content after the file name (a word, or metadata:MEMBER): it reads 'container-file NAME CONTENT'";
+template <>
+inline constexpr const char* error_message<container_file_end> =
+    "expected the end of the line after the content: it reads 'container-file NAME CONTENT' (quote a content "
+    "with blanks)";
 
 // ---- blocks ----
 template <>

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cerrno>
@@ -73,13 +74,44 @@ const Param* find_param(const Template& t, const std::string& name) {
   return nullptr;
 }
 
-/// "--NAME VALUE" / "--NAME=VALUE" pairs after "--"; a boolean parameter
-/// given alone ("--flag") is true.
+const Param* find_short(const Template& t, char letter) {
+  for (const Param& p : t.params)
+    if (p.short_name == letter) return &p;
+  return nullptr;
+}
+
+/// "-C VALUE" / "-CVALUE", as getopt reads a short option; a boolean
+/// parameter given alone ("-C", last or before another option) is true.
+Result<void> parse_short_arg(const Template& t, const std::vector<std::string>& args, size_t& i,
+                             std::map<std::string, std::string>& out) {
+  const std::string& a = args[i];
+  const Param* p = find_short(t, a[1]);
+  if (!p) {
+    std::vector<std::string> shorts;
+    for (const Param& q : t.params)
+      if (q.short_name) shorts.push_back(std::string("-") + q.short_name + " (--" + q.name + ")");
+    return Error::usage("template argument '" + a + "': template " + t.name + " has no option -" + a[1] +
+                        (shorts.empty() ? " (it takes no short options)" : " (it takes " + join(shorts, ", ") + ")"));
+  }
+  if (a.size() > 2) out[p->name] = a.substr(2);
+  else if (p->type == ParamType::boolean && (i + 1 == args.size() || args[i + 1].starts_with('-')))
+    out[p->name] = "true";
+  else if (i + 1 < args.size()) out[p->name] = args[++i];
+  else return Error::usage("template argument '" + a + "' needs a value");
+  return {};
+}
+
+/// "--NAME VALUE" / "--NAME=VALUE" pairs after "--", and the short options
+/// the template declares; a boolean parameter given alone ("--flag") is true.
 Result<std::map<std::string, std::string>> parse_template_args(const Template& t,
                                                                const std::vector<std::string>& args) {
   std::map<std::string, std::string> out;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
+    if (a.size() >= 2 && a[0] == '-' && a[1] != '-') {
+      CORRAL_TRY(parse_short_arg(t, args, i, out));
+      continue;
+    }
     if (a.size() < 3 || a.compare(0, 2, "--") != 0)
       return Error::usage("template argument '" + a + "': expected --PARAMETER VALUE (see --help)");
     std::string name = a.substr(2), value;
@@ -100,6 +132,18 @@ Result<std::map<std::string, std::string>> parse_template_args(const Template& t
       }
     }
     out[name] = value;  // expand() refuses names the template does not declare
+  }
+  // A relative file or path is where the caller means it, as a template
+  // script run in lxc-create's working directory sees it.
+  for (auto& [name, value] : out) {
+    const Param* p = find_param(t, name);
+    if (!p || (p->type != ParamType::file && p->type != ParamType::path) || value.empty() || value.front() == '/')
+      continue;
+    char* cwd = ::getcwd(nullptr, 0);
+    if (!cwd) return Error::system("getcwd for the relative path", value, errno);
+    while (value.starts_with("./")) value.erase(0, 2);
+    value = std::string(cwd) + (std::string_view(cwd) == "/" ? "" : "/") + value;
+    std::free(cwd);
   }
   return out;
 }
@@ -139,6 +183,51 @@ std::string header(const std::string& template_path, const std::vector<std::stri
          "\n";
 }
 
+/// Every line of `text` indented by two blanks (empty lines left empty),
+/// as --dry-run shows a file.
+std::string indented(const std::string& text) {
+  std::string out;
+  std::vector<std::string_view> pieces = split(text, '\n');
+  // split() gives an empty last piece after the final newline
+  if (!pieces.empty() && pieces.back().empty()) pieces.pop_back();
+  for (std::string_view l : pieces) out += l.empty() ? "\n" : "  " + std::string(l) + "\n";
+  return out;
+}
+
+/// The loader's diagnostics of the config to be written, with the lines
+/// that come from a metadata member placed there (`TARBALL(config):3:1`)
+/// rather than in a file that does not exist yet. `body` holds the lines
+/// from line `first_line` on; the template file itself is source 1 of
+/// `template_sources`, and its lines are left where the config has them.
+std::string config_errors(const config::LoadResult& check, const std::vector<ConfigLine>& body, uint32_t first_line,
+                          const config::SourceTable& template_sources) {
+  config::SourceTable sources = check.config.sources;
+  const std::string written = sources.files.empty() ? "" : sources.files.front().path;
+  std::map<uint32_t, uint32_t> ids;  // a source of template_sources -> its id in `sources`
+  auto member_origin = [&](Origin o) -> std::optional<Origin> {
+    if (o.file != 1 || o.line < first_line || o.line - first_line >= body.size()) return std::nullopt;
+    Origin from = body[o.line - first_line].where;
+    const config::SourceFile* f = template_sources.get(from.file);
+    if (!f || from.file == 1) return std::nullopt;
+    uint32_t& id = ids[from.file];
+    if (id == 0) id = sources.add(f->path, {});
+    return Origin{id, from.line, o.col};
+  };
+  config::Diagnostics out;
+  for (config::Diagnostic d : check.diagnostics.items()) {
+    if (std::optional<Origin> at = member_origin(d.origin)) {
+      d.notes.push_back("the line as it would be written at " + written + ":" + std::to_string(d.origin.line) +
+                        ", its tokens replaced");
+      d.origin = *at;
+    }
+    out.add(std::move(d));
+  }
+  // A file included from such a line names it as where it is included.
+  // (By index: member_origin() may add to the table.)
+  for (size_t i = 0, n = sources.files.size(); i < n; ++i)
+    if (std::optional<Origin> at = member_origin(sources.files[i].included_from)) sources.files[i].included_from = *at;
+  return out.render(sources);
+}
 
 // An interrupted create removes what it made: the signals that usually end
 // a tool set this flag instead and end the command a step is running, and
@@ -214,9 +303,10 @@ Result<std::string> template_usage(const std::string& name) {
   const Template& tm = t.value().tmpl;
   std::string out = "Template " + tm.name + ": " + tm.description + "\n(" + tm.path + ")\n";
   if (!tm.params.empty()) {
-    out += "\nParameters, given after -- as --NAME VALUE:\n";
+    out += "\nParameters, given after -- as --NAME VALUE (or -C VALUE):\n";
     for (const Param& p : tm.params) {
-      out += "  --" + p.name + " " + to_upper(param_type_name(p.type)) + "\n";
+      out += std::string("  ") + (p.short_name ? std::string("-") + p.short_name + ", " : "") + "--" + p.name + " " +
+             to_upper(param_type_name(p.type)) + "\n";
       if (!p.help.empty()) out += "      " + p.help + "\n";
       out += "      default: " + (p.default_value.raw.empty() ? std::string("(empty)") : p.default_value.raw) + "\n";
     }
@@ -231,6 +321,10 @@ Result<std::string> template_usage(const std::string& name) {
 Result<CreateOutcome> create_container(const CreateRequest& req) {
   const runtime::ContainerPaths& paths = req.paths;
   const bool with_template = !is_no_template(req.template_name);
+  // From here on SIGINT, SIGTERM and SIGHUP end the command a step or the
+  // metadata read runs, and the create stops cleanly: a metadata tarball's
+  // private directory is removed too.
+  InterruptGuard guard;
 
   // 1. Everything that can be checked is checked before the first write.
   std::optional<LoadedTemplate> tmpl;
@@ -269,28 +363,34 @@ Result<CreateOutcome> create_container(const CreateRequest& req) {
   }
 
   std::optional<Recipe> recipe;
+  std::vector<ConfigLine> body;
+  for (std::string& l : lines) body.push_back({std::move(l), {}});
   std::string text;
   if (with_template) {
     Result<std::map<std::string, std::string>> params = parse_template_args(tmpl->tmpl, req.template_args);
     if (!params) return std::move(params.error());
     Inputs in{paths.name, paths.dir(), rootfs, std::move(params.value())};
     Result<Recipe> r = expand(tmpl->tmpl, in, tmpl->sources);
+    if (interrupted) return Error(Error::Kind::system, "interrupted: nothing was made");
     if (!r) return std::move(r.error());
     recipe = std::move(r.value());
+    // The template's lines follow, and may rearrange, those there are.
+    body.push_back({"lxc.rootfs.path = dir:" + rootfs, {}});
+    Result<std::vector<ConfigLine>> rendered = render_config(*recipe, std::move(body));
+    if (!rendered) return rendered.error().wrap("template " + tmpl->tmpl.path);
+    body = std::move(rendered.value());
     text = header(tmpl->tmpl.path, req.template_args);
   }
-  for (const std::string& l : lines) text += l + "\n";
-  if (with_template) {
-    text += "lxc.rootfs.path = dir:" + rootfs + "\n";
-    for (const std::string& l : recipe->config) text += l + "\n";
-  }
+  auto first_body_line = static_cast<uint32_t>(std::count(text.begin(), text.end(), '\n') + 1);
+  for (const ConfigLine& l : body) text += l.text + "\n";
   // A template whose config lines do not load is refused before anything
-  // is made (the loader names the line in the config to be).
+  // is made (the loader names the line in the config to be, or in the
+  // metadata tarball that line comes from).
   config::LoadResult check = config::load_text(text, paths.config());
   if (!check.ok()) {
-    Error e = Error::config(check.render());
-    if (tmpl) e.wrap("the config made by template " + tmpl->tmpl.path + " is not valid");
-    return e;
+    if (!tmpl) return Error::config(check.render());
+    Error e = Error::config(config_errors(check, body, first_body_line, tmpl->sources));
+    return e.wrap("the config made by template " + tmpl->tmpl.path + " is not valid");
   }
 
   CreateOutcome out;
@@ -298,22 +398,26 @@ Result<CreateOutcome> create_container(const CreateRequest& req) {
     std::string& d = out.dry_run_text;
     d = "container " + paths.dir() + "\n";
     if (recipe) d += "template " + tmpl->tmpl.path + "\nrootfs (ROOTFS) " + rootfs + "\nsteps:\n" + describe(*recipe);
-    d += "config " + paths.config() + ":\n";
-    for (std::string_view l : split(text, '\n')) d += l.empty() ? "\n" : "  " + std::string(l) + "\n";
-    // split() gives an empty last piece after the final newline
-    if (d.size() > 1 && d.compare(d.size() - 2, 2, "\n\n") == 0) d.pop_back();
+    if (recipe)
+      for (const ContainerFile& f : recipe->files)
+        d += "file " + paths.dir() + "/" + f.name + ":\n" + indented(f.content);
+    d += "config " + paths.config() + ":\n" + indented(text);
     return out;
   }
 
   // 2. Writing: the container directory, a `partial` marker while the
   // rootfs is built, the config; any failure removes all of it.
-  InterruptGuard guard;
   bool made_dir = false, made_rootfs = false, wrote_config = false;
+  std::vector<std::string> made_files;  // container files this run made
   // Best effort: the error that made us undo is the one worth reporting.
   auto undo = [&](Error e) -> Result<CreateOutcome> {
     if (made_rootfs) static_cast<void>(remove_tree(rootfs));
-    if (made_dir) static_cast<void>(remove_tree(paths.dir()));
-    else if (wrote_config) ::unlink(paths.config().c_str());
+    if (made_dir) {
+      static_cast<void>(remove_tree(paths.dir()));
+    } else {
+      if (wrote_config) ::unlink(paths.config().c_str());
+      for (const std::string& f : made_files) ::unlink(f.c_str());
+    }
     return e;
   };
   if (::mkdir(paths.lxcpath.c_str(), 0755) != 0 && errno != EEXIST)
@@ -332,6 +436,13 @@ Result<CreateOutcome> create_container(const CreateRequest& req) {
     made_rootfs = !exists(rootfs);
     Result<void> built = execute(*recipe, tmpl->sources);
     if (!built) return undo(std::move(built.error()));
+    for (const ContainerFile& f : recipe->files) {
+      std::string file = paths.dir() + "/" + f.name;
+      bool existed = exists(file);
+      Result<void> written = write_file_atomic(file, f.content, 0644);
+      if (!written) return undo(std::move(written.error().wrap(tmpl->sources.describe(f.where))));
+      if (!existed) made_files.push_back(file);
+    }
   }
   if (interrupted) return undo(Error(Error::Kind::system, "interrupted: nothing was left behind"));
   Result<void> saved = write_file_atomic(paths.config(), text, 0640);

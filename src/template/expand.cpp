@@ -1,7 +1,9 @@
 // Template expansion: parameters and `${NAME}` references, requirement
-// checks, and every step argument checked against the host and against the
-// rootfs rules (no absolute path, no `..`), so that execute() starts only
-// when nothing it can know of in advance is wrong. Nothing is written here.
+// checks, the metadata tarball read, and every step argument checked
+// against the host and against the rootfs rules (no absolute path, no
+// `..`), so that execute() starts only when nothing it can know of in
+// advance is wrong. Nothing is written here (the metadata tarball is
+// unpacked into a private directory, removed before expand() returns).
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -19,22 +21,22 @@
 #include <variant>
 
 #include "grammar/template.hpp"
+#include "template/metadata.hpp"
 #include "template/template.hpp"
 #include "util/fd.hpp"
 #include "util/strings.hpp"
 
 namespace corral::tmpl {
 
-
-
 namespace {
 
-/// A Debian package name, as the grammar's `require ... from PACKAGE` takes it.
-bool valid_package_name(std::string_view name) {
+/// Whether `name` is all of grammar rule `Rule` (a Debian package name, a
+/// parameter name...).
+template <class Rule>
+bool whole(std::string_view name) {
   tao::pegtl::memory_input in(name.data(), name.size(), "");
-  return tao::pegtl::parse<tao::pegtl::seq<grammar::tmpl::package_name, tao::pegtl::eof>>(in);
+  return tao::pegtl::parse<tao::pegtl::seq<Rule, tao::pegtl::eof>>(in);
 }
-
 
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -445,27 +447,129 @@ std::variant<std::string, std::string> rootfs_path(const std::string& s, bool ro
   return V(std::in_place_index<0>, join(parts, "/"));
 }
 
-/// Argument counts, as the parser enforces them (checked again here since a
-/// Template can be built by other means).
-bool arity_ok(StepKind k, size_t n) {
-  switch (k) {
-    case StepKind::mkdir: return n >= 2;
-    case StepKind::copy: return n == 2 || n == 3;
-    case StepKind::binary:
-    case StepKind::symlink: return n == 2;
-    case StepKind::debootstrap: return n == 2 || n == 3;
-    case StepKind::write:
-    case StepKind::append: return n == 3;
-    case StepKind::device: return n == 5;
-    case StepKind::extract: return n == 1 || n == 2;
-    case StepKind::chroot: return n >= 1;
-  }
-  return false;
+/// A host command that expansion or a step runs itself (found in PATH,
+/// like a requirement); a problem naming `who` and the package if missing.
+std::optional<std::string> host_tool(const std::string& command, const std::string& package, const std::string& who,
+                                     const Template& t, Origin where, Problems& problems) {
+  auto found = find_in_path(command);
+  if (!found)
+    problems.add(where, "`" + command + "` is required by " + who + " of template " + t.name +
+                            ": install the Debian package " + package);
+  return found;
 }
+
+// ---- the metadata tarball ----
+
+constexpr std::string_view kMemberPrefix = "metadata:";
+
+/// The member a word names (`metadata:NAME`), judged on the word as written.
+std::optional<std::string> member_word(const Text& t) {
+  if (!t.raw.starts_with(kMemberPrefix)) return std::nullopt;
+  return t.raw.substr(kMemberPrefix.size());
+}
+
+/// The members of the template's metadata tarball, as the words of steps
+/// and directives name them; each member used becomes a source, so that
+/// errors point at its lines (`TARBALL(config):3:1`).
+class Members {
+ public:
+  Members(const Template& t, config::SourceTable& sources, Problems& problems)
+      : t_(t), sources_(sources), problems_(problems) {}
+
+  /// Reads the tarball `tarball` (the expanded word of the statement).
+  void read(const std::string& tarball, Origin where) {
+    Result<Metadata> m = Metadata::read(tarball, metadata_mode());
+    if (!m) {
+      problems_.add(where, m.error().render());
+      return;
+    }
+    metadata_ = std::move(m.value());
+  }
+  void failed() { failed_ = true; }
+
+  struct Ref {
+    const MetadataMember* member = nullptr;  // nullptr: the tarball lacks it
+    uint32_t source = 0;
+  };
+  /// What the `metadata:NAME` word `w` names, for `what` (a step or
+  /// directive). nullopt when it cannot be used (the problem is added);
+  /// a Ref without a member when the tarball lacks it (a problem too when
+  /// `required`).
+  std::optional<Ref> get(const Text& w, const std::string& name, const std::string& what, bool required) {
+    if (!t_.metadata) {
+      problems_.add(w.where, what + ": `" + w.raw + "` names a member of the metadata tarball, but template " +
+                                 t_.name + " reads none (add a statement `metadata FILE`)");
+      return std::nullopt;
+    }
+    if (name.empty() || name.find('/') != std::string::npos) {
+      problems_.add(w.where, what + ": `" + w.raw + "` does not name a member: write `metadata:NAME`, NAME a file "
+                                    "name in the tarball");
+      return std::nullopt;
+    }
+    if (failed_ || !metadata_) return std::nullopt;  // reported at the metadata statement
+    const MetadataMember* m = metadata_->find(name);
+    std::string tarball = "the metadata tarball `" + metadata_->tarball() + "`";
+    if (!m) {
+      if (required) {
+        std::vector<std::string> tried = metadata_->candidates(name);
+        problems_.add(w.where, what + ": " + tarball + " has no `" + name + "` (looked for " +
+                                   join({tried.begin(), tried.end() - 1}, ", ") + " and " + tried.back() + ")");
+        return std::nullopt;
+      }
+      return Ref{};
+    }
+    if (!m->regular) {
+      problems_.add(w.where, what + ": `" + m->name + "` in " + tarball + " is not a regular file");
+      return std::nullopt;
+    }
+    if (m->too_large) {
+      problems_.add(w.where, what + ": `" + m->name + "` in " + tarball + " is larger than " +
+                                 std::to_string(Metadata::kMaxMember >> 10) + " KiB");
+      return std::nullopt;
+    }
+    return Ref{m, source_of(m->name)};
+  }
+
+  /// The member's lines, each where it is: every line, blank ones
+  /// included (a config is inserted as written).
+  std::vector<ConfigLine> lines(const Ref& r) {
+    std::vector<ConfigLine> out;
+    std::string_view text = r.member->content;
+    if (text.ends_with('\n')) text.remove_suffix(1);
+    uint32_t n = 0;
+    if (!r.member->content.empty())
+      for (std::string_view l : split(text, '\n')) out.push_back({std::string(l), Origin{r.source, ++n, 1}});
+    return out;
+  }
+
+  /// The member as a list (excludes, templates): see member_list().
+  std::vector<ConfigLine> list(const Ref& r) {
+    std::vector<ConfigLine> out;
+    for (auto& [n, item] : member_list(r.member->content)) out.push_back({std::move(item), Origin{r.source, n, 1}});
+    return out;
+  }
+
+ private:
+  uint32_t source_of(const std::string& member) {
+    auto it = sources_ids_.find(member);
+    if (it != sources_ids_.end()) return it->second;
+    uint32_t id = sources_.add(metadata_->tarball() + "(" + member + ")", {});
+    sources_ids_.emplace(member, id);
+    return id;
+  }
+
+  const Template& t_;
+  config::SourceTable& sources_;
+  Problems& problems_;
+  std::optional<Metadata> metadata_;
+  bool failed_ = false;
+  std::map<std::string, uint32_t> sources_ids_;
+};
 
 class StepResolver {
  public:
-  StepResolver(const Template& t, Expander& x, Problems& p, Recipe& r) : t_(t), x_(x), problems_(p), recipe_(r) {}
+  StepResolver(const Template& t, Expander& x, Problems& p, Recipe& r, Members& m)
+      : t_(t), x_(x), problems_(p), recipe_(r), members_(m) {}
 
   void resolve(const RecipeStep& step) {
     if (!arity_ok(step.kind, step.args.size())) {
@@ -533,9 +637,74 @@ class StepResolver {
       case StepKind::extract: {
         struct stat st {};
         bool host = host_file(v[0], w[0], st);
-        auto dest = v.size() == 2 ? in_rootfs(v[1], w[1], true) : std::optional<std::string>(".");
+        auto dest = v.size() >= 2 ? in_rootfs(v[1], w[1], true) : std::optional<std::string>(".");
         bool tar = tool("tar", "tar", step);
-        if (host && dest && tar) add({step.kind, {v[0], *dest}, 0, step.where});
+        // Exclusion patterns: words, or the lines of a member (none when the tarball lacks it).
+        std::vector<std::string> args{v[0], dest.value_or(".")};
+        bool excludes_ok = true;
+        for (size_t i = 2; i < v.size(); ++i) {
+          if (auto name = member_word(w[i])) {
+            auto ref = members_.get(w[i], *name, "extract", false);
+            excludes_ok = excludes_ok && ref.has_value();
+            if (ref && ref->member)
+              for (ConfigLine& l : members_.list(*ref)) args.push_back(std::move(l.text));
+          } else if (v[i].empty()) {
+            problems_.add(w[i].where, "an exclusion pattern of extract is empty");
+            excludes_ok = false;
+          } else {
+            args.push_back(v[i]);
+          }
+        }
+        if (host && dest && tar && excludes_ok) add({step.kind, std::move(args), 0, step.where});
+        return;
+      }
+      case StepKind::substitute: {
+        if (t_.tokens.empty())
+          problems_.add(step.where, "substitute replaces the template's tokens, and template " + t_.name +
+                                        " declares none (add `token NAME = VALUE` statements)");
+        for (size_t i = 0; i < v.size(); ++i) {
+          std::optional<std::string> name = member_word(w[i]);
+          if (!name) {
+            if (auto file = in_rootfs(v[i], w[i], false); file && !t_.tokens.empty())
+              add({step.kind, {*file}, 0, step.where});
+            continue;
+          }
+          auto ref = members_.get(w[i], *name, "substitute", false);
+          if (!ref || !ref->member) continue;
+          // LXC lists them absolute (/etc/hostname): all are in the rootfs.
+          for (ConfigLine& l : members_.list(*ref)) {
+            std::string_view path = l.text;
+            while (path.starts_with('/')) path.remove_prefix(1);
+            auto p = rootfs_path(std::string(path), false);
+            if (p.index() == 1)
+              problems_.add(l.where, "rootfs path `" + l.text + "` " + std::get<1>(p));
+            else if (!t_.tokens.empty())
+              add({step.kind, {std::get<0>(p)}, 0, step.where});
+          }
+        }
+        return;
+      }
+      case StepKind::replace: {
+        auto file = in_rootfs(v[0], w[0], false);
+        if (v[1].empty()) problems_.add(w[1].where, "the text replace looks for is empty");
+        if (file && !v[1].empty()) add({step.kind, {*file, v[1], v[2]}, 0, step.where});
+        return;
+      }
+      case StepKind::print: {
+        // A member the tarball lacks silences the whole step: nothing to show.
+        std::string text;
+        bool ok = true, present = true;
+        for (size_t i = 0; i < v.size(); ++i) {
+          if (auto name = member_word(w[i])) {
+            auto ref = members_.get(w[i], *name, "print", false);
+            ok = ok && ref.has_value();
+            if (ref && ref->member) text += ref->member->content;
+            else present = false;
+          } else {
+            text += v[i];
+          }
+        }
+        if (ok && present) add({step.kind, {std::move(text)}, 0, step.where});
         return;
       }
       case StepKind::debootstrap: {
@@ -547,7 +716,7 @@ class StepResolver {
         // Extra packages: Debian package names, separated by commas.
         bool include_ok = true;
         if (v.size() > 2) {
-          for (std::string_view p : split(v[2], ',')) include_ok = include_ok && valid_package_name(p);
+          for (std::string_view p : split(v[2], ',')) include_ok = include_ok && whole<grammar::tmpl::package_name>(p);
           if (!include_ok)
             problems_.add(w[2].where, "debootstrap packages `" + v[2] +
                                           "` are not Debian package names separated by commas");
@@ -600,16 +769,11 @@ class StepResolver {
     return true;
   }
 
-  /// A host command a step runs itself (found in PATH, like a requirement).
+  /// A host command a step runs itself.
   bool tool(const std::string& command, const std::string& package, const RecipeStep& step) {
-    auto found = find_in_path(command);
-    if (!found) {
-      problems_.add(step.where, "`" + command + "` is required by step " + step_name(step.kind) + " of template " +
-                                    t_.name + ": install the Debian package " + package);
-      return false;
-    }
-    host_read(*found);
-    return true;
+    auto found = host_tool(command, package, std::string("step ") + step_name(step.kind), t_, step.where, problems_);
+    if (found) host_read(*found);
+    return found.has_value();
   }
 
   /// One copy step per interpreter and library, to its host path in the
@@ -637,9 +801,123 @@ class StepResolver {
   Expander& x_;
   Problems& problems_;
   Recipe& recipe_;
+  Members& members_;
   std::set<std::string> seen_host_;
   std::set<std::string> library_dests_;
 };
+
+/// The config block: lines expanded, directives checked, members read.
+class ConfigResolver {
+ public:
+  ConfigResolver(Expander& x, Problems& p, Recipe& r, Members& m) : x_(x), problems_(p), recipe_(r), members_(m) {}
+
+  void resolve(const ConfigItem& item) {
+    if (!item.directive) {
+      if (auto v = x_.expand(item.text, true)) line(*v, item.where);
+      return;
+    }
+    DirectiveKind kind = *item.directive;
+    const std::vector<Text>& w = item.args;
+    std::string what = std::string("@") + directive_name(kind);
+    if (!arity_ok(kind, w.size())) {
+      problems_.add(item.where, "wrong number of arguments for `" + what + "`");
+      return;
+    }
+    std::vector<std::string> v;
+    for (const Text& arg : w) {
+      auto e = x_.expand(arg);
+      if (!e) return;  // reported
+      v.push_back(std::move(*e));
+    }
+    switch (kind) {
+      case DirectiveKind::move: {
+        auto why = pattern_problem(v[0]);
+        if (v[0].empty()) problems_.add(w[0].where, "@move: the pattern is empty (it would take every line)");
+        else if (why) problems_.add(w[0].where, "@move: pattern `" + v[0] + "` is not a regular expression: " + *why);
+        bool named = bucket_name(v[1], w[1]);
+        if (named) {
+          if (auto it = emitted_.find(v[1]); it != emitted_.end())
+            problems_.add(w[1].where, "@move: bucket `" + v[1] + "` is emitted above, at " + it->second +
+                                          "; its lines would be lost");
+          filled_.try_emplace(v[1], item.where);
+        }
+        if (!v[0].empty() && !why && named) {
+          ConfigOp op{ConfigOp::Kind::move, {}, v[0], v[1], {}, item.where};
+          recipe_.config.push_back(std::move(op));
+        }
+        return;
+      }
+      case DirectiveKind::emit: {
+        if (!bucket_name(v[0], w[0])) return;
+        if (!filled_.count(v[0])) {
+          problems_.add(w[0].where, "@emit: no @move above fills bucket `" + v[0] + "`");
+          return;
+        }
+        if (auto [it, fresh] = emitted_.try_emplace(v[0], x_.sources.describe(item.where)); !fresh) {
+          problems_.add(w[0].where, "@emit: bucket `" + v[0] + "` is emitted twice (first at " + it->second + ")");
+          return;
+        }
+        ConfigOp op{ConfigOp::Kind::emit, {}, "", v[0], {}, item.where};
+        for (size_t i = 1; i < v.size(); ++i)
+          for (std::string_view l : split(v[i], '\n')) op.heading.push_back({std::string(l), w[i].where});
+        recipe_.config.push_back(std::move(op));
+        return;
+      }
+      case DirectiveKind::insert:
+      case DirectiveKind::if_: {
+        std::optional<std::string> name = member_word(w[0]);
+        if (!name) {
+          problems_.add(w[0].where, what + " takes a member of the metadata tarball as `metadata:NAME`, not `" +
+                                        w[0].raw + "`");
+          return;
+        }
+        auto ref = members_.get(w[0], *name, what, kind == DirectiveKind::insert);
+        if (!ref || !ref->member) return;
+        if (kind == DirectiveKind::insert) {
+          for (ConfigLine& l : members_.lines(*ref)) line(std::move(l.text), l.where);
+        } else {
+          for (size_t i = 1; i < v.size(); ++i)
+            for (std::string_view l : split(v[i], '\n')) line(std::string(l), w[i].where);
+        }
+        return;
+      }
+    }
+  }
+
+  /// Buckets filled and never emitted: their lines would vanish.
+  void finish() {
+    for (const auto& [bucket, where] : filled_)
+      if (!emitted_.count(bucket))
+        problems_.add(where, "@move: bucket `" + bucket + "` is never emitted: add `@emit " + bucket +
+                                 "` where its lines go");
+  }
+
+ private:
+  void line(std::string text, Origin where) {
+    ConfigOp op;
+    op.line = {std::move(text), where};
+    op.where = where;
+    recipe_.config.push_back(std::move(op));
+  }
+
+  bool bucket_name(const std::string& name, const Text& w) {
+    if (whole<grammar::tmpl::identifier>(name)) return true;
+    problems_.add(w.where, "bucket name `" + name + "`: lowercase letters, digits and '-', starting with a letter");
+    return false;
+  }
+
+  Expander& x_;
+  Problems& problems_;
+  Recipe& recipe_;
+  Members& members_;
+  std::map<std::string, Origin> filled_;       // bucket -> its first @move
+  std::map<std::string, std::string> emitted_;  // bucket -> where its @emit is
+};
+
+/// The names corral keeps for itself in a container's directory.
+bool reserved_container_file(const std::string& name) {
+  return name == "config" || name == "rootfs" || name == "partial" || name == "config.new";
+}
 
 /// Why a parameter's value does not fit its type, or nullopt; booleans are
 /// normalised to true/false in place.
@@ -674,7 +952,7 @@ std::optional<std::string> check_type(ParamType type, std::string& value) {
 
 }  // namespace
 
-Result<Recipe> expand(const Template& t, const Inputs& in, const config::SourceTable& sources) {
+Result<Recipe> expand(const Template& t, const Inputs& in, config::SourceTable& sources) {
   Problems problems(sources);
   Recipe recipe;
 
@@ -750,11 +1028,63 @@ Result<Recipe> expand(const Template& t, const Inputs& in, const config::SourceT
                    "`" + *what + "` is required by template " + t.name + ": install the Debian package " + r.package);
   }
 
-  StepResolver steps(t, x, problems, recipe);
+  for (const Token& tok : t.tokens) {
+    std::optional<std::string> value = x.expand(tok.value);
+    if (value && value->find('\n') != std::string::npos)
+      problems.add(tok.value.where, "the value of token " + tok.name + " holds a newline: a token is replaced within "
+                                    "a line");
+    else if (value)
+      recipe.tokens.push_back({tok.name, std::move(*value)});
+  }
+
+  Members members(t, sources, problems);
+  if (t.metadata) {
+    std::optional<std::string> tarball = x.expand(t.metadata->tarball);
+    struct stat st {};
+    std::optional<std::string> why = tarball ? host_file_problem(*tarball, st) : std::nullopt;
+    if (why) problems.add(t.metadata->tarball.where, "metadata tarball `" + *tarball + "` " + *why);
+    auto tar = host_tool("tar", "tar", "the metadata statement", t, t.metadata->where, problems);
+    if (tarball && !why && tar) {
+      recipe.host_files.push_back(*tarball);
+      members.read(*tarball, t.metadata->tarball.where);
+    } else {
+      members.failed();
+    }
+  }
+
+  StepResolver steps(t, x, problems, recipe, members);
   for (const RecipeStep& s : t.rootfs) steps.resolve(s);
 
-  for (const Text& line : t.config)
-    if (auto v = x.expand(line, true)) recipe.config.push_back(std::move(*v));
+  std::set<std::string> file_names;
+  for (const ContainerFileDecl& f : t.files) {
+    std::optional<std::string> name = x.expand(f.name);
+    if (!name) continue;
+    if (name->empty() || name->find('/') != std::string::npos || *name == "." || *name == "..") {
+      problems.add(f.name.where, "container-file `" + *name + "`: expected a file name, without '/'");
+      continue;
+    }
+    if (reserved_container_file(*name)) {
+      problems.add(f.name.where, "container-file `" + *name + "`: corral writes that file itself");
+      continue;
+    }
+    if (!file_names.insert(*name).second) {
+      problems.add(f.name.where, "container-file `" + *name + "` is declared twice");
+      continue;
+    }
+    std::optional<std::string> content;
+    if (std::optional<std::string> member = member_word(f.content)) {
+      auto ref = members.get(f.content, *member, "container-file", false);
+      if (!ref || !ref->member) continue;  // a member the tarball lacks: no file
+      content = ref->member->content;
+    } else {
+      content = x.expand(f.content);
+    }
+    if (content) recipe.files.push_back({*name, substitute_tokens(std::move(*content), recipe.tokens), f.where});
+  }
+
+  ConfigResolver config(x, problems, recipe, members);
+  for (const ConfigItem& item : t.config) config.resolve(item);
+  config.finish();
 
   if (!problems.empty()) return problems.error();
   return recipe;

@@ -22,7 +22,8 @@ namespace pegtl = tao::pegtl;
 using config::Diagnostic;
 using config::Severity;
 
-constexpr std::array<std::string_view, 5> kStatements = {"description", "param", "require", "rootfs", "config"};
+constexpr std::array<std::string_view, 8> kStatements = {"description", "param",          "require", "metadata",
+                                                          "token",       "container-file", "rootfs",  "config"};
 constexpr std::array<std::string_view, 3> kBuiltins = {"name", "path", "rootfs"};
 
 struct TypeName {
@@ -51,9 +52,27 @@ constexpr StepSpec kSteps[] = {
     {StepKind::write, "write", 3, 3, "DEST MODE CONTENT"},
     {StepKind::append, "append", 3, 3, "DEST MODE CONTENT"},
     {StepKind::device, "device", 5, 5, "c|b MAJOR MINOR MODE DEST"},
-    {StepKind::extract, "extract", 1, 2, "HOST-TARBALL [DEST]"},
+    {StepKind::extract, "extract", 1, SIZE_MAX, "HOST-TARBALL [DEST [EXCLUDE...]]"},
     {StepKind::debootstrap, "debootstrap", 2, 3, "RELEASE MIRROR [PACKAGE,...]"},
     {StepKind::chroot, "chroot", 1, SIZE_MAX, "COMMAND [ARG...]"},
+    {StepKind::substitute, "substitute", 1, SIZE_MAX, "FILE..."},
+    {StepKind::replace, "replace", 3, 3, "FILE OLD NEW"},
+    {StepKind::print, "print", 1, SIZE_MAX, "TEXT..."},
+};
+
+/// The directives of the config block, likewise.
+struct DirectiveSpec {
+  DirectiveKind kind;
+  std::string_view keyword;
+  size_t min;
+  size_t max;
+  std::string_view form;
+};
+constexpr DirectiveSpec kDirectives[] = {
+    {DirectiveKind::move, "move", 2, 2, "PATTERN BUCKET"},
+    {DirectiveKind::emit, "emit", 1, SIZE_MAX, "BUCKET [LINE...]"},
+    {DirectiveKind::insert, "insert", 1, 1, "metadata:NAME"},
+    {DirectiveKind::if_, "if", 2, SIZE_MAX, "metadata:NAME LINE..."},
 };
 
 const StepSpec& spec_of(StepKind k) {
@@ -62,7 +81,14 @@ const StepSpec& spec_of(StepKind k) {
   return kSteps[0];  // unreachable: every kind is in the table
 }
 
-std::string count_text(const StepSpec& s) {
+const DirectiveSpec& spec_of(DirectiveKind k) {
+  for (const DirectiveSpec& s : kDirectives)
+    if (s.kind == k) return s;
+  return kDirectives[0];  // unreachable: every kind is in the table
+}
+
+template <class Spec>
+std::string count_text(const Spec& s) {
   auto n = [](size_t k) { return std::to_string(k) + (k == 1 ? " argument" : " arguments"); };
   if (s.max == SIZE_MAX) return "at least " + n(s.min);
   if (s.min == s.max) return n(s.min);
@@ -168,7 +194,12 @@ struct State {
   const char* param_name_at = nullptr;
   std::string type_name;
   const char* type_at = nullptr;
+  char short_name = 0;
+  const char* short_at = nullptr;
   std::string package;
+  std::string token_name;
+  const char* token_at = nullptr;
+  DirectiveKind directive_kind = DirectiveKind::move;
 
   // The block being read.
   enum class Block { none, rootfs, config } block = Block::none;
@@ -179,6 +210,9 @@ struct State {
   const char* first_rootfs = nullptr;
   const char* first_config = nullptr;
   std::vector<std::pair<std::string, const char*>> declared;  // params, where their names are
+  std::vector<std::pair<char, const char*>> declared_shorts;  // short options, where they are
+  std::vector<std::pair<std::string, const char*>> declared_tokens;
+  const char* first_metadata = nullptr;
 
   Origin origin(const char* p) const {
     auto off = static_cast<size_t>(p - text.data());
@@ -206,13 +240,30 @@ struct State {
   }
   Text text_of(const Word& w) const { return Text{w.raw, origin(w.begin)}; }
 
+  /// Whether `key` is in `seen` already: then an error at `at` naming the
+  /// first declaration; else it is recorded, declared at `at`.
+  template <class Key>
+  bool redeclared(std::vector<std::pair<Key, const char*>>& seen, const Key& key, const char* at, size_t length,
+                  const std::string& what) {
+    for (const auto& [k, first] : seen) {
+      if (k != key) continue;
+      error(at, length, what + " is declared twice", {"first declared at " + where(first)});
+      return true;
+    }
+    seen.emplace_back(key, at);
+    return false;
+  }
+
   void start(const char* begin, const char* end) {
     keyword_begin = begin;
     keyword_end = end;
     words.clear();
     param_name.clear();
     type_name.clear();
+    short_name = 0;
+    short_at = nullptr;
     package.clear();
+    token_name.clear();
   }
   void end_block() {
     block = Block::none;
@@ -270,6 +321,9 @@ struct action<g::description_keyword> {
 };
 template <> struct action<g::param_keyword> : start_statement {};
 template <> struct action<g::require_keyword> : start_statement {};
+template <> struct action<g::metadata_keyword> : start_statement {};
+template <> struct action<g::token_keyword> : start_statement {};
+template <> struct action<g::container_file_keyword> : start_statement {};
 
 template <>
 struct action<g::description_statement> {
@@ -292,6 +346,15 @@ struct action<g::param_name> {
   static void apply(const Input& in, State& st) {
     st.param_name = in.string();
     st.param_name_at = in.begin();
+  }
+};
+
+template <>
+struct action<g::param_short_letter> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    st.short_name = *in.begin();
+    st.short_at = in.begin() - 1;  // the '-'
   }
 };
 
@@ -337,13 +400,11 @@ struct action<g::param_statement> {
                 "directory; they are always set"});
       return;
     }
-    for (const auto& [name, at] : st.declared) {
-      if (name != p.name) continue;
-      st.error(st.param_name_at, p.name.size(), "parameter '" + p.name + "' is declared twice",
-               {"first declared at " + st.where(at)});
+    if (st.redeclared(st.declared, p.name, st.param_name_at, p.name.size(), "parameter '" + p.name + "'")) return;
+    if (st.short_name && st.redeclared(st.declared_shorts, st.short_name, st.short_at, 2,
+                                       std::string("short option '-") + st.short_name + "'"))
       return;
-    }
-    st.declared.emplace_back(p.name, st.param_name_at);
+    p.short_name = st.short_name;
     if (ok) st.t.params.push_back(std::move(p));
   }
 };
@@ -361,6 +422,49 @@ struct action<g::require_statement> {
   template <typename Input>
   static void apply(const Input&, State& st) {
     st.t.requirements.push_back(Requirement{st.text_of(st.words[0]), st.package, st.origin(st.keyword_begin)});
+  }
+};
+
+template <>
+struct action<g::metadata_statement> {
+  template <typename Input>
+  static void apply(const Input&, State& st) {
+    if (st.first_metadata) {
+      st.error(st.keyword_begin, st.keyword_end - st.keyword_begin, "a template reads one metadata tarball",
+               {"the metadata tarball is already given at " + st.where(st.first_metadata)});
+      return;
+    }
+    st.first_metadata = st.keyword_begin;
+    st.t.metadata = MetadataDecl{st.text_of(st.words[0]), st.origin(st.keyword_begin)};
+  }
+};
+
+template <>
+struct action<g::token_name> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    st.token_name = in.string();
+    st.token_at = in.begin();
+  }
+};
+
+template <>
+struct action<g::token_statement> {
+  template <typename Input>
+  static void apply(const Input&, State& st) {
+    if (st.redeclared(st.declared_tokens, st.token_name, st.token_at, st.token_name.size(),
+                      "token '" + st.token_name + "'"))
+      return;
+    st.t.tokens.push_back(Token{st.token_name, st.text_of(st.words[0]), st.origin(st.token_at)});
+  }
+};
+
+template <>
+struct action<g::container_file_statement> {
+  template <typename Input>
+  static void apply(const Input&, State& st) {
+    st.t.files.push_back(
+        ContainerFileDecl{st.text_of(st.words[0]), st.text_of(st.words[1]), st.origin(st.keyword_begin)});
   }
 };
 
@@ -388,7 +492,8 @@ struct action<g::unknown_statement_word> {
   static void apply(const Input& in, State& st) {
     std::string_view w(in.begin(), in.size());
     std::vector<std::string> notes = keyword_notes(w, false);
-    notes.push_back("a statement is description, param, require, rootfs { ... } or config { ... }");
+    notes.push_back("a statement is description, param, require, metadata, token, container-file, rootfs { ... } "
+                    "or config { ... }");
     st.error(in.begin(), in.size(), "unknown statement '" + escape_control(w) + "'", std::move(notes));
   }
 };
@@ -467,7 +572,7 @@ struct action<g::closed_by_statement> {
     const char* p = in.begin() + 1;
     while (p < end && (*p == ' ' || *p == '\t')) ++p;
     const char* e = p;
-    while (e < end && *e >= 'a' && *e <= 'z') ++e;
+    while (e < end && ((*e >= 'a' && *e <= 'z') || *e == '-')) ++e;
     std::string kw(p, e);
     st.error(p, kw.size(), "'" + kw + "' cannot be inside a block: the " + st.block_name() + " block is not closed",
              {std::string("the ") + st.block_name() + " block opened at " + st.where(st.block_at()) +
@@ -506,21 +611,29 @@ template <> struct action<g::device_keyword> : start_step<StepKind::device> {};
 template <> struct action<g::extract_keyword> : start_step<StepKind::extract> {};
 template <> struct action<g::debootstrap_keyword> : start_step<StepKind::debootstrap> {};
 template <> struct action<g::chroot_keyword> : start_step<StepKind::chroot> {};
+template <> struct action<g::substitute_keyword> : start_step<StepKind::substitute> {};
+template <> struct action<g::replace_keyword> : start_step<StepKind::replace> {};
+template <> struct action<g::print_keyword> : start_step<StepKind::print> {};
+
+/// Whether the words of a step or directive are as many as its spec
+/// allows; if not, the error underlines the missing or the extra ones.
+template <class Spec>
+bool arity_checked(State& st, const Spec& s, const char* begin) {
+  size_t n = st.words.size();
+  if (n >= s.min && n <= s.max) return true;
+  std::string message = std::string(begin == st.keyword_begin ? "" : "@") + std::string(s.keyword) + " takes " +
+                        std::string(s.form) + " (" + count_text(s) + "), got " + std::to_string(n);
+  const char* last = n ? st.words.back().end : st.keyword_end;
+  if (n < s.min) st.error(begin, last - begin, std::move(message));
+  else st.error(st.words[s.max].begin, last - st.words[s.max].begin, std::move(message));
+  return false;
+}
 
 template <>
 struct action<g::step> {
   template <typename Input>
   static void apply(const Input&, State& st) {
-    const StepSpec& s = spec_of(st.step_kind);
-    size_t n = st.words.size();
-    if (n < s.min || n > s.max) {
-      std::string message = std::string(s.keyword) + " takes " + std::string(s.form) + " (" + count_text(s) +
-                            "), got " + std::to_string(n);
-      const char* last = n ? st.words.back().end : st.keyword_end;
-      if (n < s.min) st.error(st.keyword_begin, last - st.keyword_begin, std::move(message));
-      else st.error(st.words[s.max].begin, last - st.words[s.max].begin, std::move(message));
-      return;
-    }
+    if (!arity_checked(st, spec_of(st.step_kind), st.keyword_begin)) return;
     RecipeStep step{st.step_kind, {}, st.origin(st.keyword_begin)};
     for (const Word& w : st.words) step.args.push_back(st.text_of(w));
     st.t.rootfs.push_back(std::move(step));
@@ -533,22 +646,58 @@ struct action<g::unknown_step_word> {
   static void apply(const Input& in, State& st) {
     std::string_view w(in.begin(), in.size());
     std::vector<std::string> notes = keyword_notes(w, true);
-    notes.push_back("the steps are mkdir, copy, binary, symlink, write, append, device, extract, debootstrap and "
-                    "chroot");
+    notes.push_back("the steps are mkdir, copy, binary, symlink, write, append, device, extract, debootstrap, "
+                    "chroot, substitute, replace and print");
     st.error(in.begin(), in.size(), "unknown rootfs step '" + escape_control(w) + "'", std::move(notes));
   }
 };
 
-// ---- config lines ----
+// ---- config lines and directives ----
 
-template <>
-struct action<g::config_line> {
+template <DirectiveKind K>
+struct start_directive {
   template <typename Input>
   static void apply(const Input& in, State& st) {
-    std::string_view line(in.begin(), in.size());
-    size_t skip = line.find_first_not_of(" \t");
-    if (skip == std::string_view::npos) skip = line.size();
-    std::string raw = raw_of_bare(line.substr(skip));
+    st.start(in.begin(), in.end());
+    st.directive_kind = K;
+  }
+};
+template <> struct action<g::move_keyword> : start_directive<DirectiveKind::move> {};
+template <> struct action<g::emit_keyword> : start_directive<DirectiveKind::emit> {};
+template <> struct action<g::insert_keyword> : start_directive<DirectiveKind::insert> {};
+template <> struct action<g::if_keyword> : start_directive<DirectiveKind::if_> {};
+
+template <>
+struct action<g::directive> {
+  template <typename Input>
+  static void apply(const Input&, State& st) {
+    const char* sigil = st.keyword_begin - 1;
+    if (!arity_checked(st, spec_of(st.directive_kind), sigil)) return;
+    std::vector<Text> args;
+    for (const Word& w : st.words) args.push_back(st.text_of(w));
+    st.t.config.emplace_back(st.directive_kind, std::move(args), st.origin(sigil));
+  }
+};
+
+template <>
+struct action<g::unknown_directive_word> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    std::string_view w(in.begin(), in.size());
+    std::vector<std::string> notes;
+    std::vector<std::string_view> names = candidates(kDirectives);
+    if (auto m = suggest(to_lower(w), names); m && !w.empty())
+      notes.push_back("did you mean '@" + std::string(*m) + "'?");
+    notes.push_back("the directives are @move, @emit, @insert and @if; a configuration line cannot start with '@'");
+    st.error(in.begin() - 1, in.size() + 1, "unknown directive '@" + escape_control(w) + "'", std::move(notes));
+  }
+};
+
+template <>
+struct action<g::config_plain> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    std::string raw = raw_of_bare(std::string_view(in.begin(), in.size()));
     // A comment is copied as written: its '$' are escaped so that expand()
     // sees no reference in it.
     if (raw.starts_with('#')) {
@@ -559,7 +708,7 @@ struct action<g::config_line> {
       }
       raw = std::move(escaped);
     }
-    st.t.config.push_back(Text{std::move(raw), st.origin(in.begin() + skip)});
+    st.t.config.emplace_back(Text{std::move(raw), st.origin(in.begin())});
   }
 };
 
@@ -574,7 +723,12 @@ inline constexpr bool kUnderlineWord =
     std::is_same_v<Rule, g::param_type> || std::is_same_v<Rule, g::param_tail> ||
     std::is_same_v<Rule, g::require_from> || std::is_same_v<Rule, g::require_package> ||
     std::is_same_v<Rule, g::require_end> || std::is_same_v<Rule, g::block_open> ||
-    std::is_same_v<Rule, g::block_open_end> || std::is_same_v<Rule, g::close_end>;
+    std::is_same_v<Rule, g::block_open_end> || std::is_same_v<Rule, g::close_end> ||
+    std::is_same_v<Rule, g::metadata_tarball> || std::is_same_v<Rule, g::metadata_end> ||
+    std::is_same_v<Rule, g::token_name_field> || std::is_same_v<Rule, g::token_equals> ||
+    std::is_same_v<Rule, g::token_value> || std::is_same_v<Rule, g::token_end> ||
+    std::is_same_v<Rule, g::container_file_name> || std::is_same_v<Rule, g::container_file_content> ||
+    std::is_same_v<Rule, g::container_file_end> || std::is_same_v<Rule, g::param_short_end>;
 
 /// Records a syntax error for the line and throws, so that try_catch in the
 /// grammar moves on to the next line.
@@ -636,6 +790,11 @@ std::optional<Template> parse_template(std::string_view text, const std::string&
 }
 
 const char* step_name(StepKind kind) { return spec_of(kind).keyword.data(); }
+
+const char* directive_name(DirectiveKind kind) { return spec_of(kind).keyword.data(); }
+
+bool arity_ok(StepKind kind, size_t n) { return n >= spec_of(kind).min && n <= spec_of(kind).max; }
+bool arity_ok(DirectiveKind kind, size_t n) { return n >= spec_of(kind).min && n <= spec_of(kind).max; }
 
 const char* param_type_name(ParamType type) {
   for (const auto& t : kTypes)

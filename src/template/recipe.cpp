@@ -4,24 +4,20 @@
 // sends a write outside it. What a run makes is recorded and removed again
 // when a later step fails (spec/templates.md §1 step 10).
 #include <fcntl.h>
-#include <sys/mount.h>
-#include <sched.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <dirent.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include "exec/mounts.hpp"
+#include "template/command.hpp"
 #include "template/template.hpp"
 #include "util/fd.hpp"
 #include "util/fs.hpp"
@@ -116,7 +112,14 @@ std::string describe_step(const ResolvedStep& s) {
     case StepKind::append: return name + " " + in_root(a[0]) + " " + octal(s.mode) + " " + json_quote(a[1]);
     case StepKind::device:
       return name + " " + a[0] + " " + a[1] + " " + a[2] + " " + octal(s.mode) + " " + in_root(a[3]);
-    case StepKind::extract: return name + " " + word(a[0]) + " -> " + in_root(a[1]);
+    case StepKind::extract: {
+      std::string out = name + " " + word(a[0]) + " -> " + in_root(a[1]);
+      for (size_t i = 2; i < a.size(); ++i) out += (i == 2 ? " excluding " : " ") + word(a[i]);
+      return out;
+    }
+    case StepKind::substitute: return name + " " + in_root(a[0]);
+    case StepKind::replace: return name + " " + in_root(a[0]) + " " + json_quote(a[1]) + " -> " + json_quote(a[2]);
+    case StepKind::print: return name + " " + json_quote(a[0]);
     case StepKind::debootstrap:
       return name + " " + word(a[0]) + " " + word(a[1]) + (a.size() > 2 ? " + " + word(a[2]) : "") + " -> ROOTFS";
     case StepKind::chroot: {
@@ -126,6 +129,26 @@ std::string describe_step(const ResolvedStep& s) {
     }
   }
   return name;
+}
+
+/// The first `from` of each line made `to`, as `sed s|FROM|TO|` does (no g).
+std::string replace_first_in_lines(std::string text, const std::string& from, const std::string& to) {
+  std::string out;
+  size_t begin = 0;
+  while (begin < text.size()) {
+    size_t end = text.find('\n', begin);
+    if (end == std::string::npos) end = text.size();
+    size_t at = std::string_view(text).substr(begin, end - begin).find(from);
+    if (at != std::string_view::npos) {
+      out.append(text, begin, at).append(to);
+      out.append(text, begin + at + from.size(), end - begin - at - from.size());
+    } else {
+      out.append(text, begin, end - begin);
+    }
+    if (end < text.size()) out += '\n';
+    begin = end + 1;
+  }
+  return out;
 }
 
 std::string leaf_of(const std::string& rel) {
@@ -172,73 +195,6 @@ void remove_tree_at(int dirfd, const std::string& name, dev_t dev) {
   if (!fd) return;
   remove_contents(fd.get(), dev);
   ::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR);
-}
-
-// The command a step runs now (0: none), for interrupt_running_step(), and
-// whether an interruption came (perhaps before that command was forked).
-volatile std::sig_atomic_t running_child = 0;
-volatile std::sig_atomic_t interrupt_requested = 0;
-
-/// Runs a host command and waits for it; output goes where ours goes.
-/// `cwd` (if valid) becomes its working directory, and with `chroot_into`
-/// also its root.
-Result<void> run_command(const std::vector<std::string>& argv, int cwd, bool chroot_into) {
-  std::vector<char*> cargv;
-  for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  std::string command = join(argv, " ");
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) return Error::system("pipe", "", errno);
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    int err = errno;
-    ::close(pipefd[0]);
-    ::close(pipefd[1]);
-    return Error::system("fork for", command, err);
-  }
-  if (pid == 0) {
-    // Only async-signal-safe calls from here on. The pipe closes on exec,
-    // so the parent reads nothing when exec succeeded. The caller's
-    // handlers of the ending signals would keep this process alive.
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, SIG_DFL);
-    ::close(pipefd[0]);
-    // In a mount namespace of its own (a slave of the host's) when corral
-    // may make one: what the command mounts (debootstrap mounts /proc in
-    // the new rootfs) is never seen by the host, and goes with it even
-    // when it is killed.
-    if (::unshare(CLONE_NEWNS) == 0) ::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr);
-    int report[2] = {0, 0};
-    if (cwd >= 0 && ::fchdir(cwd) != 0) report[0] = 1;
-    else if (chroot_into && (::chroot(".") != 0 || ::chdir("/") != 0)) report[0] = 2;
-    else {
-      ::execvp(cargv[0], cargv.data());
-      report[0] = 3;
-    }
-    report[1] = errno;
-    ssize_t ignored = ::write(pipefd[1], report, sizeof report);
-    (void)ignored;
-    ::_exit(127);
-  }
-  ::close(pipefd[1]);
-  running_child = pid;
-  if (interrupt_requested) ::kill(pid, SIGTERM);  // the signal came while it was being forked
-  int report[2] = {0, 0};
-  ssize_t n;
-  do n = ::read(pipefd[0], report, sizeof report);
-  while (n < 0 && errno == EINTR);
-  ::close(pipefd[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  running_child = 0;
-  if (n == static_cast<ssize_t>(sizeof report)) {
-    const char* what = report[0] == 1 ? "enter the directory for" : report[0] == 2 ? "chroot for" : "execute";
-    return Error::system(what, command, report[1]);
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-  std::string how = WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
-                                      : "was killed by signal " + std::to_string(WTERMSIG(status));
-  return Error(Error::Kind::system, "`" + command + "` " + how);
 }
 
 struct UmaskGuard {
@@ -295,9 +251,14 @@ class Runner {
       case StepKind::write: return write(a[0], a[1], s.mode, false);
       case StepKind::append: return write(a[0], a[1], s.mode, true);
       case StepKind::device: return device(a[0] == "b", a[1], a[2], s.mode, a[3]);
-      case StepKind::extract: return extract(a[0], a[1]);
+      case StepKind::extract: return extract(a);
       case StepKind::debootstrap: return debootstrap(a[0], a[1], a.size() > 2 ? a[2] : std::string());
-      case StepKind::chroot: return run_command(a, root_.get(), true);
+      case StepKind::chroot: return run_command(a, CommandOptions{root_.get(), true, -1});
+      case StepKind::substitute:
+        return edit(a[0], [this](std::string text) { return substitute_tokens(std::move(text), r_.tokens); });
+      case StepKind::replace:
+        return edit(a[0], [&](std::string text) { return replace_first_in_lines(std::move(text), a[1], a[2]); });
+      case StepKind::print: return write_all(STDOUT_FILENO, a[0].data(), a[0].size(), "standard output");
     }
     return {};
   }
@@ -394,11 +355,37 @@ class Runner {
     return fd;
   }
 
-  Result<void> write_all(int fd, const char* p, size_t n, const std::string& rel) {
+  /// Rewrites the regular file `rel` with what `change` makes of its text,
+  /// in place (its inode, owner and mode kept). A file that is not there,
+  /// or not a regular file, is left alone, as LXC's `[ -f FILE ] && sed -i`.
+  template <class Change>
+  Result<void> edit(const std::string& rel, Change change) {
+    // Looked at through O_PATH first: opening a device node for writing
+    // could do something.
+    UniqueFd node(openat2_beneath(root_.get(), rel, O_PATH));
+    if (!node) {
+      if (errno == ENOENT || errno == ENOTDIR) return {};
+      return open_error(rel, errno);
+    }
+    struct stat st {};
+    if (::fstat(node.get(), &st) != 0) return Error::system("stat", host(rel), errno);
+    if (!S_ISREG(st.st_mode)) return {};
+    UniqueFd fd(::open(exec::fd_path(node.get()).c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!fd) return Error::system("open", host(rel), errno);
+    CORRAL_TRY_ASSIGN(std::string text, read_all(fd.get(), host(rel)));
+    std::string changed = change(text);
+    if (changed == text) return {};
+    if (::ftruncate(fd.get(), 0) != 0) return Error::system("truncate", host(rel), errno);
+    if (::lseek(fd.get(), 0, SEEK_SET) != 0) return Error::system("seek", host(rel), errno);
+    return write_all(fd.get(), changed.data(), changed.size(), host(rel));
+  }
+
+  /// Writes all of p[0, n) to `fd`; `what` names the file in an error.
+  static Result<void> write_all(int fd, const char* p, size_t n, const std::string& what) {
     while (n > 0) {
       ssize_t w = ::write(fd, p, n);
       if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return Error::system("write", host(rel), errno);
+      if (w < 0) return Error::system("write", what, errno);
       p += w;
       n -= static_cast<size_t>(w);
     }
@@ -417,7 +404,7 @@ class Runner {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return Error::system("read", from, errno);
       if (n == 0) break;
-      CORRAL_TRY(write_all(out.value().get(), buf, static_cast<size_t>(n), rel));
+      CORRAL_TRY(write_all(out.value().get(), buf, static_cast<size_t>(n), host(rel)));
     }
     // After the data: writing clears the set-id bits.
     if (::fchmod(out.value().get(), mode) != 0) return Error::system("chmod", host(rel), errno);
@@ -428,7 +415,7 @@ class Runner {
     bool created = false;
     Result<UniqueFd> fd = open_file(rel, append ? O_APPEND : O_TRUNC, &created);
     if (!fd) return std::move(fd.error());
-    CORRAL_TRY(write_all(fd.value().get(), content.data(), content.size(), rel));
+    CORRAL_TRY(write_all(fd.value().get(), content.data(), content.size(), host(rel)));
     // `append` keeps the mode of a file that was there; `write` replaces it all.
     if ((created || !append) && ::fchmod(fd.value().get(), mode) != 0)
       return Error::system("chmod", host(rel), errno);
@@ -469,12 +456,18 @@ class Runner {
     return {};
   }
 
-  Result<void> extract(const std::string& tarball, const std::string& rel) {
+  Result<void> extract(const std::vector<std::string>& a) {
+    const std::string& rel = a[1];
     CORRAL_TRY(make_dirs(rel, 0755, false));
     Result<UniqueFd> dir = open_dir(rel);
     if (!dir) return std::move(dir.error());
+    std::vector<std::string> argv{"tar", "-x", "-p", "--numeric-owner"};
+    // As lxc-local: patterns match from the start of a member's name.
+    if (a.size() > 2) argv.push_back("--anchored");
+    for (size_t i = 2; i < a.size(); ++i) argv.push_back("--exclude=" + a[i]);
+    argv.insert(argv.end(), {"-f", a[0], "-C", "."});
     // tar runs in the directory itself, so no path to it is resolved again.
-    return run_command({"tar", "-x", "-p", "--numeric-owner", "-f", tarball, "-C", "."}, dir.value().get(), false);
+    return run_command(argv, CommandOptions{dir.value().get(), false, -1});
   }
 
   Result<void> debootstrap(const std::string& release, const std::string& mirror, const std::string& include) {
@@ -488,7 +481,7 @@ class Runner {
       // leaves a cache that looks complete.
       std::string partial = tarball + ".partial";
       Result<void> made =
-          run_command(detail::debootstrap_make_argv(release, mirror, include, partial, work), -1, false);
+          run_command(detail::debootstrap_make_argv(release, mirror, include, partial, work));
       static_cast<void>(remove_tree(work));  // debootstrap's scratch; its own failure is what matters
       if (!made) {
         ::unlink(partial.c_str());
@@ -496,7 +489,7 @@ class Runner {
       }
       if (::rename(partial.c_str(), tarball.c_str()) != 0) return Error::system("rename", partial, errno);
     }
-    return run_command(detail::debootstrap_unpack_argv(release, mirror, include, tarball, r_.rootfs), -1, false);
+    return run_command(detail::debootstrap_unpack_argv(release, mirror, include, tarball, r_.rootfs));
   }
 
   const Recipe& r_;
@@ -532,11 +525,6 @@ std::string describe(const Recipe& r) {
   std::string out;
   for (const ResolvedStep& s : r.steps) out += describe_step(s) + "\n";
   return out;
-}
-
-void interrupt_running_step() {
-  interrupt_requested = 1;
-  if (pid_t pid = running_child; pid > 0) ::kill(pid, SIGTERM);
 }
 
 }  // namespace corral::tmpl

@@ -1,5 +1,5 @@
 // libFuzzer target: the template grammar and parser, and the rendering of
-// what it reports.
+// what it reports; the seeds are tests/cases/template.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -15,7 +15,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::optional<corral::tmpl::Template> t = corral::tmpl::parse_template(text, "fuzz.tmpl", id, diags);
   (void)diags.render(sources);
   if (t) {
-    for (const corral::tmpl::RecipeStep& s : t->rootfs) (void)corral::tmpl::step_name(s.kind);
+    // What parsed must be what the later stages can take: arities within
+    // the tables, directives named.
+    for (const corral::tmpl::RecipeStep& s : t->rootfs)
+      if (!corral::tmpl::arity_ok(s.kind, s.args.size()) || !*corral::tmpl::step_name(s.kind)) __builtin_trap();
+    for (const corral::tmpl::ConfigItem& c : t->config) {
+      if (!c.directive) continue;
+      if (!corral::tmpl::arity_ok(*c.directive, c.args.size()) || !*corral::tmpl::directive_name(*c.directive))
+        __builtin_trap();
+    }
     for (const corral::tmpl::Param& p : t->params) (void)corral::tmpl::param_type_name(p.type);
   }
   return 0;

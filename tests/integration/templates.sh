@@ -2,7 +2,8 @@
 # Templates end to end (spec/templates.md, spec/cli.md §7-§8): lxc-create
 # with the shipped busybox template, the container started, entered and
 # stopped; the config header; create refusals; a failing and an interrupted
-# create leave nothing; lxc-destroy with and without -f.
+# create leave nothing; lxc-destroy with and without -f. The local template
+# has a suite of its own, local_template.sh.
 # usage: templates.sh CORRAL_BINARY BUILD_DIR
 . "$(dirname "$0")/lib.bash"
 setup_suite "$1" "$2"
@@ -117,23 +118,6 @@ expect_eq "interrupted create: exit 1" "1" "$?"
 check "interrupted create: the running step is ended, not waited for" test $(($(date +%s) - start)) -lt 10
 check "interrupted create: nothing left" test ! -e "$LXCPATH/tslow"
 assert_host_clean "failed and interrupted creates"
-
-# --- the local template: a rootfs from a tarball ---------------------------------
-tar -C "$LXCPATH/tb/rootfs" -czf "$WORK/fs.tar.gz" . 2>/dev/null
-run_lxc lxc-create -t local -n tl -f "$WORK/nonet.conf"
-expect_eq "local without --fstree: exit 1" "1" "$RC"
-expect_match "local without --fstree: says it is required" 'parameter `--fstree` is required' "$ERR"
-check "local without --fstree: nothing made" test ! -e "$LXCPATH/tl"
-run_lxc lxc-create -t local -n tl -f "$WORK/nonet.conf" -- --fstree "$WORK/fs.tar.gz"
-expect_eq "local --fstree: exit 0" "0" "$RC"
-check "local --fstree: the tarball's files are the rootfs" test -x "$LXCPATH/tl/rootfs/bin/busybox"
-# Its config has no proc automount: the start copes without /proc (no boot id to hide).
-run_execute tl -- sh -c 'hostname; exit 5'
-expect_eq "local: the container runs (exit status passes)" "5" "$RC"
-expect_eq "local: hostname from the template's config" "tl" "$OUT"
-run_lxc lxc-destroy -n tl
-check "local: destroyed" test ! -e "$LXCPATH/tl"
-assert_host_clean "local template"
 
 # --- destroy -----------------------------------------------------------------------
 run_lxc lxc-create -t busybox -n td -f "$WORK/nonet.conf" --dir "$WORK/outside/td-rootfs"

@@ -31,17 +31,30 @@ std::string dump(const Template& t) {
   std::string out = "name " + json_quote(t.name) + "\n";
   out += "description " + json_quote(t.description) + "\n";
   for (const Param& p : t.params) {
-    out += "param " + at(p.where) + " " + p.name + " : " + param_type_name(p.type) + " = " + text(p.default_value) +
+    out += "param " + at(p.where) + " " + p.name + (p.short_name ? std::string(" -") + p.short_name : "") + " : " +
+           param_type_name(p.type) + " = " + text(p.default_value) +
            " help " + json_quote(p.help) + "\n";
   }
   for (const Requirement& r : t.requirements)
     out += "require " + at(r.where) + " " + text(r.what) + " from " + r.package + "\n";
+  if (t.metadata) out += "metadata " + at(t.metadata->where) + " " + text(t.metadata->tarball) + "\n";
+  for (const Token& k : t.tokens) out += "token " + at(k.where) + " " + k.name + " = " + text(k.value) + "\n";
+  for (const ContainerFileDecl& f : t.files)
+    out += "container-file " + at(f.where) + " " + text(f.name) + " " + text(f.content) + "\n";
   for (const RecipeStep& s : t.rootfs) {
     out += "step " + at(s.where) + " " + step_name(s.kind);
     for (const Text& a : s.args) out += " " + text(a);
     out += "\n";
   }
-  for (const Text& c : t.config) out += "config " + text(c) + "\n";
+  for (const ConfigItem& c : t.config) {
+    if (!c.directive) {
+      out += "config " + text(c.text) + "\n";
+      continue;
+    }
+    out += "directive " + at(c.where) + " @" + directive_name(*c.directive);
+    for (const Text& a : c.args) out += " " + text(a);
+    out += "\n";
+  }
   return out;
 }
 

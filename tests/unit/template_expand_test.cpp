@@ -55,6 +55,16 @@ class TemplateExpandTest : public ::testing::Test {
 
   Result<Recipe> expand() { return tmpl::expand(t_, in_, sources_); }
 
+  /// The config lines a recipe adds to an empty configuration.
+  static std::vector<std::string> lines(const Recipe& r) {
+    Result<std::vector<ConfigLine>> rendered = render_config(r, {});
+    EXPECT_TRUE(rendered.ok());
+    std::vector<std::string> out;
+    if (rendered)
+      for (const ConfigLine& l : rendered.value()) out.push_back(l.text);
+    return out;
+  }
+
   /// The rendered error of an expansion that must fail.
   std::string error() {
     Result<Recipe> r = expand();
@@ -78,7 +88,7 @@ TEST_F(TemplateExpandTest, BuiltinsDefaultsAndOverrides) {
   Result<Recipe> r = expand();
   ASSERT_TRUE(r.ok()) << r.error().render();
   EXPECT_EQ(r.value().rootfs, "/var/lib/lxc/c1/rootfs");
-  EXPECT_EQ(r.value().config, (std::vector<std::string>{"lxc.uts.name = c1", "# /var/lib/lxc/c1 /var/lib/lxc/c1/rootfs",
+  EXPECT_EQ(lines(r.value()), (std::vector<std::string>{"lxc.uts.name = c1", "# /var/lib/lxc/c1 /var/lib/lxc/c1/rootfs",
                                                         "x = hi c1.lan on trixie ${name}"}));
 }
 
@@ -145,7 +155,7 @@ TEST_F(TemplateExpandTest, EscapedDollarAndBackslashAreLiteral) {
   t_.config = {text("a = \\${name} \\\\ ${name} $x"), text("b = c:\\\\d")};
   Result<Recipe> r = expand();
   ASSERT_TRUE(r.ok()) << r.error().render();
-  EXPECT_EQ(r.value().config, (std::vector<std::string>{"a = ${name} \\ c1 $x", "b = c:\\d"}));
+  EXPECT_EQ(lines(r.value()), (std::vector<std::string>{"a = ${name} \\ c1 $x", "b = c:\\d"}));
 }
 
 TEST_F(TemplateExpandTest, ColumnAfterAnEscapedBackslashInABareWord) {
@@ -172,7 +182,7 @@ TEST_F(TemplateExpandTest, ParameterTypes) {
   t_.config = {text("${p} ${f} ${n} ${b1} ${b2} ${b3}")};
   Result<Recipe> r = expand();
   ASSERT_TRUE(r.ok()) << r.error().render();
-  EXPECT_EQ(r.value().config[0], "/srv " + file + " 42 true false true");
+  EXPECT_EQ(lines(r.value())[0], "/srv " + file + " 42 true false true");
 }
 
 TEST_F(TemplateExpandTest, IllTypedParametersAreErrorsAtTheirValue) {
@@ -534,8 +544,8 @@ TEST_F(TemplateExpandTest, ParsedTemplateExpandsWithExactColumns) {
   Result<Recipe> r = expand();
   ASSERT_TRUE(r.ok()) << r.error().render();
   EXPECT_EQ(r.value().steps[0].args[1], "a\tb ${name} \\ c1\n");
-  EXPECT_EQ(r.value().config[0], "lxc.uts.name = c1");
-  EXPECT_EQ(r.value().config[1], "# ${path} stays");
+  EXPECT_EQ(lines(r.value())[0], "lxc.uts.name = c1");
+  EXPECT_EQ(lines(r.value())[1], "# ${path} stays");
 }
 
 }  // namespace

@@ -113,11 +113,11 @@ TEST(TemplateParse, ConfigLinesKeepCommentsAndBlanks) {
   Parsed p = parse(with_head("config {\n  lxc.uts.name = ${name}  \n\n  # c\\d ${} $x\n}\n"));
   ASSERT_TRUE(p.t) << p.errors;
   ASSERT_EQ(p.t->config.size(), 3u);
-  EXPECT_EQ(p.t->config[0].raw, "lxc.uts.name = ${name}  ");
-  EXPECT_EQ(p.t->config[0].where.col, 3u);
-  EXPECT_EQ(p.t->config[1].raw, "");
+  EXPECT_EQ(p.t->config[0].text.raw, "lxc.uts.name = ${name}  ");
+  EXPECT_EQ(p.t->config[0].text.where.col, 3u);
+  EXPECT_EQ(p.t->config[1].text.raw, "");
   // A comment is not expanded: `${` is not checked and every '$' is escaped.
-  EXPECT_EQ(p.t->config[2].raw, "# c\\\\d \\${} \\$x");
+  EXPECT_EQ(p.t->config[2].text.raw, "# c\\\\d \\${} \\$x");
 }
 
 TEST(TemplateParse, RequireCommandAndPath) {
@@ -143,8 +143,8 @@ TEST(TemplateParse, UnknownStepSuggestsKeyword) {
             " 3 |   mkdri 0755 a\n"
             "   |   ^~~~~\n"
             " note: did you mean 'mkdir'?\n"
-            " note: the steps are mkdir, copy, binary, symlink, write, append, device, extract, debootstrap and "
-            "chroot\n");
+            " note: the steps are mkdir, copy, binary, symlink, write, append, device, extract, debootstrap, chroot, "
+            "substitute, replace and print\n");
 }
 
 TEST(TemplateParse, UppercaseStatementKeyword) {
@@ -184,9 +184,11 @@ TEST(TemplateParse, EveryStepArity) {
       {"copy a b 0644 x", false},     {"binary a", false},              {"binary a b", true},
       {"write a 0644", false},        {"write a 0644 x", true},         {"append a 0644 x y", false},
       {"device c 1 3 0666", false},   {"device c 1 3 0666 dev/null", true}, {"extract", false},
-      {"extract a", true},            {"extract a b", true},            {"extract a b c", false},
+      {"extract a", true},            {"extract a b", true},            {"extract a b c metadata:d", true},
       {"debootstrap a", false},       {"debootstrap a b", true},        {"chroot", false},
-      {"chroot /bin/sh -c x", true},  {"symlink a b", true},
+      {"chroot /bin/sh -c x", true},  {"symlink a b", true},            {"substitute", false},
+      {"substitute a metadata:b", true}, {"replace a b", false},        {"replace a b c", true},
+      {"replace a b c d", false},     {"print", false},                 {"print a metadata:b \"c\"", true},
   };
   for (const Case& c : cases) {
     Parsed p = parse(with_head("rootfs {\n" + std::string(c.line) + "\n}\n"));

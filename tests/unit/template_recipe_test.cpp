@@ -308,6 +308,85 @@ TEST_F(TemplateRecipeTest, ABrokenTarballFailsAndIsUndone) {
   EXPECT_FALSE(fs::exists(root_));
 }
 
+TEST_F(TemplateRecipeTest, ExtractWithExclusionPatterns) {
+  std::string src = top_ + "/src";
+  fs::create_directories(src + "/var/log/apt");
+  fs::create_directories(src + "/var/cache");
+  fs::create_directories(src + "/etc");
+  std::ofstream(src + "/var/log/apt/history.log") << "x";
+  std::ofstream(src + "/var/cache/c") << "x";
+  std::ofstream(src + "/var/keep") << "x";
+  std::ofstream(src + "/etc/var") << "x";
+  std::string tarball = top_ + "/fs.tar.xz";
+  ASSERT_EQ(std::system(("tar -cJf " + tarball + " -C " + src + " .").c_str()), 0);
+  step(StepKind::extract, {tarball, ".", "./var/log", "./var/cache/*"});
+  Recipe r = recipe();
+  EXPECT_EQ(describe(r), "extract " + tarball + " -> ROOTFS excluding ./var/log ./var/cache/*\n");
+  Result<void> done = execute(r, sources_);
+  ASSERT_TRUE(done.ok()) << done.error().render();
+  EXPECT_FALSE(fs::exists(root_ + "/var/log")) << "a directory excluded with all in it";
+  EXPECT_TRUE(fs::is_directory(root_ + "/var/cache"));
+  EXPECT_FALSE(fs::exists(root_ + "/var/cache/c"));
+  EXPECT_TRUE(fs::exists(root_ + "/var/keep"));
+  EXPECT_TRUE(fs::exists(root_ + "/etc/var")) << "patterns are anchored at the start of a name";
+}
+
+TEST_F(TemplateRecipeTest, SubstituteReplaceAndPrint) {
+  t_.tokens = {Token{"LXC_NAME", Text{"${name}", {file_, 1, 1}}, {file_, 1, 1}},
+               Token{"LXC_ROOTFS", Text{"${rootfs}", {file_, 2, 1}}, {file_, 2, 1}}};
+  step(StepKind::write, {"etc/hostname", "0644", "LXC_NAME\n"});
+  step(StepKind::write, {"etc/hosts", "0600", "127.0.1.1 LXC_NAME\n# LXC_ROOTFS_MOUNT\n"});
+  step(StepKind::symlink, {"hostname", "etc/hostname-link"});
+  step(StepKind::write, {"etc/init/tty.conf", "0644", "exec mingetty tty1 # mingetty\nmingetty\n\nnone\n"});
+  step(StepKind::substitute, {"etc/hostname", "etc/hosts", "etc/hostname-link", "etc/missing", "etc/init",
+                              "etc/hostname/below-a-file"});
+  step(StepKind::replace, {"etc/init/tty.conf", "mingetty", "mingetty --nohangup"});
+  step(StepKind::replace, {"etc/none", "a", "b"});
+  step(StepKind::print, {"\n---\nHello LXC_NAME\n"});
+  Recipe r = recipe();
+  ::testing::internal::CaptureStdout();
+  Result<void> done = execute(r, sources_);
+  std::string printed = ::testing::internal::GetCapturedStdout();
+  ASSERT_TRUE(done.ok()) << done.error().render();
+  EXPECT_EQ(slurp(root_ + "/etc/hostname"), "c1\n");
+  EXPECT_EQ(slurp(root_ + "/etc/hosts"), "127.0.1.1 c1\n# " + root_ + "_MOUNT\n");
+  EXPECT_EQ(mode_of(root_ + "/etc/hosts"), 0600u) << "edited in place, its mode kept";
+  EXPECT_TRUE(fs::is_symlink(root_ + "/etc/hostname-link")) << "a link inside the rootfs is followed, and kept";
+  EXPECT_EQ(slurp(root_ + "/etc/init/tty.conf"),
+            "exec mingetty --nohangup tty1 # mingetty\nmingetty --nohangup\n\nnone\n")
+      << "the first on each line only, as sed s|a|b| without g";
+  EXPECT_FALSE(fs::exists(root_ + "/etc/missing"));
+  EXPECT_FALSE(fs::exists(root_ + "/etc/none"));
+  EXPECT_EQ(printed, "\n---\nHello LXC_NAME\n") << "print shows its text as it is";
+  EXPECT_EQ(describe(r).substr(describe(r).find("substitute")),
+            "substitute ROOTFS/etc/hostname\n"
+            "substitute ROOTFS/etc/hosts\n"
+            "substitute ROOTFS/etc/hostname-link\n"
+            "substitute ROOTFS/etc/missing\n"
+            "substitute ROOTFS/etc/init\n"
+            "substitute ROOTFS/etc/hostname/below-a-file\n"
+            "replace ROOTFS/etc/init/tty.conf \"mingetty\" -> \"mingetty --nohangup\"\n"
+            "replace ROOTFS/etc/none \"a\" -> \"b\"\n"
+            "print \"\\n---\\nHello LXC_NAME\\n\"\n");
+}
+
+TEST_F(TemplateRecipeTest, SubstituteRefusesALinkOutOfTheRootfs) {
+  std::string outside = top_ + "/outside";
+  std::ofstream(outside) << "LXC_NAME\n";
+  t_.tokens = {Token{"LXC_NAME", Text{"${name}", {file_, 1, 1}}, {file_, 1, 1}}};
+  step(StepKind::write, {"etc/hostname", "0644", "LXC_NAME\n"});
+  step(StepKind::symlink, {outside, "etc/evil"});
+  step(StepKind::substitute, {"etc/hostname", "etc/evil"});
+  Result<void> done = run();
+  ASSERT_FALSE(done.ok());
+  EXPECT_NE(done.error().render().find(top_ + "/t.tmpl:3:3: substitute ROOTFS/etc/evil: refusing a path that leaves "
+                                              "the rootfs through a symlink `" + root_ + "/etc/evil`"),
+            std::string::npos)
+      << done.error().render();
+  EXPECT_EQ(slurp(outside), "LXC_NAME\n");
+  EXPECT_FALSE(fs::exists(root_)) << "what the run made is removed";
+}
+
 TEST_F(TemplateRecipeTest, DescribeListsEveryStepThenTheConfig) {
   std::string host = top_ + "/prog";
   std::ofstream(host) << "x";
