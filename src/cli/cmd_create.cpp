@@ -84,6 +84,7 @@ int lxc_create_main(const std::string& prog, const std::vector<std::string>& arg
   req.paths = container_paths(common);
   req.template_name = *templ;
   req.template_args = common.rest;
+  req.warn = [&out](const std::string& w) { out.warn(w); };
   Result<tmpl::CreateOutcome> made = tmpl::create_container(req);
   if (!made) {
     out.error(made.error().render());

@@ -62,6 +62,11 @@ void Reporter::error(const std::string& message) const {
   if (priority_ <= 5) log("ERROR", message);
 }
 
+void Reporter::warn(const std::string& message) const {
+  if (!quiet_) std::cerr << prog_ << ": " << (name_.empty() ? "" : name_ + ": ") << "warning: " << message << "\n";
+  if (priority_ <= 4) log("WARN", message);
+}
+
 void Reporter::info(const std::string& message) const {
   if (priority_ <= 2) log("INFO", message);
 }

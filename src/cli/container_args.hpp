@@ -20,6 +20,8 @@ class Reporter {
   Reporter(std::string prog, const LxcCommon& common);
   /// "<prog>: <name>: <message>" on stderr (unless -q) and in the log file.
   void error(const std::string& message) const;
+  /// "<prog>: <name>: warning: <message>" on stderr (unless -q) and in the log file.
+  void warn(const std::string& message) const;
   void info(const std::string& message) const;  // log file only, at INFO and below
   const std::string& prog() const { return prog_; }
 

@@ -22,6 +22,7 @@
 
 #include "config/loader.hpp"
 #include "config/values.hpp"
+#include "util/fs.hpp"
 #include "util/strings.hpp"
 
 namespace corral::exec {
@@ -358,13 +359,6 @@ std::optional<Error> plan_cgroup_limits(Ctx& c, SetCgroupLimits& limits, SetCgro
 }
 
 // ---- processes: id maps, /proc writes, limits -----------------------------------------------
-
-/// The host id that `id` maps to through `maps`, if any.
-std::optional<uint64_t> host_id_of(const std::vector<config::IdMap>& maps, uint64_t id) {
-  for (const config::IdMap& m : maps)
-    if (id >= m.ns_id && id - m.ns_id < m.range) return m.host_id + (id - m.ns_id);
-  return std::nullopt;
-}
 
 /// lxc.idmap as the kernel will take it: LXC only parses the lines and
 /// leaves the rest to the write of uid_map, which fails with a bare EINVAL;

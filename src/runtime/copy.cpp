@@ -144,13 +144,25 @@ Result<void> copy_container(const CopyRequest& req) {
     return e;
   };
   if (::chmod(req.target.dir().c_str(), 0770) != 0) return undo(Error::system("chmod", req.target.dir(), errno));
+  // The copy's directories belong to whoever the source's does: with
+  // lxc.idmap, the container's root, which must reach its rootfs and, for
+  // an ephemeral copy, write the overlay's upper directory.
+  struct stat owner {};
+  if (::stat(req.source.dir().c_str(), &owner) != 0) return undo(Error::system("stat", req.source.dir(), errno));
+  auto give = [&](const std::string& dir) -> Result<void> {
+    if (::chown(dir.c_str(), owner.st_uid, owner.st_gid) != 0) return Error::system("chown", dir, errno);
+    return {};
+  };
+  if (Result<void> given = give(req.target.dir()); !given) return undo(std::move(given.error()));
   std::string rootfs = from.empty() ? std::string() : req.target.dir() + (req.ephemeral ? "/overlay/delta" : "/rootfs");
   std::string rootfs_value = from.empty() ? std::string() : req.ephemeral ? "overlay:" + from + ":" + rootfs : "dir:" + rootfs;
   if (!from.empty() && req.ephemeral) {
     // The overlay's upper directory; the work directory is made beside it
     // at start.
-    for (const std::string& dir : {req.target.dir() + "/overlay", rootfs})
+    for (const std::string& dir : {req.target.dir() + "/overlay", rootfs}) {
       if (::mkdir(dir.c_str(), 0755) != 0) return undo(Error::system("mkdir", dir, errno));
+      if (Result<void> given = give(dir); !given) return undo(std::move(given.error()));
+    }
   } else if (!from.empty()) {
     Result<void> copied = copy_tree(from, rootfs);
     if (!copied) return undo(std::move(copied.error().wrap("copy the rootfs")));

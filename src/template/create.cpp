@@ -318,6 +318,27 @@ Result<std::string> template_usage(const std::string& name) {
   return out;
 }
 
+/// lxc.idmap as create uses it: the maps, and the host ids of the
+/// container's root (ns id 0; the first mapped id when 0 is not mapped).
+struct MappedRoot {
+  std::vector<IdRange> uids, gids;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+std::optional<MappedRoot> mapped_root(const config::Config& cfg) {
+  if (cfg.idmaps.empty()) return std::nullopt;
+  MappedRoot m;
+  for (const auto& item : cfg.idmaps)
+    (item.value.type == 'u' ? m.uids : m.gids).push_back({item.value.ns_id, item.value.host_id, item.value.range});
+  auto root_of = [](const std::vector<IdRange>& maps) -> uint32_t {
+    if (std::optional<uint64_t> h = host_id_of(maps, 0)) return static_cast<uint32_t>(*h);
+    return maps.empty() ? 0 : static_cast<uint32_t>(maps.front().host_id);
+  };
+  m.uid = root_of(m.uids);
+  m.gid = root_of(m.gids);
+  return m;
+}
+
 Result<CreateOutcome> create_container(const CreateRequest& req) {
   const runtime::ContainerPaths& paths = req.paths;
   const bool with_template = !is_no_template(req.template_name);
@@ -428,6 +449,12 @@ Result<CreateOutcome> create_container(const CreateRequest& req) {
     return Error::system("mkdir", paths.dir(), errno);
   // 0770 whatever the umask, as LXC makes it.
   if (made_dir && ::chmod(paths.dir().c_str(), 0770) != 0) return undo(Error::system("chmod", paths.dir(), errno));
+  // With lxc.idmap the container's root (a host user) must reach its
+  // rootfs, and own what the template makes: LXC runs the template in the
+  // user namespace; corral builds as itself and then maps every owner.
+  std::optional<MappedRoot> mapped = mapped_root(check.config);
+  if (mapped && made_dir && ::chown(paths.dir().c_str(), mapped->uid, mapped->gid) != 0)
+    return undo(Error::system("give the container's directory to its root", paths.dir(), errno));
   std::string partial = paths.dir() + "/partial";
   if (with_template) {
     int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0000);
@@ -436,6 +463,13 @@ Result<CreateOutcome> create_container(const CreateRequest& req) {
     made_rootfs = !exists(rootfs);
     Result<void> built = execute(*recipe, tmpl->sources);
     if (!built) return undo(std::move(built.error()));
+    if (mapped) {
+      Result<OwnershipShift> shifted = shift_ownership(rootfs, mapped->uids, mapped->gids, mapped->uid, mapped->gid);
+      if (!shifted) return undo(std::move(shifted.error().wrap("lxc.idmap")));
+      if (shifted.value().unmapped > 0 && req.warn)
+        req.warn(std::to_string(shifted.value().unmapped) + " files of the rootfs had owners that lxc.idmap does not map " +
+                 "(the first: " + shifted.value().first_unmapped + "); they now belong to the container's root");
+    }
     for (const ContainerFile& f : recipe->files) {
       std::string file = paths.dir() + "/" + f.name;
       bool existed = exists(file);

@@ -4,6 +4,7 @@
 // or an interruption removes what was made.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,7 @@ struct CreateRequest {
   std::string rootfs_dir;                  // --dir; "" = LXCPATH/NAME/rootfs
   std::vector<std::string> template_args;  // after "--": --PARAM VALUE or --PARAM=VALUE
   bool dry_run = false;                    // print the recipe and the config; write nothing
+  std::function<void(const std::string&)> warn;  // warnings about what was made
 };
 
 struct CreateOutcome {

@@ -264,17 +264,11 @@ struct ShiftWalk {
 };
 thread_local ShiftWalk* shift_walk = nullptr;
 
-std::optional<uint64_t> map_id(const std::vector<IdRange>& maps, uint64_t id) {
-  for (const IdRange& m : maps)
-    if (id >= m.ns_id && id - m.ns_id < m.range) return m.host_id + (id - m.ns_id);
-  return std::nullopt;
-}
-
 int shift_entry(const char* path, const struct stat* st, int, struct FTW*) {
   ShiftWalk& w = *shift_walk;
   if (!S_ISDIR(st->st_mode) && st->st_nlink > 1 && !w.seen.insert({st->st_dev, st->st_ino}).second) return 0;
-  std::optional<uint64_t> uid = map_id(*w.uids, st->st_uid);
-  std::optional<uint64_t> gid = map_id(*w.gids, st->st_gid);
+  std::optional<uint64_t> uid = host_id_of(*w.uids, st->st_uid);
+  std::optional<uint64_t> gid = host_id_of(*w.gids, st->st_gid);
   if (!uid || !gid) {
     if (w.result.unmapped++ == 0) w.result.first_unmapped = path;
   }

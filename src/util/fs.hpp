@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,15 @@ struct IdRange {
   uint64_t host_id = 0;
   uint64_t range = 0;
 };
+
+/// The host id that container id `id` maps to through `maps` (IdRange, or
+/// anything with the same three fields, such as config::IdMap), if any.
+template <class Map>
+std::optional<uint64_t> host_id_of(const std::vector<Map>& maps, uint64_t id) {
+  for (const Map& m : maps)
+    if (id >= m.ns_id && id - m.ns_id < m.range) return m.host_id + (id - m.ns_id);
+  return std::nullopt;
+}
 
 struct OwnershipShift {
   size_t changed = 0;          // files, directories, links and nodes whose owner or group changed

@@ -2,8 +2,9 @@
 # Containers with lxc.idmap, started by root: a user namespace whose root is
 # an ordinary host user (spec/runtime.md §5.3 row 2, §6.2): the maps, the
 # ids inside and on the host, what the container's root can and cannot do,
-# the delegated cgroups, lxc-start/attach/info/ls/stop, id-mapped mounts and
-# the errors for maps the kernel would refuse.
+# the delegated cgroups, lxc-start/attach/info/ls/stop, id-mapped mounts, the
+# errors for maps the kernel would refuse, and lxc-create giving the container
+# to its root.
 # usage: userns.sh CORRAL_BINARY BUILD_DIR
 . "$(dirname "$0")/lib.bash"
 setup_suite "$1" "$2"
@@ -151,5 +152,48 @@ expect_eq "a container directory the container's root cannot enter: exit 1" "1" 
 expect_match "... the error says why and what to do" \
   'Permission denied \(the container.s root is host uid 100000: every directory above the rootfs must let it through' "$ERR"
 assert_host_clean "refused maps"
+
+# --- lxc-create gives the container to its root ----------------------------------
+printf '%s\n' "${IDMAP[@]}" "lxc.net.0.type = empty" >"$WORK/idmap.conf"
+run_lxc lxc-create -t busybox -n unc -f "$WORK/idmap.conf"
+expect_eq "lxc-create with lxc.idmap: exit 0" "0" "$RC"
+expect_eq "the container's directory belongs to its root, mode 0770" "100000:100000 770" \
+  "$(stat -c '%u:%g %a' "$LXCPATH/unc")"
+expect_eq "every file of the rootfs belongs to a mapped id" "" \
+  "$(find "$LXCPATH/unc/rootfs" \( ! -uid 100000 -o ! -gid 100000 \) -print | head -3)"
+expect_eq "no warning: every owner was mapped" "" "$ERR"
+run_execute unc -- sh -c 'id -u; touch /root/x && echo written'
+expect_eq "the created container runs and writes as its root" $'0\nwritten' "$OUT"
+run_lxc lxc-copy -n unc -N unc2
+expect_eq "lxc-copy: exit 0" "0" "$RC"
+expect_eq "lxc-copy: the copy's directory belongs to the container's root too" "100000:100000" \
+  "$(stat -c %u:%g "$LXCPATH/unc2")"
+run_execute unc2 -- sh -c 'touch /root/y && id -u'
+expect_eq "lxc-copy: the copy runs as its root" "0" "$OUT"
+run_lxc lxc-copy -n unc -N unce -e -- sh -c 'touch /new && ls -ln /new | awk "{ print \$3 }"'
+expect_eq "lxc-copy -e: the ephemeral copy writes its overlay as its root" $'Created unce as clone of unc\n0' "$OUT"
+check "lxc-copy -e: and is gone" test ! -e "$LXCPATH/unce"
+run_lxc lxc-destroy -n unc2
+run_lxc lxc-destroy -n unc
+expect_eq "lxc-destroy: exit 0" "0" "$RC"
+check "lxc-destroy: nothing left" test ! -e "$LXCPATH/unc"
+
+# A map that covers only some of the owners: the others go to the
+# container's root, and lxc-create says so.
+printf '%s\n' "lxc.idmap = u 0 100000 1" "lxc.idmap = g 0 100000 1" "lxc.net.0.type = empty" >"$WORK/narrow.conf"
+cat >"$WORK/owners.tmpl" <<'EOF'
+description "files of two owners"
+rootfs {
+  copy /bin/busybox bin/busybox
+  write etc/a 0644 "a\n"
+  chroot /bin/busybox chown 1000:1000 /etc/a
+}
+EOF
+run_lxc lxc-create -t "$WORK/owners.tmpl" -n unn -f "$WORK/narrow.conf"
+expect_eq "partly mapped: exit 0" "0" "$RC"
+expect_match "partly mapped: a warning names the first unmapped file" \
+  'warning: 1 files of the rootfs had owners that lxc.idmap does not map \(the first: .*/unn/rootfs/etc/a\); they now belong to the container.s root' "$ERR"
+expect_eq "partly mapped: that file belongs to the container's root" "100000:100000" \
+  "$(stat -c %u:%g "$LXCPATH/unn/rootfs/etc/a")"
 
 finish_suite
