@@ -1,7 +1,9 @@
 // lxc-create / corral create and lxc-destroy / corral destroy (spec/cli.md
 // §7-§8): option handling only; the work is tmpl::create_container and
 // runtime::destroy_container.
+#include <fcntl.h>
 #include <getopt.h>
+#include <unistd.h>
 
 #include <iostream>
 
@@ -85,6 +87,16 @@ int lxc_create_main(const std::string& prog, const std::vector<std::string>& arg
   req.template_name = *templ;
   req.template_args = common.rest;
   req.warn = [&out](const std::string& w) { out.warn(w); };
+  if (common.quiet && !req.dry_run) {
+    // As LXC: with -q the template's output (its programs, its print
+    // steps) goes to /dev/null too, not only corral's messages.
+    int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0) {
+      ::dup2(null, STDOUT_FILENO);
+      ::dup2(null, STDERR_FILENO);
+      ::close(null);
+    }
+  }
   Result<tmpl::CreateOutcome> made = tmpl::create_container(req);
   if (!made) {
     out.error(made.error().render());

@@ -133,6 +133,13 @@ expect_eq "create -- --metadata M --fstree=F, relative to the working directory:
 expect_eq "long options: the same config as with short ones" "$tl_body" \
   "$(sed -e 1,8d -e "s|tlong|tl|g" "$LXCPATH/tlong/config" 2>&1)"
 run_lxc lxc-destroy -n tlong
+run_lxc lxc-create -q -t local -n tquiet -f "$WORK/nonet.conf" -- -m "$META" -f "$WORK/rootfs.tar.xz"
+expect_eq "-q: exit 0" "0" "$RC"
+expect_eq "-q: the template's output (Unpacking the rootfs, the create-message) goes to /dev/null, as LXC's" "" "$OUT$ERR"
+check "-q: the container is made" test -f "$LXCPATH/tquiet/config"
+run_lxc lxc-destroy -n tquiet
+run_lxc lxc-create -q -t local -n tquiet -- -m "$WORK/nonexistent.tar.xz" -f "$WORK/rootfs.tar.xz"
+expect_eq "-q: a failure still exits 1, silently" "1|" "$RC|$OUT$ERR"
 
 # --- metadata that cannot be used: an error, exit 1, nothing left --------------------------------
 refused() {  # refused WHAT NAME PATTERN: the last create failed cleanly, saying PATTERN
