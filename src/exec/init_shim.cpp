@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 
 #include "exec/child.hpp"
@@ -37,25 +39,52 @@ void run_init_shim(const ExecInit& exec, int sync_fd) {
   for (const std::string& e : exec.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
 
-  pid_t cmd = ::fork();
+  // The command starts with every signal at its default: exec resets
+  // handlers, so only ignored signals need resetting (SigIgn of
+  // /proc/self/status; every signal when that cannot be read), instead of
+  // a sigaction(2) per signal.
+  uint64_t ignored = ~uint64_t{0};
+  if (int st = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC); st >= 0) {
+    char buf[2048];
+    ssize_t n = ::read(st, buf, sizeof buf - 1);
+    ::close(st);
+    if (n > 0) {
+      buf[n] = '\0';
+      if (const char* p = std::strstr(buf, "\nSigIgn:")) ignored = std::strtoull(p + 9, nullptr, 16);
+    }
+  }
+
+  // Titled before the command exists (with vfork the command would run
+  // before the shim gets to it, and could see pid 1 under the old name).
+  set_process_title("init");
+
+  // vfork: the shim is a copy of the monitor, and copying its page tables
+  // for a child that only execs cost more than the rest of this function.
+  // The child touches nothing of the parent's but `environ`, which the
+  // shim does not use again.
+  pid_t cmd = ::vfork();
   if (cmd < 0) {
     std::fprintf(stderr, "init: fork: %s\n", std::strerror(errno));
     ::_exit(1);
   }
   if (cmd == 0) {
-    for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+    for (int sig = 1; sig < NSIG && sig <= 64; ++sig)
+      if (ignored & (uint64_t{1} << (sig - 1))) ::signal(sig, SIG_DFL);
     ::sigprocmask(SIG_SETMASK, &original, nullptr);
     ::setsid();
     if (::isatty(0)) ::ioctl(0, TIOCSCTTY, 0);
     environ = envp.data();
     ::execvp(argv[0], argv.data());
-    std::fprintf(stderr, "init: failed to exec '%s': %s\n", argv[0], std::strerror(errno));
+    // No stdio in a vforked child: its buffers are the parent's.
+    const char* what = std::strerror(errno);
+    for (const char* part : {"init: failed to exec '", static_cast<const char*>(argv[0]), "': ", what, "\n"})
+      if (::write(2, part, std::strlen(part)) < 0) {
+      }
     ::_exit(255);
   }
   // The command runs: the start succeeded. Closing the sync socket tells
   // the monitor so (as a successful exec of init would).
   ::close(sync_fd);
-  set_process_title("init");
   // Nothing but stdio and the signalfd stays open in pid 1.
   if (sfd > 3) ::close_range(3, static_cast<unsigned>(sfd) - 1, 0);
   ::close_range(static_cast<unsigned>(sfd) + 1, ~0U, 0);

@@ -4,9 +4,10 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+#include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 namespace corral {
@@ -14,14 +15,32 @@ namespace corral {
 bool set_process_title(const std::string& title) {
   ::prctl(PR_SET_NAME, title.substr(0, 15).c_str(), 0, 0, 0);
   // Fields of /proc/self/stat after the command (which may hold blanks).
-  std::ifstream in("/proc/self/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  size_t close = stat.rfind(')');
-  if (close == std::string::npos) return false;
-  std::istringstream rest(stat.substr(close + 2));
-  std::vector<unsigned long> f(3);  // fields 1-3 (pid, comm) are not in `rest`
-  std::string word;
-  while (rest >> word) f.push_back(std::strtoul(word.c_str(), nullptr, 10));
+  // Plain read(2) and strtoul: iostreams cost the janitor, the init shim
+  // and the monitor page faults and microseconds on every start.
+  char stat[1024];
+  int fd = ::open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t got = ::read(fd, stat, sizeof stat - 1);
+  ::close(fd);
+  if (got <= 0) return false;
+  stat[got] = '\0';
+  const char* close = std::strrchr(stat, ')');
+  if (!close) return false;
+  // f[N] is field N of proc(5): 1 and 2 (pid, comm) are not parsed, 3
+  // (the state letter) parses as 0.
+  std::vector<unsigned long> f(3);
+  const char* p = close + 2;
+  while (*p == ' ') ++p;
+  f.push_back(0);
+  while (*p && *p != ' ') ++p;
+  for (;;) {
+    while (*p == ' ' || *p == '\n') ++p;
+    if (!*p) break;
+    char* end = nullptr;
+    f.push_back(std::strtoul(p, &end, 10));
+    if (end == p) break;
+    p = end;
+  }
   if (f.size() < 52) return false;
   // The new argument area lives for the rest of the process.
   static std::string area;
