@@ -46,7 +46,7 @@ class Child {
       bool eof = false;
       Result<SyncMessage> m = recv_sync(s_.sync, &eof);
       if (!m || eof) ::_exit(1);  // the monitor is gone
-      if (m.value().kind == SyncKind::fds && m.value().text.rfind("idmapped ", 0) == 0) {
+      if (m.value().kind == SyncKind::trees) {
         keep_idmapped_trees(m.value());
         continue;
       }
@@ -71,11 +71,10 @@ class Child {
 
   const std::string& root() const { return plan_.rootfs_mount; }
 
-  /// The monitor's id-mapped trees ("idmapped 1101": '0' marks an optional
-  /// tree it could not make).
+  /// The monitor's id-mapped trees (see SyncKind::trees).
   void keep_idmapped_trees(SyncMessage& m) {
     size_t next_fd = 0;
-    for (char made : std::string_view(m.text).substr(9)) {
+    for (char made : m.text) {
       if (made == '1' && next_fd < m.fds.size())
         idmapped_.fds.push_back(std::move(m.fds[next_fd++]));
       else

@@ -195,15 +195,14 @@ Result<void> Container::run_monitor_step(size_t index, Setup& s) {
     return {};
   }
   if (const auto* prepare = std::get_if<PrepareIdmappedMounts>(&step.data)) {
-    // Sent in chunks that fit one message; the text says, per planned
-    // tree, whether it came ('1') or an optional one failed ('0').
+    // Sent in chunks that fit one message (see SyncKind::trees).
     constexpr size_t kPerMessage = 32;
     std::vector<UniqueFd> chunk;
     std::string made;
     auto flush = [&]() -> Result<void> {
       std::vector<int> raw;
       for (const UniqueFd& fd : chunk) raw.push_back(fd.get());
-      Result<void> sent = send_sync(s.sync.get(), SyncKind::fds, static_cast<int32_t>(index), 0, "idmapped " + made, raw);
+      Result<void> sent = send_sync(s.sync.get(), SyncKind::trees, static_cast<int32_t>(index), 0, made, raw);
       chunk.clear();
       made.clear();
       return sent;

@@ -2,7 +2,8 @@
 // (spec/runtime.md §5.3). The monitor runs its steps and tells the child
 // where to go on; the child runs its steps up to the next monitor step and
 // says where it stopped. Errors cross as structured records; file
-// descriptors (console and tty masters) travel with SCM_RIGHTS. A
+// descriptors (console and tty masters; id-mapped mount trees the other
+// way) travel with SCM_RIGHTS. A
 // successful exec closes the child's end (it is O_CLOEXEC): the monitor
 // reads end-of-file.
 #pragma once
@@ -22,6 +23,9 @@ enum class SyncKind : int32_t {
   error = 3,  // child → monitor: `step` failed; text = rendered error, err = errno
   fds = 4,    // child → monitor: `step` made these fds (console master, tty masters)
   exec = 5,   // child → monitor: about to exec init; end-of-file now means it did
+  trees = 6,  // monitor → child, before a `go`: id-mapped mount trees; text has one
+              // character per planned tree, '1' (its fd follows) or '0' (an optional
+              // tree that could not be made)
 };
 
 struct SyncMessage {

@@ -355,6 +355,12 @@ std::optional<Error> plan_cgroup_limits(Ctx& c, SetCgroupLimits& limits, SetCgro
 
 // ---- processes: id maps, /proc writes, limits -----------------------------------------------
 
+/// "u 0 100000 65536": an lxc.idmap value, for messages.
+std::string as_written(const config::IdMap& m) {
+  return std::string(1, m.type) + " " + std::to_string(m.ns_id) + " " + std::to_string(m.host_id) + " " +
+         std::to_string(m.range);
+}
+
 /// lxc.idmap as the kernel will take it: LXC only parses the lines and
 /// leaves the rest to the write of uid_map, which fails with a bare EINVAL;
 /// here each reason is an error at its line.
@@ -363,8 +369,7 @@ std::optional<Error> plan_idmaps(Ctx& c, WriteIdMaps& w, BecomeNsRoot& root) {
   constexpr uint64_t kIdLimit = uint64_t{1} << 32;  // ids are 32 bits; (uid_t)-1 is never valid
   for (const auto& item : cfg.idmaps) {
     const config::IdMap& m = item.value;
-    std::string line = std::string(1, m.type) + " " + std::to_string(m.ns_id) + " " + std::to_string(m.host_id) +
-                       " " + std::to_string(m.range);
+    std::string line = as_written(m);
     if (m.range == 0) return c.error(item.origin, "lxc.idmap '" + line + "': the range is 0 (the kernel refuses it)");
     if (m.ns_id + m.range >= kIdLimit || m.host_id + m.range >= kIdLimit || m.ns_id + m.range < m.ns_id ||
         m.host_id + m.range < m.host_id)
@@ -374,9 +379,7 @@ std::optional<Error> plan_idmaps(Ctx& c, WriteIdMaps& w, BecomeNsRoot& root) {
       bool ns_overlap = m.ns_id < o.ns_id + o.range && o.ns_id < m.ns_id + m.range;
       bool host_overlap = m.host_id < o.host_id + o.range && o.host_id < m.host_id + m.range;
       if (ns_overlap || host_overlap)
-        return c.error(item.origin, "lxc.idmap '" + line + "' overlaps the earlier '" + std::string(1, o.type) + " " +
-                                        std::to_string(o.ns_id) + " " + std::to_string(o.host_id) + " " +
-                                        std::to_string(o.range) + "' in its " +
+        return c.error(item.origin, "lxc.idmap '" + line + "' overlaps the earlier '" + as_written(o) + "' in its " +
                                         (ns_overlap ? "container" : "host") + " ids (the kernel refuses it)");
     }
     same.push_back(m);
@@ -879,14 +882,10 @@ std::optional<Error> plan_exec(Ctx& c, ExecInit& x) {
 void add_hooks(Ctx& c, config::HookType type, Actor actor) {
   const auto& list = c.cfg.hooks[static_cast<size_t>(type)];
   if (list.empty()) return;
-  std::string type_name = config::kHookNames[static_cast<size_t>(type)];
   RunHooks h{type, {}};
-  for (const auto& item : list) {
-    std::string shell = "exec " + item.value;
-    if (!c.plan.hook_version1) shell += " " + c.opt.name + " lxc " + type_name;
-    h.commands.push_back(HookCommand{item.value, std::move(shell), c.where(item.origin)});
-  }
-  c.add("hook-" + type_name, actor, std::move(h));
+  for (const auto& item : list)
+    h.commands.push_back(hook_command(item.value, c.opt.name, type, c.plan.hook_version1, c.where(item.origin)));
+  c.add("hook-" + std::string(config::kHookNames[static_cast<size_t>(type)]), actor, std::move(h));
 }
 
 void plan_hook_env(Ctx& c) {
@@ -1166,6 +1165,13 @@ std::vector<std::string> split_quoted(std::string_view cmd, bool* unterminated) 
   if (state == 'a') words.emplace_back(cmd.substr(start));
   if (unterminated) *unterminated = state == '"' || state == '\'';
   return words;
+}
+
+HookCommand hook_command(const std::string& value, const std::string& container, config::HookType type,
+                         bool version1, std::string where) {
+  std::string shell = "exec " + value;
+  if (!version1) shell += " " + container + " lxc " + config::kHookNames[static_cast<size_t>(type)];
+  return HookCommand{value, std::move(shell), std::move(where)};
 }
 
 Result<Plan> plan_destroy_hooks(const config::Config& cfg, const PlanOptions& options) {

@@ -90,6 +90,11 @@ struct RunHooks {
   std::vector<HookCommand> commands;
 };
 
+/// One lxc.hook.TYPE line as LXC runs it: `exec VALUE`, followed for
+/// version 0 hooks by the arguments `NAME lxc TYPE`.
+HookCommand hook_command(const std::string& value, const std::string& container, config::HookType type,
+                         bool version1, std::string where);
+
 struct CreateCgroups {
   std::string monitor;  // relative to each hierarchy's base (or to the root with lxc.cgroup.relative = 0)
   std::string payload;

@@ -81,19 +81,14 @@ Result<void> run_clone_hooks(const config::Config& cfg, const CopyRequest& req, 
                        {"LXC_ROOTFS_MOUNT", rootfs},
                        {"LXC_ROOTFS_PATH", rootfs},
                        {"LXC_CONFIG_FILE", req.target.config()}};
-  if (v1) {
-    env.emplace_back("LXC_HOOK_TYPE", "clone");
-    env.emplace_back("LXC_HOOK_SECTION", "lxc");
-  }
+  exec::RunHooks run{config::HookType::clone, {}};
   for (const auto& item : hooks) {
-    exec::HookCommand cmd;
-    cmd.value = item.value;
-    cmd.shell = "exec " + item.value + (v1 ? "" : " " + req.target.name + " lxc clone");
-    for (const std::string& a : req.hook_args) cmd.shell += " " + a;
-    cmd.where = cfg.sources.describe(item.origin);
-    CORRAL_TRY(exec::run_hook_command("lxc.hook.clone", cmd, env));
+    exec::HookCommand cmd = exec::hook_command(item.value, req.target.name, config::HookType::clone, v1,
+                                               cfg.sources.describe(item.origin));
+    for (const std::string& a : req.hook_args) cmd.shell += " " + a;  // lxc-copy's arguments after --
+    run.commands.push_back(std::move(cmd));
   }
-  return {};
+  return exec::run_hooks(run, env, v1);
 }
 
 }  // namespace

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <fstream>
 
 #include "template/command.hpp"
@@ -19,29 +18,6 @@
 namespace corral::tmpl {
 
 namespace {
-
-/// A private directory (mode 0700) removed with all in it when it goes.
-class TempDir {
- public:
-  Result<void> make() {
-    const char* tmp = std::getenv("TMPDIR");
-    path_ = std::string(tmp && *tmp == '/' ? tmp : "/tmp") + "/corral-metadata.XXXXXX";
-    if (!::mkdtemp(path_.data())) {
-      int err = errno;
-      std::string tried = path_;
-      path_.clear();
-      return Error::system("make a private directory for the metadata tarball", tried, err);
-    }
-    return {};
-  }
-  ~TempDir() {
-    if (!path_.empty()) static_cast<void>(remove_tree(path_));
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 /// What tar said on its standard error, on one line: the reason a tarball
 /// cannot be read ("This does not look like a tar archive").
@@ -66,7 +42,7 @@ Result<Metadata> Metadata::read(const std::string& tarball, std::string mode) {
   m.tarball_ = tarball;
   m.mode_ = std::move(mode);
   TempDir dir;
-  CORRAL_TRY(dir.make());
+  CORRAL_TRY(dir.make(temp_root(), "corral-metadata", "make a private directory for the metadata tarball"));
   // tar's complaints are kept for the message rather than shown loose.
   UniqueFd err(::memfd_create("tar-stderr", MFD_CLOEXEC));
   if (!err) return Error::system("memfd_create", "tar-stderr", errno);

@@ -475,14 +475,15 @@ class Runner {
     if (::access(tarball.c_str(), R_OK) != 0) {
       std::string cache = detail::kDebootstrapCache;
       CORRAL_TRY(exec::mkdir_beneath("/", cache, 0755));
-      std::string work = cache + "/work.XXXXXX";  // mkdtemp's template
-      if (!::mkdtemp(work.data())) return Error::system("mkdtemp", work, errno);
       // Made under another name and renamed: an interrupted download never
       // leaves a cache that looks complete.
       std::string partial = tarball + ".partial";
-      Result<void> made =
-          run_command(detail::debootstrap_make_argv(release, mirror, include, partial, work));
-      static_cast<void>(remove_tree(work));  // debootstrap's scratch; its own failure is what matters
+      Result<void> made;
+      {
+        TempDir work;  // debootstrap's scratch, gone before the cache is renamed into place
+        CORRAL_TRY(work.make(cache, "work", "mkdtemp"));
+        made = run_command(detail::debootstrap_make_argv(release, mirror, include, partial, work.path()));
+      }
       if (!made) {
         ::unlink(partial.c_str());
         return made;

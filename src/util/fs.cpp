@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <set>
@@ -248,6 +249,22 @@ Result<std::string> read_text_file(const std::string& path, const std::string& w
     if (n == 0) return text;
     text.append(buf, static_cast<size_t>(n));
   }
+}
+
+TempDir::~TempDir() {
+  if (!path_.empty()) static_cast<void>(remove_tree(path_));
+}
+
+Result<void> TempDir::make(const std::string& parent, const std::string& prefix, const std::string& what) {
+  std::string name = parent + "/" + prefix + ".XXXXXX";
+  if (!::mkdtemp(name.data())) return Error::system(what, name, errno);
+  path_ = std::move(name);
+  return {};
+}
+
+std::string temp_root() {
+  const char* tmp = std::getenv("TMPDIR");
+  return tmp && *tmp == '/' ? tmp : "/tmp";
 }
 
 namespace {

@@ -33,6 +33,25 @@ Result<void> write_file_atomic(const std::string& path, const std::string& text,
 /// its mount point is copied as an empty directory.
 Result<void> copy_tree(const std::string& from, const std::string& to);
 
+/// A private directory (mkdtemp(3), mode 0700) that is removed, with all
+/// in it, when the object goes.
+class TempDir {
+ public:
+  TempDir() = default;
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir();
+  /// Makes PARENT/PREFIX.XXXXXX; an error reads "WHAT `PATH`: strerror".
+  Result<void> make(const std::string& parent, const std::string& prefix, const std::string& what);
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+/// $TMPDIR when it is an absolute path, else /tmp.
+std::string temp_root();
+
 /// One line of an id map: ids NS_ID .. NS_ID+RANGE-1 of a user namespace
 /// are host ids HOST_ID .. HOST_ID+RANGE-1 (lxc.idmap).
 struct IdRange {
