@@ -34,6 +34,10 @@ class Child {
     // The container must not outlive its monitor (spec §5.3 row 1).
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     devnull_.reset(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    // Kept open through the setup: /proc/self/ns/NAME, opened through it
+    // at exec, is the namespace this process is in by then, whatever is
+    // mounted on /proc in the container (see announce_exec).
+    ns_dir_.reset(::open("/proc/self/ns", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     // Into the payload cgroup before anything else (in particular before
     // the cgroup namespace is made, whose root is the cgroup it is made in).
     // A failure is reported when the monitor first listens.
@@ -270,7 +274,7 @@ class Child {
     sigprocmask(SIG_SETMASK, &s_.original_mask, nullptr);
     if (plan_.signals.monitor_death && plan_.signals.monitor_death != SIGKILL)
       ::prctl(PR_SET_PDEATHSIG, plan_.signals.monitor_death);
-    CORRAL_TRY(send_sync(s_.sync, SyncKind::exec, 0));
+    CORRAL_TRY(announce_exec());
     if (x.shim) run_init_shim(x, s_.sync);
 
     std::vector<char*> argv;
@@ -284,6 +288,28 @@ class Child {
     return Error::system("exec init", x.argv[0], errno);
   }
 
+  /// Tells the monitor that init is about to be exec'd, handing it the
+  /// container's new namespaces in LXC's order and names (spec §8.2 step 3)
+  /// for the teardown hooks: sent now, while this process lives, they stay
+  /// valid however fast init exits.
+  Result<void> announce_exec() {
+    static const std::pair<const char*, unsigned long> kKept[] = {{"mnt", CLONE_NEWNS},  {"pid", CLONE_NEWPID},
+                                                                  {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC},
+                                                                  {"net", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP}};
+    std::string names;
+    std::vector<UniqueFd> held;
+    std::vector<int> fds;
+    for (const auto& [name, flag] : kKept) {
+      if (!(plan_.namespaces & flag) || !ns_dir_) continue;
+      UniqueFd fd(::openat(ns_dir_.get(), name, O_RDONLY | O_CLOEXEC));
+      if (!fd) continue;
+      names += (names.empty() ? "" : ",") + std::string(name);
+      fds.push_back(fd.get());
+      held.push_back(std::move(fd));
+    }
+    return send_sync(s_.sync, SyncKind::exec, 0, 0, names, fds);
+  }
+
   // Monitor steps never reach the child.
   template <class T>
   Result<void> do_step(const Step& step, const T&) {
@@ -293,6 +319,7 @@ class Child {
   const ChildSetup& s_;
   const Plan& plan_;
   UniqueFd devnull_;
+  UniqueFd ns_dir_;  // /proc/self/ns, opened before pivot_root
   Pty console_;
   bool from_host_console_ = false;
   IdmappedFds idmapped_;

@@ -22,6 +22,7 @@
 #include "config/loader.hpp"
 #include "exec/seccomp.hpp"
 #include "util/fs.hpp"
+#include "util/strings.hpp"
 
 namespace corral::exec {
 
@@ -126,10 +127,7 @@ Result<void> Container::run(const StartOptions& options) {
       if (eof) {
         // After the exec announcement, end-of-file means init was exec'd
         // (the child's end is close-on-exec); before it, the child died.
-        if (exec_announced) {
-          keep_namespaces();
-          return {};
-        }
+        if (exec_announced) return {};
         siginfo_t info{};
         ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED | WNOWAIT);
         return Error(Error::Kind::system, "the container's setup process died before init ran (" +
@@ -138,6 +136,7 @@ Result<void> Container::run(const StartOptions& options) {
       }
       if (m.value().kind == SyncKind::exec) {
         exec_announced = true;
+        keep_namespaces(m.value());
         continue;
       }
       SyncMessage& msg = m.value();
@@ -355,17 +354,11 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
   return {};
 }
 
-void Container::keep_namespaces() {
-  // LXC's order and names (spec §8.2 step 3).
-  static const std::pair<const char*, unsigned long> kKept[] = {{"mnt", CLONE_NEWNS},   {"pid", CLONE_NEWPID},
-                                                                {"uts", CLONE_NEWUTS},  {"ipc", CLONE_NEWIPC},
-                                                                {"net", CLONE_NEWNET},  {"cgroup", CLONE_NEWCGROUP}};
-  for (const auto& [name, flag] : kKept) {
-    if (!(plan_.namespaces & flag)) continue;
-    std::string path = "/proc/" + std::to_string(pid_) + "/ns/" + name;
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd) namespace_fds_.emplace_back(name, std::move(fd));
-  }
+void Container::keep_namespaces(SyncMessage& announced) {
+  size_t next = 0;
+  for (std::string_view name : split(announced.text, ','))
+    if (!name.empty() && next < announced.fds.size())
+      namespace_fds_.emplace_back(std::string(name), std::move(announced.fds[next++]));
 }
 
 void Container::abort_start() {

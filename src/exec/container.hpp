@@ -23,6 +23,8 @@
 
 namespace corral::exec {
 
+struct SyncMessage;
+
 struct StartOptions {
   /// Daemon: init's stdio is /dev/null or the console pty; foreground: the
   /// tool's stdio or the console pty the monitor proxies (spec §5.5).
@@ -79,7 +81,8 @@ class Container {
   Result<void> run_monitor_step(size_t index, Setup& s);
   Result<void> clone_child(size_t index, Setup& s);
   void abort_start();
-  void keep_namespaces();
+  /// Keeps the namespaces the exec announcement carries (SyncKind::exec).
+  void keep_namespaces(SyncMessage& announced);
 
   const Plan& plan_;
   pid_t pid_ = -1;

@@ -22,7 +22,8 @@ enum class SyncKind : int32_t {
   at = 2,     // child → monitor: stopped before `step` (a monitor step)
   error = 3,  // child → monitor: `step` failed; text = rendered error, err = errno
   fds = 4,    // child → monitor: `step` made these fds (console master, tty masters)
-  exec = 5,   // child → monitor: about to exec init; end-of-file now means it did
+  exec = 5,   // child → monitor: about to exec init; end-of-file now means it did;
+              // carries the container's namespaces, text = their names joined by ','
   trees = 6,  // monitor → child, before a `go`: id-mapped mount trees; text has one
               // character per planned tree, '1' (its fd follows) or '0' (an optional
               // tree that could not be made)
