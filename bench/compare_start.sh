@@ -50,6 +50,29 @@ print(f"median wall time: lxc {r['lxc']:.1f} ms, corral {r['corral']:.1f} ms, un
 print(f"corral/lxc {r['corral']/r['lxc']:.2f} (target <= 0.5), corral/unshare {r['corral']/r['unshare']:.2f} (target <= 1.5)")
 PY
 
+# Single starts, 50 ms apart: a start after a quiet spell pays an RCU grace
+# period (about 6 ms here) for each process it moves into a cgroup2 cgroup,
+# which back-to-back runs hide (spec: docs/start-performance.md). lxc-start
+# -d is timed alone; its --prepare stops the previous container.
+printf '#!/bin/sh\nsleep 0.05\n' >"$work/pause"
+printf '#!/bin/sh\n"$1" -P %s -n %s -k >/dev/null 2>&1\nsleep 0.05\n' "$lxcpath" "$name" >"$work/stop-pause"
+chmod +x "$work/pause" "$work/stop-pause"
+hyperfine --warmup 2 --runs "${RUNS:-30}" -N --export-json "$work/single.json" \
+  --prepare "$work/pause" -n lxc-execute "$lxc_cmd" \
+  --prepare "$work/pause" -n corral-execute "$corral_cmd" \
+  --prepare "$work/stop-pause $(command -v lxc-stop)" -n lxc-start-d "lxc-start -P $lxcpath -n $name -d" \
+  --prepare "$work/stop-pause $build/lxc-compat/lxc-stop" -n corral-start-d \
+  "$build/lxc-compat/lxc-start -P $lxcpath -n $name -d" >/dev/null
+lxc-stop -P "$lxcpath" -n "$name" -k >/dev/null 2>&1 || true
+"$build/lxc-compat/lxc-stop" -P "$lxcpath" -n "$name" -k >/dev/null 2>&1 || true
+python3 - "$work/single.json" <<'PY'
+import json, sys
+r = {x["command"]: x["median"] * 1000 for x in json.load(open(sys.argv[1]))["results"]}
+for what in ("execute", "start-d"):
+    lxc, corral = r["lxc-" + what], r["corral-" + what]
+    print(f"single {what}, 50 ms apart: lxc {lxc:.1f} ms, corral {corral:.1f} ms, corral/lxc {corral/lxc:.2f}")
+PY
+
 # The monitor is init's parent; its VmRSS while the container runs.
 monitor_rss() {
   local init

@@ -10,6 +10,8 @@ packages=(
   scdoc
   # tests: GoogleTest, man page rendering, the fuzzers (clang's libFuzzer)
   googletest libgtest-dev man-db groff-base clang libclang-rt-14-dev
+  # tests: strace kills a process at a chosen system call
+  strace
   # the LXC oracle of the differential test, and LXC for the side-by-side benchmarks
   lxc python3-lxc
   # benchmarks

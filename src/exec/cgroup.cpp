@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -598,6 +599,20 @@ void ContainerCgroups::undo_creation() {
 }
 
 Result<ContainerCgroups> ContainerCgroups::create_payload(const HostFacts& host, const CreateCgroups& step) {
+  Result<ContainerCgroups> cg = for_host(host, step);
+  if (!cg) return cg;
+  CORRAL_TRY(cg.value().add_payload(step));
+  return cg;
+}
+
+Result<ContainerCgroups> ContainerCgroups::create_monitor_first(const HostFacts& host, const CreateCgroups& step) {
+  Result<ContainerCgroups> cg = for_host(host, step);
+  if (!cg) return cg;
+  CORRAL_TRY(cg.value().create_monitor(step));
+  return cg;
+}
+
+Result<ContainerCgroups> ContainerCgroups::for_host(const HostFacts& host, const CreateCgroups& step) {
   ContainerCgroups cg;
   cg.layout_ = host.cgroup_layout;
   cg.pivot_name_ = step.pivot;
@@ -618,6 +633,13 @@ Result<ContainerCgroups> ContainerCgroups::create_payload(const HostFacts& host,
   if (!monitor_parts) return monitor_parts.error();
   Result<std::vector<std::string>> payload_parts = path_parts(step.payload, "the payload");
   if (!payload_parts) return payload_parts.error();
+  return cg;
+}
+
+Result<void> ContainerCgroups::add_payload(const CreateCgroups& step) {
+  ContainerCgroups& cg = *this;
+  Result<std::vector<std::string>> payload_parts = path_parts(step.payload, "the payload");
+  if (!payload_parts) return payload_parts.error();
   std::vector<std::string> inner_parts;
   if (!step.payload_inner.empty()) {
     std::string prefix = step.payload + "/";
@@ -629,6 +651,7 @@ Result<ContainerCgroups> ContainerCgroups::create_payload(const HostFacts& host,
     inner_parts = std::move(inner.value());
   }
 
+  const size_t made_before = made_.size();
   Result<std::string> payload =
       cg.create_everywhere(payload_parts.value(), step.payload, step.payload_retry, inner_parts, &cg.made_);
   if (!payload) return std::move(payload.error().wrap("creating the payload cgroup `" + step.payload + "`"));
@@ -658,14 +681,19 @@ Result<ContainerCgroups> ContainerCgroups::create_payload(const HostFacts& host,
         for (const std::string& d : chain) {
           Result<void> r = write_or_error(join_path(d, "cgroup.subtree_control"), controllers);
           if (!r) {
-            cg.undo_creation();
+            // Only what this call made: a monitor cgroup made first stays
+            // for destroy(), which also moves the monitor out of it.
+            std::vector<std::string> payload_made(made_.begin() + static_cast<std::ptrdiff_t>(made_before), made_.end());
+            made_.resize(made_before);
+            undo(&payload_made);
+            for (Hierarchy& h : hierarchies_) h.payload.clear(), h.inner.clear();
             return std::move(r.error().wrap("delegating the controllers `" + controllers + "` to the payload cgroup"));
           }
         }
       }
     }
   }
-  return cg;
+  return {};
 }
 
 Result<void> ContainerCgroups::create_monitor(const CreateCgroups& step) {
@@ -783,11 +811,13 @@ Result<void> ContainerCgroups::move_self(Target to, bool skip_unified) {
   return {};
 }
 
-Result<void> ContainerCgroups::enter_monitor_self() {
-  CORRAL_TRY(move_self(Target::monitor, false));
+Result<void> ContainerCgroups::enter_monitor_self(bool skip_unified) {
+  CORRAL_TRY(move_self(Target::monitor, skip_unified));
   in_monitor_ = ::getpid();
   return {};
 }
+void ContainerCgroups::born_in_monitor() { in_monitor_ = ::getpid(); }
+bool ContainerCgroups::caller_in_monitor() const { return in_monitor_ != 0 && in_monitor_ == ::getpid(); }
 Result<void> ContainerCgroups::enter_payload_self(bool skip_unified) { return move_self(Target::payload, skip_unified); }
 Result<void> ContainerCgroups::leave_monitor_self() {
   CORRAL_TRY(move_self(Target::origin, false));
@@ -795,11 +825,32 @@ Result<void> ContainerCgroups::leave_monitor_self() {
   return {};
 }
 
+namespace {
+UniqueFd open_cgroup_dir(const std::string& dir) {
+  return dir.empty() ? UniqueFd() : UniqueFd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+}
+}  // namespace
+
 UniqueFd ContainerCgroups::open_unified_init_dir() const {
   const Hierarchy* u = unified();
-  if (!u || u->payload.empty()) return UniqueFd();
-  const std::string& dir = u->inner.empty() ? u->payload : u->inner;
-  return UniqueFd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  return u ? open_cgroup_dir(u->inner.empty() ? u->payload : u->inner) : UniqueFd();
+}
+UniqueFd ContainerCgroups::open_unified_monitor_dir() const {
+  const Hierarchy* u = unified();
+  return u ? open_cgroup_dir(u->monitor) : UniqueFd();
+}
+UniqueFd ContainerCgroups::open_unified_origin_dir() const {
+  const Hierarchy* u = unified();
+  return u ? open_cgroup_dir(u->origin) : UniqueFd();
+}
+
+pid_t clone_into_cgroup(unsigned long flags, int* pidfd, int cgroup_fd) {
+  struct clone_args args {};
+  args.flags = flags | (pidfd ? CLONE_PIDFD : 0) | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
+  args.pidfd = reinterpret_cast<uint64_t>(pidfd);
+  args.exit_signal = SIGCHLD;
+  args.cgroup = cgroup_fd >= 0 ? static_cast<uint64_t>(cgroup_fd) : 0;
+  return static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
 }
 
 // ---- limits -------------------------------------------------------------------------------------

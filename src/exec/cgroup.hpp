@@ -47,6 +47,18 @@ class ContainerCgroups {
   /// while init is setting itself up.
   static Result<ContainerCgroups> create_payload(const HostFacts& host, const CreateCgroups& step);
   Result<void> create_monitor(const CreateCgroups& step);
+  /// The other order, for a monitor that is cloned straight into the
+  /// unified part of its cgroup (CLONE_INTO_CGROUP: no move, so no RCU
+  /// grace period, see enter_monitor_self): the monitor cgroup alone, then
+  /// add_payload() in the monitor once the plan gets there. On failure,
+  /// add_payload removes only what it made.
+  static Result<ContainerCgroups> create_monitor_first(const HostFacts& host, const CreateCgroups& step);
+  Result<void> add_payload(const CreateCgroups& step);
+  /// The calling process was born in the unified monitor cgroup: destroy()
+  /// moves it back out, as after enter_monitor_self().
+  void born_in_monitor();
+  /// Whether the calling process is the one in the monitor cgroup.
+  bool caller_in_monitor() const;
   /// Takes the monitor cgroup that another copy of this object made with
   /// create_monitor() (the janitor's copy, forked before it existed).
   void adopt_monitor(const std::string& name);
@@ -68,12 +80,14 @@ class ContainerCgroups {
   // Moving the calling process itself. Writing a pid to cgroup.procs takes
   // the kernel's global threadgroup lock, whose first writer after a quiet
   // spell waits for an RCU grace period (6 to 12 ms here, longer than the
-  // rest of a start). On v1 a single-threaded caller writes "0" to `tasks`
-  // instead, which moves only the calling thread and skips that lock; the
-  // unified hierarchy has no such file and still goes through cgroup.procs
-  // (unless `skip_unified`: the caller was cloned into it). A caller with
-  // more than one thread is moved through cgroup.procs everywhere.
-  Result<void> enter_monitor_self();
+  // rest of a start, and which holds the global cgroup_mutex, so that no
+  // other process can make, remove or enter a cgroup meanwhile). On v1 a
+  // single-threaded caller writes "0" to `tasks` instead, which moves only
+  // the calling thread and skips that lock; the unified hierarchy has no
+  // such file and still goes through cgroup.procs, unless `skip_unified`:
+  // the caller was cloned into it. A caller with more than one thread is
+  // moved through cgroup.procs everywhere.
+  Result<void> enter_monitor_self(bool skip_unified);
   Result<void> enter_payload_self(bool skip_unified);
   /// Back to the cgroup the caller of create() was in (the monitor at
   /// teardown; a helper it forked that must not keep the monitor cgroup busy).
@@ -81,6 +95,11 @@ class ContainerCgroups {
   /// An O_PATH fd on init's cgroup in the unified hierarchy, for clone3's
   /// CLONE_INTO_CGROUP (none without a unified hierarchy).
   UniqueFd open_unified_init_dir() const;
+  /// The same on the unified monitor cgroup, and on the cgroup the caller
+  /// of create*() was in (for a helper that must stay out of the monitor
+  /// cgroup).
+  UniqueFd open_unified_monitor_dir() const;
+  UniqueFd open_unified_origin_dir() const;
 
   /// Writes the limits into the payload cgroup. Version 1: `<ctrl>.<file>`
   /// goes to the hierarchy that has <ctrl>; cpuset.* also to payload_inner;
@@ -140,6 +159,8 @@ class ContainerCgroups {
     std::string origin;  // the caller's cgroup before it entered the monitor cgroup
   };
 
+  /// The hierarchies and names, checked; nothing made yet.
+  static Result<ContainerCgroups> for_host(const HostFacts& host, const CreateCgroups& step);
   Result<std::string> create_everywhere(const std::vector<std::string>& parts, const std::string& name, bool retry,
                                         const std::vector<std::string>& inner_parts, std::vector<std::string>* made);
   const Hierarchy* find_controller(const std::string& controller) const;
@@ -156,9 +177,16 @@ class ContainerCgroups {
   std::string payload_name_;
   std::string pivot_name_;
   bool destroyed_ = false;
-  pid_t in_monitor_ = 0;
-  std::vector<std::string> made_;  // every directory create*() made, in order  // the process that entered the monitor cgroup by enter_monitor_self()
+  pid_t in_monitor_ = 0;  // the process in the monitor cgroup (enter_monitor_self, born_in_monitor)
+  std::vector<std::string> made_;  // every directory create*() made, in order
 };
+
+/// clone3(2) like fork(2), plus `flags`; the child is born in the cgroup2
+/// directory `cgroup_fd` when that is valid (CLONE_INTO_CGROUP: no move, so
+/// none of the waits of ContainerCgroups::enter_monitor_self). `pidfd`, when
+/// not null, receives a pidfd of the child (CLONE_PIDFD). No fork handlers
+/// run: the caller must be single-threaded.
+pid_t clone_into_cgroup(unsigned long flags, int* pidfd, int cgroup_fd);
 
 /// Every cgroup named lxc.monitor.*, lxc.payload.* or lxc.pivot directly
 /// below each hierarchy's base (and the caller's cgroup, for

@@ -36,7 +36,8 @@ struct Container::Setup {
   std::vector<UniqueFd> share_fds;
   std::vector<std::pair<int, int>> share_list;
   UniqueFd pid_ns_for_child;  // lxc.namespace.share.pid: the monitor joins it for the clone only
-  const CreateCgroups* monitor_cgroup = nullptr;  // made once init runs its first steps
+  const CreateCgroups* monitor_cgroup = nullptr;  // entered (made unless made before) once init runs its first steps
+  bool monitor_cgroup_made = false;              // StartOptions::monitor_cgroup_made
 };
 
 namespace {
@@ -53,17 +54,6 @@ std::string id_map_text(const std::vector<config::IdMap>& maps) {
   for (const config::IdMap& m : maps)
     text += std::to_string(m.ns_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.range) + "\n";
   return text;
-}
-
-/// clone3 with a pidfd; into the cgroup2 directory `cgroup_fd` when it is
-/// valid (CLONE_INTO_CGROUP, which needs no migration afterwards).
-pid_t clone3_pidfd(unsigned long flags, int* pidfd, int cgroup_fd) {
-  struct clone_args args {};
-  args.flags = flags | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
-  args.pidfd = reinterpret_cast<uint64_t>(pidfd);
-  args.exit_signal = SIGCHLD;
-  args.cgroup = cgroup_fd >= 0 ? static_cast<uint64_t>(cgroup_fd) : 0;
-  return static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
 }
 
 }  // namespace
@@ -90,6 +80,10 @@ Result<std::unique_ptr<Container>> Container::start(const Plan& plan, const Star
 Result<void> Container::run(const StartOptions& options) {
   Setup s;
   s.options = &options;
+  if (options.monitor_cgroup_made) {
+    cgroups_ = *options.monitor_cgroup_made;  // from here on, finish() removes it
+    s.monitor_cgroup_made = true;
+  }
   size_t i = 0;
   const size_t n = plan_.steps.size();
   while (i < n) {
@@ -109,11 +103,13 @@ Result<void> Container::run(const StartOptions& options) {
     if (s.monitor_cgroup) {
       // Meanwhile the monitor makes and enters its own cgroup: nothing the
       // child does depends on it, and entering cgroup2 can wait for an RCU
-      // grace period (see ContainerCgroups::move_self).
+      // grace period (see ContainerCgroups::enter_monitor_self). A monitor
+      // born in the unified part (StartOptions::monitor_cgroup_made) has
+      // only v1 left to enter.
       const CreateCgroups* monitor = std::exchange(s.monitor_cgroup, nullptr);
-      Result<void> r = cgroups_->create_monitor(*monitor);
+      Result<void> r = s.monitor_cgroup_made ? Result<void>() : cgroups_->create_monitor(*monitor);
       if (r && s.options->on_monitor_cgroup) s.options->on_monitor_cgroup(cgroups_->monitor_name());
-      if (r) r = cgroups_->enter_monitor_self();
+      if (r) r = cgroups_->enter_monitor_self(s.monitor_cgroup_made);
       if (!r) {
         r.error().wrap("step create-cgroups");
         return r;
@@ -178,9 +174,13 @@ Result<void> Container::run_monitor_step(size_t index, Setup& s) {
   if (const auto* cg = std::get_if<CreateCgroups>(&step.data)) {
     // Only the payload now: the monitor cgroup is made while init sets
     // itself up (run), which takes it off the start's critical path.
-    Result<ContainerCgroups> made = ContainerCgroups::create_payload(plan_.host, *cg);
-    if (!made) return std::move(made.error());
-    cgroups_ = std::move(made.value());
+    if (s.monitor_cgroup_made) {
+      CORRAL_TRY(cgroups_->add_payload(*cg));
+    } else {
+      Result<ContainerCgroups> made = ContainerCgroups::create_payload(plan_.host, *cg);
+      if (!made) return std::move(made.error());
+      cgroups_ = std::move(made.value());
+    }
     s.monitor_cgroup = cg;
     if (s.options->on_payload_cgroups) s.options->on_payload_cgroups(*cgroups_);
     return {};
@@ -336,10 +336,10 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
   cs.cgroups = cgroups_ ? &*cgroups_ : nullptr;
   cs.born_in_unified_cgroup = into_cgroup.valid();
   int pidfd = -1;
-  pid_t pid = clone3_pidfd(clone.clone_flags, &pidfd, into_cgroup.get());
+  pid_t pid = clone_into_cgroup(clone.clone_flags, &pidfd, into_cgroup.get());
   if (pid < 0 && into_cgroup && errno != ENOMEM && errno != EAGAIN) {
     cs.born_in_unified_cgroup = false;
-    pid = clone3_pidfd(clone.clone_flags, &pidfd, -1);
+    pid = clone_into_cgroup(clone.clone_flags, &pidfd, -1);
   }
   int clone_errno = errno;
   if (pid == 0) run_child(cs);

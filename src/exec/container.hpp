@@ -42,6 +42,12 @@ struct StartOptions {
   /// runtime's janitor must know what to remove should the monitor die.
   std::function<void(const ContainerCgroups&)> on_payload_cgroups;
   std::function<void(const std::string& monitor_name)> on_monitor_cgroup;
+  /// A monitor cgroup made before the start (ContainerCgroups::
+  /// create_monitor_first) whose unified part the monitor was born in. The
+  /// start takes it over: the payload is added beside it, the monitor
+  /// enters only its v1 parts, and finish() removes it with the rest. Only
+  /// for a plan whose first step is create-cgroups.
+  const ContainerCgroups* monitor_cgroup_made = nullptr;
 };
 
 /// What this corral cannot run, refused before anything is touched: a new

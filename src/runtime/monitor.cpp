@@ -66,7 +66,15 @@ void close_inherited_fds(const std::vector<int>& keep) {
 
 class Monitor {
  public:
-  Monitor(LaunchRequest& r, UniqueFd listener) : r_(r), listener_(std::move(listener)) {}
+  /// `monitor_cgroup_made`: see exec::StartOptions; used by the first
+  /// start only (a reboot makes its monitor cgroup the usual way). Its
+  /// maker guards it until the janitor exists: `handover` gets a byte then.
+  Monitor(LaunchRequest& r, UniqueFd listener, const exec::ContainerCgroups* monitor_cgroup_made = nullptr,
+          UniqueFd handover = {})
+      : r_(r),
+        listener_(std::move(listener)),
+        monitor_cgroup_made_(monitor_cgroup_made),
+        handover_(std::move(handover)) {}
 
   /// Runs the container to its end. `on_started` is called once with the
   /// start's outcome (RUNNING, or ABORTING and the error).
@@ -92,12 +100,19 @@ class Monitor {
       return *pid;
     };
     // The janitor exists from the moment there is something to clean up.
-    opts.on_payload_cgroups = [this](const exec::ContainerCgroups& cg) { spawn_janitor(cg); };
+    opts.on_payload_cgroups = [this](const exec::ContainerCgroups& cg) {
+      spawn_janitor(cg);
+      if (handover_ && ::write(handover_.get(), "j", 1) < 0) {
+      }
+      handover_.reset();
+    };
     opts.on_monitor_cgroup = [this](const std::string& name) { tell_janitor("m" + name + "\n"); };
     opts.warn = [this](const std::string& w) {
       if (!r_.daemon) std::fprintf(stderr, "%s: %s: %s\n", r_.prog.c_str(), r_.paths.name.c_str(), w.c_str());
     };
+    opts.monitor_cgroup_made = monitor_cgroup_made_;
     if (Result<void> device = open_console_device(); !device) {
+      if (monitor_cgroup_made_) exec::ContainerCgroups(*monitor_cgroup_made_).destroy();
       set_state(State::aborting);
       on_started(State::aborting, &device.error());
       ::sigprocmask(SIG_SETMASK, &old, nullptr);
@@ -106,6 +121,7 @@ class Monitor {
     bool first_start = true;
     for (;;) {
       Result<std::unique_ptr<exec::Container>> started = exec::Container::start(r_.plan, opts);
+      opts.monitor_cgroup_made = nullptr;  // the container has taken it over
       if (!started) {
         dismiss_janitor();  // the failed start undid everything itself
         set_state(State::aborting);
@@ -194,7 +210,11 @@ class Monitor {
   void spawn_janitor(const exec::ContainerCgroups& cgroups) {
     int p[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0) return;
-    pid_t pid = ::fork();
+    // A monitor born in its cgroup (launch, daemon mode) has the janitor
+    // born back in the monitor's original cgroup.
+    UniqueFd origin;
+    if (cgroups.caller_in_monitor()) origin = cgroups.open_unified_origin_dir();
+    pid_t pid = origin ? exec::clone_into_cgroup(0, nullptr, origin.get()) : ::fork();
     if (pid < 0) {
       ::close(p[0]);
       ::close(p[1]);
@@ -591,6 +611,8 @@ class Monitor {
   int peer_in_ = -1, peer_out_ = -1;  // the console's peer (start_console_peer), -1 = none
   bool peer_raw_ = false;             // the peer is a terminal put in raw mode
   UniqueFd console_device_;           // lxc.console.path's device
+  const exec::ContainerCgroups* monitor_cgroup_made_;  // made before the monitor, which was born in it
+  UniqueFd handover_;  // to the maker of monitor_cgroup_made_: "the janitor guards it now"
   pid_t janitor_ = -1;
   UniqueFd janitor_sock_;  // "mNAME\n" to it: the monitor cgroup; "x\n": done, the monitor tears down
 };
@@ -641,8 +663,54 @@ Result<LaunchOutcome> launch(LaunchRequest& r) {
   if (a < 0) return Error::system("fork the monitor", "", errno);
   if (a == 0) {
     tool_end.reset();
-    pid_t b = ::fork();
-    if (b != 0) ::_exit(b < 0 ? 1 : 0);
+    auto report = [&](State s, const Error* e) {
+      StartReport rep{};
+      rep.state = static_cast<int32_t>(s);
+      if (e) std::strncpy(rep.error, e->render().c_str(), sizeof rep.error - 1);
+      ::send(monitor_end.get(), &rep, sizeof rep, MSG_NOSIGNAL);
+    };
+    // The monitor is born in the unified part of its cgroup: moving it
+    // there would wait for an RCU grace period (6 ms here; see
+    // ContainerCgroups::enter_monitor_self). Not when hooks run before the
+    // cgroups are made: they would run in it.
+    std::optional<exec::ContainerCgroups> monitor_cgroup;
+    UniqueFd monitor_dir;
+    const exec::Step* first = r.plan.steps.empty() ? nullptr : &r.plan.steps.front();
+    const auto* cgroups = first ? std::get_if<exec::CreateCgroups>(&first->data) : nullptr;
+    if (cgroups && r.plan.host.cgroup_layout != exec::CgroupLayout::legacy) {
+      Result<exec::ContainerCgroups> made = exec::ContainerCgroups::create_monitor_first(r.plan.host, *cgroups);
+      if (!made) {
+        report(State::aborting, &made.error().wrap("step " + first->name));
+        ::_exit(1);
+      }
+      monitor_cgroup = std::move(made.value());
+      monitor_dir = monitor_cgroup->open_unified_monitor_dir();
+    }
+    // Until the monitor has forked its janitor, this process guards the
+    // monitor cgroup: should the monitor die (SIGKILL) before, it removes it.
+    int handover[2] = {-1, -1};
+    if (monitor_cgroup && ::pipe2(handover, O_CLOEXEC) != 0) handover[0] = handover[1] = -1;
+    UniqueFd handover_in(handover[0]), handover_out(handover[1]);
+    pid_t b = monitor_dir ? exec::clone_into_cgroup(0, nullptr, monitor_dir.get()) : ::fork();
+    if (b != 0) {
+      if (b < 0 && monitor_cgroup) monitor_cgroup->undo_creation();
+      if (b > 0 && handover_in) {
+        handover_out.reset();
+        monitor_end.reset();  // the tool sees the monitor's end alone
+        char byte;
+        ssize_t n;
+        while ((n = ::read(handover_in.get(), &byte, 1)) < 0 && errno == EINTR) {
+        }
+        if (n != 1) {  // the monitor ended first (and left nothing in it)
+          ::waitpid(b, nullptr, 0);
+          monitor_cgroup->undo_creation();
+        }
+      }
+      ::_exit(b < 0 ? 1 : 0);
+    }
+    handover_in.reset();
+    if (monitor_cgroup) monitor_cgroup->born_in_monitor();
+    monitor_dir.reset();
     // The monitor proper: detached from the tool's session and files.
     ::setsid();
     if (::chdir("/") != 0) ::_exit(1);
@@ -653,18 +721,13 @@ Result<LaunchOutcome> launch(LaunchRequest& r) {
       ::dup2(null, 2);
       if (null > 2) ::close(null);
     }
-    close_inherited_fds({listener.value().get(), monitor_end.get()});
+    close_inherited_fds({listener.value().get(), monitor_end.get(), handover_out.get()});
     set_process_title("[lxc monitor] " + r.paths.lxcpath + " " + r.paths.name);
     Result<void> pid_written = write_pidfile(r.pidfile);
-    Monitor m(r, std::move(listener.value()));
-    int report_fd = monitor_end.get();
+    Monitor m(r, std::move(listener.value()), monitor_cgroup ? &*monitor_cgroup : nullptr, std::move(handover_out));
     Result<int> status = m.run([&](State s, const Error* e) {
-      StartReport rep{};
-      rep.state = static_cast<int32_t>(s);
-      if (e) std::strncpy(rep.error, e->render().c_str(), sizeof rep.error - 1);
-      if (!pid_written) std::strncpy(rep.error, pid_written.error().render().c_str(), sizeof rep.error - 1);
-      ::send(report_fd, &rep, sizeof rep, MSG_NOSIGNAL);
-      ::close(report_fd);
+      report(s, pid_written ? e : &pid_written.error());
+      monitor_end.reset();
     });
     if (!r.pidfile.empty()) ::unlink(r.pidfile.c_str());
     ::_exit(status ? 0 : 1);

@@ -135,6 +135,14 @@ expect_eq "monitor: titled [lxc monitor] LXCPATH NAME" "[lxc monitor] $LXCPATH p
 expect_eq "monitor: a session leader (setsid)" "$monitor" "$(sed 's/.*) //' "/proc/$monitor/stat" 2>/dev/null | awk '{ print $4 }')"
 expect_eq "monitor: stdin is /dev/null" "/dev/null" "$(readlink "/proc/$monitor/fd/0")"
 expect_eq "monitor: cwd is /" "/" "$(readlink "/proc/$monitor/cwd")"
+# The daemon monitor is born in the unified part of its cgroup (no move, so
+# no RCU grace period) and enters the v1 parts itself; its janitor is born
+# back in the tool's cgroup, so that it never keeps the monitor cgroup busy.
+expect_eq "monitor: in lxc.monitor.proc-d in every hierarchy" "" \
+  "$(grep -v ':/lxc.monitor.proc-d$' "/proc/$monitor/cgroup" 2>&1)"
+janitor=$(pgrep -P "$monitor" | grep -vx "$init" | head -1)
+expect_eq "janitor: in the tool's cgroups, not the monitor's" "$(cat /proc/self/cgroup)" \
+  "$(cat "/proc/$janitor/cgroup" 2>&1)"
 if command -v lxc-info >/dev/null; then
   expect_eq "compat: LXC's lxc-info -s -H sees RUNNING" "RUNNING" "$(timeout 10 lxc-info -P "$LXCPATH" -n proc-d -s -H 2>&1)"
   expect_eq "compat: LXC's lxc-info -p -H sees the same pid" "$init" "$(timeout 10 lxc-info -P "$LXCPATH" -n proc-d -p -H 2>&1)"
@@ -246,6 +254,15 @@ expect_match "monitor cgroup clash: names the step, the path and the errno" \
   'step create-cgroups: creating the monitor cgroup `lxc.monitor.proc-clash-taken`: mkdir `/sys/fs/cgroup/pids/lxc.monitor.proc-clash-taken`: File exists' "$ERR"
 # (a cgroup can only be removed once no process is left in it)
 check "monitor cgroup clash: no payload cgroup left" test ! -e /sys/fs/cgroup/pids/lxc.payload.proc-clash
+# A daemon monitor's cgroup is made before the monitor exists (it is born in
+# it): the same clash fails the start with the same message.
+mkdir "$taken"
+run_lxc lxc-start -n proc-clash -d
+rmdir "$taken"
+expect_eq "monitor cgroup clash, daemon: exit 1" "1" "$RC"
+expect_match "monitor cgroup clash, daemon: names the step, the path and the errno" \
+  'step create-cgroups: creating the monitor cgroup `lxc.monitor.proc-clash-taken`: mkdir `/sys/fs/cgroup/pids/lxc.monitor.proc-clash-taken`: File exists' "$ERR"
+check "monitor cgroup clash, daemon: STOPPED" state_is proc-clash STOPPED
 assert_host_clean "foreground start and start failures"
 
 # --- losing the monitor or init ----------------------------------------------
@@ -282,6 +299,21 @@ check "monitor SIGKILLed during the start: lxc-start fails" test "$RC" != 0
 janitor_done() { [ "$(host_snapshot)" = "$BEFORE" ]; }
 check "monitor SIGKILLed during the start: no cgroup, process or mount left" wait_until 10 janitor_done
 assert_host_clean "monitor killed during the start"
+
+# Killed earlier still: the daemon monitor is born in its cgroup, before it
+# has a janitor. strace kills it at its first act (setsid); the process that
+# made the cgroup for it and waits for the janitor removes it.
+if command -v strace >/dev/null; then
+  timeout 20 strace -f -o /dev/null -e trace=setsid -e inject=setsid:signal=SIGKILL \
+    "$COMPAT/lxc-start" -P "$LXCPATH" -n proc-midstart 2>"$WORK/birth.err"
+  RC=$?
+  ERR=$(cat "$WORK/birth.err")
+  check "monitor SIGKILLed at birth: lxc-start fails" test "$RC" != 0
+  expect_match "monitor SIGKILLed at birth: says so" 'the monitor ended before the container started' "$ERR"
+  assert_host_clean "monitor killed at birth"
+else
+  skip "monitor SIGKILLed at birth: no strace here"
+fi
 
 run_lxc lxc-start -n proc-d
 init=$(info proc-d -p -H)

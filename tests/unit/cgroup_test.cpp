@@ -358,7 +358,7 @@ TEST_F(CgroupTest, SelfMovesEnterAndLeaveEveryHierarchy) {
   auto body = [&]() -> int {
     std::vector<std::string> before;
     for (const CgroupHierarchy& h : host_.cgroup_hierarchies) before.push_back(cgroup_of(::getpid(), h));
-    if (!c.enter_monitor_self()) return 10;
+    if (!c.enter_monitor_self(false)) return 10;
     for (size_t i = 0; i < host_.cgroup_hierarchies.size(); ++i) {
       const CgroupHierarchy& h = host_.cgroup_hierarchies[i];
       if (root_of(h) + cgroup_of(::getpid(), h) != c.monitor_dirs()[i]) return 11;
@@ -398,7 +398,7 @@ TEST_F(CgroupTest, SelfMoveOfAThreadedProcessTakesEveryThread) {
     });
     char byte;
     if (::read(ready[0], &byte, 1) != 1) return 9;
-    int result = c.enter_monitor_self() ? 0 : 10;
+    int result = c.enter_monitor_self(false) ? 0 : 10;
     std::string task = "/proc/" + std::to_string(::getpid()) + "/task/" + std::to_string(tid);
     for (size_t i = 0; result == 0 && i < host_.cgroup_hierarchies.size(); ++i) {
       const CgroupHierarchy& h = host_.cgroup_hierarchies[i];
@@ -428,11 +428,7 @@ TEST_F(CgroupTest, CloneIntoTheUnifiedInitCgroup) {
     GTEST_SKIP() << "no cgroup2 hierarchy here";
   }
   ASSERT_TRUE(dir.valid());
-  struct clone_args args {};
-  args.flags = CLONE_INTO_CGROUP;
-  args.exit_signal = SIGCHLD;
-  args.cgroup = static_cast<uint64_t>(dir.get());
-  pid_t child = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
+  pid_t child = clone_into_cgroup(0, nullptr, dir.get());
   if (child == 0) {
     if (!c.enter_payload_self(true)) ::_exit(10);
     for (size_t i = 0; i < host_.cgroup_hierarchies.size(); ++i) {
@@ -447,6 +443,74 @@ TEST_F(CgroupTest, CloneIntoTheUnifiedInitCgroup) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << "10: the v1 moves failed; 11: not in the payload everywhere";
   EXPECT_TRUE(c.destroy());
+}
+
+TEST_F(CgroupTest, MonitorBornInItsCgroupThenPayloadBeside) {
+  // A daemon monitor's way: the monitor cgroup first, the monitor cloned
+  // into its unified part, the payload added; a helper it clones into its
+  // origin (the janitor) stays out of the monitor cgroup; the v1 parts
+  // entered; the monitor's destroy() moves it out and removes everything.
+  bool has_unified = false;
+  for (const CgroupHierarchy& h : host_.cgroup_hierarchies) has_unified |= h.unified;
+  if (!has_unified) GTEST_SKIP() << "no cgroup2 hierarchy here";
+  Result<ContainerCgroups> first = ContainerCgroups::create_monitor_first(host_, step());
+  ASSERT_TRUE(first) << first.error().render();
+  std::vector<std::string> monitor_dirs = first.value().monitor_dirs();
+  for (const std::string& dir : monitor_dirs) EXPECT_TRUE(exists(dir)) << dir;
+  for (const std::string& dir : first.value().payload_dirs()) EXPECT_TRUE(dir.empty()) << dir;
+  UniqueFd into = first.value().open_unified_monitor_dir();
+  ASSERT_TRUE(into.valid());
+  pid_t monitor = clone_into_cgroup(0, nullptr, into.get());
+  if (monitor == 0) {
+    ContainerCgroups c = first.value();
+    c.born_in_monitor();
+    if (!c.caller_in_monitor()) ::_exit(9);
+    if (!c.add_payload(step())) ::_exit(10);
+    UniqueFd origin = c.open_unified_origin_dir();
+    pid_t helper = clone_into_cgroup(0, nullptr, origin.get());
+    if (helper == 0) {
+      for (const CgroupHierarchy& h : host_.cgroup_hierarchies)
+        if (cgroup_of(::getpid(), h).find("lxc.monitor.") != std::string::npos) ::_exit(1);
+      ::_exit(0);
+    }
+    int status = 0;
+    if (helper < 0 || ::waitpid(helper, &status, 0) != helper || status != 0) ::_exit(14);
+    if (!c.enter_monitor_self(true)) ::_exit(11);
+    for (size_t i = 0; i < host_.cgroup_hierarchies.size(); ++i) {
+      const CgroupHierarchy& h = host_.cgroup_hierarchies[i];
+      if (root_of(h) + cgroup_of(::getpid(), h) != c.monitor_dirs()[i]) ::_exit(12);
+      if (!exists(c.payload_dirs()[i])) ::_exit(13);
+    }
+    ::_exit(c.destroy() ? 0 : 15);
+  }
+  ASSERT_GT(monitor, 0) << std::strerror(errno);
+  int status = 0;
+  ASSERT_EQ(::waitpid(monitor, &status, 0), monitor);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "9: not marked; 10: no payload; 11: v1 moves failed; 12: not in the monitor "
+                                       "cgroup everywhere; 13: no payload dir; 14: the helper was in it; 15: destroy";
+  for (const std::string& dir : monitor_dirs) EXPECT_FALSE(exists(dir)) << dir;
+}
+
+TEST_F(CgroupTest, AddPayloadFailureKeepsTheMonitorCgroup) {
+  // add_payload undoes only what it made: the monitor cgroup made before
+  // stays for destroy(), which knows the monitor may be in it.
+  Result<ContainerCgroups> first = ContainerCgroups::create_monitor_first(host_, step());
+  ASSERT_TRUE(first) << first.error().render();
+  ContainerCgroups& c = first.value();
+  CreateCgroups s = step();
+  s.payload_retry = false;
+  std::string taken = base_of(host_.cgroup_hierarchies.back()) + "/" + s.payload;
+  ASSERT_EQ(::mkdir(taken.c_str(), 0755), 0) << taken;
+  Result<void> r = c.add_payload(s);
+  ::rmdir(taken.c_str());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().render().find("File exists"), std::string::npos) << r.error().render();
+  for (const std::string& dir : c.monitor_dirs()) EXPECT_TRUE(exists(dir)) << dir;
+  for (size_t i = 0; i + 1 < host_.cgroup_hierarchies.size(); ++i)
+    EXPECT_FALSE(exists(base_of(host_.cgroup_hierarchies[i]) + "/" + s.payload));
+  EXPECT_TRUE(c.destroy());
+  for (const std::string& dir : c.monitor_dirs()) EXPECT_FALSE(exists(dir)) << dir;
 }
 
 // ---- limits ----------------------------------------------------------------------------------
