@@ -2,8 +2,9 @@
 # Start-to-exit of `lxc-execute -n NAME -- /bin/true` on one busybox container
 # with LXC's default isolation (pid, mount, uts, ipc, net, cgroup namespaces;
 # proc, sys and cgroup auto-mounts; autodev; a capability drop): LXC 5.0
-# against corral on the same config, and the kernel's floor
-# `unshare -m -p -u -i -n --fork /bin/true`. Then the resident memory of each
+# against corral on the same config, the kernel's floor
+# `unshare -m -p -u -i -n --fork /bin/true`, and the bare system calls of
+# that start (bench/lxc_floor). Then the resident memory of each
 # monitor while a container runs (lxc-start -d with a sleeping init).
 # Needs root. usage: bench/compare_start.sh BUILD_DIR
 set -euo pipefail
@@ -39,15 +40,21 @@ CONF
 lxc_cmd="lxc-execute -P $lxcpath -n $name -- /bin/true"
 corral_cmd="$build/lxc-compat/lxc-execute -P $lxcpath -n $name -- /bin/true"
 floor_cmd="unshare -m -p -u -i -n --fork /bin/true"
+# The bare system calls of the same start (bench/lxc_floor.cpp): what any
+# tool doing LXC's work costs here at the least.
+work_cmd="$build/bench/lxc_floor $lxcpath/$name/rootfs /usr/lib/x86_64-linux-gnu/lxc/rootfs $name-floor"
+[ -d /usr/lib/x86_64-linux-gnu/lxc/rootfs ] || work_cmd="$build/bench/lxc_floor $lxcpath/$name/rootfs $lxcpath/$name/rootfs $name-floor"
 # Both must succeed before timing means anything.
 $lxc_cmd && $corral_cmd
 hyperfine --warmup 3 --runs "${RUNS:-30}" -N --export-json "$work/times.json" \
-  -n lxc "$lxc_cmd" -n corral "$corral_cmd" -n unshare "$floor_cmd" >/dev/null
+  -n lxc "$lxc_cmd" -n corral "$corral_cmd" -n unshare "$floor_cmd" -n syscalls "$work_cmd" >/dev/null
 python3 - "$work/times.json" <<'PY'
 import json, sys
 r = {x["command"]: x["median"] * 1000 for x in json.load(open(sys.argv[1]))["results"]}
 print(f"median wall time: lxc {r['lxc']:.1f} ms, corral {r['corral']:.1f} ms, unshare {r['unshare']:.1f} ms")
 print(f"corral/lxc {r['corral']/r['lxc']:.2f} (target <= 0.5), corral/unshare {r['corral']/r['unshare']:.2f} (target <= 1.5)")
+print(f"LXC's work as bare system calls (lxc_floor) {r['syscalls']:.1f} ms: {r['syscalls']/r['unshare']:.2f} x unshare; "
+      f"corral {r['corral']/r['syscalls']:.2f} x it, lxc {r['lxc']/r['syscalls']:.2f} x it")
 PY
 
 # Single starts, 50 ms apart: a start after a quiet spell pays an RCU grace

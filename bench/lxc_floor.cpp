@@ -1,0 +1,233 @@
+// The least a start doing LXC's work can cost on this host: the system calls
+// of `lxc-execute -n NAME -- /bin/true` on bench/compare_start.sh's config,
+// as corral makes them (strace), and nothing else: no config, no plan, no
+// messages, no init shim, no error reporting beyond an exit status.
+// bench/compare_start.sh times it beside corral, LXC and unshare, so that the
+// distance between corral and what the kernel work itself costs is measured,
+// not guessed.
+//
+//   cgroups: lxc.payload.NAME and lxc.monitor.NAME in every hierarchy (v1
+//            cpuset initialised), the monitor in its cgroup, init cloned into
+//            the cgroup2 payload and entering the v1 ones, all removed after;
+//   clone:   mnt, pid, uts, ipc, net namespaces, then cgroup's;
+//   child:   rootfs bound on MOUNTPOINT, hostname, /dev tmpfs with the six
+//            nodes, pts dir, console pty bound, fd symlinks, proc with
+//            /proc/sys read-only, sysfs read-only, pivot_root, the four
+//            capabilities of the config dropped, exec /bin/true as pid 1.
+//
+// usage: lxc_floor ROOTFS MOUNTPOINT NAME   (root; exit status is /bin/true's)
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <linux/capability.h>
+
+namespace {
+
+struct Hierarchy {
+  std::string dir;  // /sys/fs/cgroup/<name>
+  bool unified;
+  bool cpuset;
+};
+
+// Undoes what the parent made (its cgroups) when it fails half-way.
+void (*g_cleanup)() = nullptr;
+std::vector<std::string> g_made;  // the cgroups made, in order
+pid_t g_child = 0;
+
+[[noreturn]] void die(const char* what, const std::string& path) {
+  std::fprintf(stderr, "lxc_floor: %s %s: %s\n", what, path.c_str(), std::strerror(errno));
+  if (g_cleanup) g_cleanup();
+  std::_Exit(125);
+}
+
+bool try_put(const std::string& path, const std::string& value) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  bool ok = fd >= 0 && ::write(fd, value.data(), value.size()) >= 0;
+  if (fd >= 0) ::close(fd);
+  return ok;
+}
+
+void put(const std::string& path, const std::string& value) {
+  if (!try_put(path, value)) die("write", path);
+}
+
+std::string get(const std::string& path) {
+  char buf[256];
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : ::read(fd, buf, sizeof buf);
+  if (n < 0) die("read", path);
+  ::close(fd);
+  while (n > 0 && buf[n - 1] == '\n') --n;
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+// What `probe_host` finds, reduced to the mount points (not timed apart:
+// corral reads mountinfo and two cgroup files for the same).
+std::vector<Hierarchy> hierarchies() {
+  std::vector<Hierarchy> out;
+  struct statfs top {};
+  if (::statfs("/sys/fs/cgroup", &top) == 0 && top.f_type == CGROUP2_SUPER_MAGIC)
+    return {{"/sys/fs/cgroup", true, false}};
+  for (const char* name :
+       {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "systemd", "unified"}) {
+    std::string dir = std::string("/sys/fs/cgroup/") + name;
+    struct statfs fs {};
+    if (::statfs(dir.c_str(), &fs) != 0) continue;
+    if (fs.f_type != CGROUP_SUPER_MAGIC && fs.f_type != CGROUP2_SUPER_MAGIC) continue;
+    out.push_back({dir, fs.f_type == CGROUP2_SUPER_MAGIC, std::strcmp(name, "cpuset") == 0});
+  }
+  return out;
+}
+
+void make_cgroups(const std::vector<Hierarchy>& hs, const std::string& name) {
+  for (const Hierarchy& h : hs) {
+    std::string dir = h.dir + "/" + name;
+    if (::mkdir(dir.c_str(), 0755) != 0) die("mkdir", dir);
+    g_made.push_back(dir);
+    if (h.cpuset) {
+      put(dir + "/cpuset.cpus", get(h.dir + "/cpuset.cpus"));
+      put(dir + "/cpuset.mems", get(h.dir + "/cpuset.mems"));
+      put(dir + "/cgroup.clone_children", "1");
+    }
+  }
+}
+
+// The calling process into `name` below every hierarchy ("" = the root):
+// "0" to v1's tasks, the pid to cgroup2's cgroup.procs (unless born there).
+void enter(const std::vector<Hierarchy>& hs, const std::string& name, bool skip_unified) {
+  for (const Hierarchy& h : hs) {
+    if (h.unified && skip_unified) continue;
+    std::string dir = name.empty() ? h.dir : h.dir + "/" + name;
+    std::string file = h.unified ? dir + "/cgroup.procs" : dir + "/tasks";
+    if (!try_put(file, h.unified ? std::to_string(::getpid()) : "0") && !name.empty()) die("write", file);
+  }
+}
+
+void remove_cgroups(const std::vector<Hierarchy>& hs, const std::string& name) {
+  for (const Hierarchy& h : hs) ::rmdir((h.dir + "/" + name).c_str());
+}
+
+void mount_or_die(const char* src, const std::string& target, const char* type, unsigned long flags,
+                  const char* data = nullptr) {
+  if (::mount(src, target.c_str(), type, flags, data) != 0) die("mount", target);
+}
+
+[[noreturn]] void child(const std::vector<Hierarchy>& hs, const std::string& payload, const std::string& rootfs,
+                        const std::string& mnt, const std::string& name, const std::string& console) {
+  g_cleanup = nullptr;  // the parent's to do
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  enter(hs, payload, true);
+  if (::unshare(CLONE_NEWCGROUP) != 0) die("unshare", "cgroup");
+  mount_or_die(nullptr, "/", nullptr, MS_REC | MS_SLAVE);
+  mount_or_die(rootfs.c_str(), mnt, nullptr, MS_BIND | MS_REC);
+  if (::sethostname(name.data(), name.size()) != 0) die("sethostname", name);
+  mount_or_die("none", mnt + "/dev", "tmpfs", 0, "size=500000,mode=755");
+  ::mkdir((mnt + "/dev/pts").c_str(), 0755);
+  mount_or_die("proc", mnt + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  mount_or_die((mnt + "/proc/sys").c_str(), mnt + "/proc/sys", nullptr, MS_BIND);
+  mount_or_die(nullptr, mnt + "/proc/sys", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  mount_or_die("sysfs", mnt + "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  ::umask(0);
+  const struct {
+    const char* name;
+    unsigned major, minor;
+  } nodes[] = {{"full", 1, 7}, {"null", 1, 3}, {"random", 1, 8}, {"tty", 5, 0}, {"urandom", 1, 9}, {"zero", 1, 5}};
+  for (const auto& n : nodes) {
+    std::string path = mnt + "/dev/" + n.name;
+    if (::mknod(path.c_str(), S_IFCHR | 0666, makedev(n.major, n.minor)) != 0) die("mknod", path);
+  }
+  ::umask(022);
+  int c = ::open((mnt + "/dev/console").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0);
+  if (c < 0) die("create", mnt + "/dev/console");
+  ::close(c);
+  mount_or_die(console.c_str(), mnt + "/dev/console", nullptr, MS_BIND);
+  for (const char* link : {"fd", "stdin", "stdout", "stderr"}) {
+    std::string target = std::strcmp(link, "fd") == 0 ? "/proc/self/fd"
+                         : std::strcmp(link, "stdin") == 0 ? "/proc/self/fd/0"
+                         : std::strcmp(link, "stdout") == 0 ? "/proc/self/fd/1"
+                                                            : "/proc/self/fd/2";
+    if (::symlink(target.c_str(), (mnt + "/dev/" + link).c_str()) != 0) die("symlink", link);
+  }
+  if (::chdir(mnt.c_str()) != 0) die("chdir", mnt);
+  if (::syscall(SYS_pivot_root, ".", ".") != 0) die("pivot_root", mnt);
+  mount_or_die(nullptr, ".", nullptr, MS_REC | MS_SLAVE);
+  if (::umount2(".", MNT_DETACH) != 0) die("umount", "old root");
+  if (::chdir("/") != 0) die("chdir", "/");
+  for (int cap : {CAP_SYS_MODULE, CAP_MAC_ADMIN, CAP_MAC_OVERRIDE, CAP_SYS_TIME})
+    if (::prctl(PR_CAPBSET_DROP, cap) != 0) die("drop capability", std::to_string(cap));
+  ::setsid();
+  char* argv[] = {const_cast<char*>("/bin/true"), nullptr};
+  ::execv(argv[0], argv);
+  die("exec", argv[0]);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: lxc_floor ROOTFS MOUNTPOINT NAME\n");
+    return 2;
+  }
+  const std::string rootfs = argv[1], mnt = argv[2], name = argv[3];
+  const std::string payload = "lxc.payload." + name, monitor = "lxc.monitor." + name;
+  static std::vector<Hierarchy> hs = hierarchies();
+  g_cleanup = [] {
+    if (g_child > 0) {
+      ::kill(g_child, SIGKILL);
+      ::waitpid(g_child, nullptr, 0);
+    }
+    enter(hs, "", false);  // back to the root, best effort
+    for (auto it = g_made.rbegin(); it != g_made.rend(); ++it) ::rmdir(it->c_str());
+  };
+
+  make_cgroups(hs, payload);
+  // The console: a pty whose other end the child binds on /dev/console.
+  int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0) die("open", "a pty");
+  const std::string console = ::ptsname(master);
+  int into = -1;
+  for (const Hierarchy& h : hs)
+    if (h.unified) into = ::open((h.dir + "/" + payload).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+  struct clone_args args {};
+  args.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
+  if (into >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(into);
+  }
+  args.exit_signal = SIGCHLD;
+  pid_t pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
+  if (pid < 0) die("clone3", "");
+  if (pid == 0) child(hs, payload, rootfs, mnt, name, console);
+  g_child = pid;
+
+  // Meanwhile, as corral's monitor: its own cgroup.
+  make_cgroups(hs, monitor);
+  enter(hs, monitor, false);
+
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  g_child = 0;
+  remove_cgroups(hs, payload);
+  enter(hs, "", false);
+  remove_cgroups(hs, monitor);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
