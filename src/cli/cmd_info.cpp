@@ -72,7 +72,6 @@ std::string humanize(uint64_t bytes) {
 int lxc_info_main(const std::string& prog, const std::vector<std::string>& args) {
   std::vector<std::string> keys;
   bool humanize_values = true, want_state = false, want_pid = false, want_ips = false, want_stats = false;
-  bool json = false;
   bool corral_verb = prog.compare(0, 4, "lxc-") != 0;
   LxcTool tool{prog,
                "--name=NAME",
@@ -84,8 +83,8 @@ int lxc_info_main(const std::string& prog, const std::vector<std::string>& args)
                 {"no-humanize", 'H', no_argument, "Shows stats as raw numbers, not humanized"},
                 {"state", 's', no_argument, "Shows the state of the container"}},
                {}};
-  if (corral_verb) tool.options.push_back({"format", 0, required_argument, "Output format: text (default) or json"});
-  bool bad_format = false;
+  OutputFormat format;
+  if (corral_verb) format.offer(tool);
   tool.on_option = [&](char s, const char* l, const char* arg) {
     if (s == 'c') keys.emplace_back(arg);
     else if (s == 'H') humanize_values = false;
@@ -93,18 +92,12 @@ int lxc_info_main(const std::string& prog, const std::vector<std::string>& args)
     else if (s == 'p') want_pid = true;
     else if (s == 'i') want_ips = true;
     else if (s == 'S') want_stats = true;
-    else if (std::string(l) == "format") {
-      json = std::string(arg) == "json";
-      bad_format = !json && std::string(arg) != "text";
-    }
+    else format.take(l, arg);
     return true;
   };
   LxcCommon common;
   if (std::optional<int> done = parse_lxc_args_named(tool, args, common)) return *done;
-  if (bad_format) {
-    std::cerr << prog << ": --format takes 'text' or 'json'\n";
-    return 2;
-  }
+  if (std::optional<int> done = format.check(prog)) return *done;
   const std::string& name = *common.name;
   runtime::ContainerPaths paths = container_paths(common);
   std::string path = common.rcfile.empty() ? paths.config() : common.rcfile;
@@ -158,7 +151,7 @@ int lxc_info_main(const std::string& prog, const std::vector<std::string>& args)
     }
   }
 
-  if (json) {
+  if (format.json) {
     std::string out = "{\"name\": " + json_quote(name) + ", \"state\": " + json_quote(runtime::state_name(state));
     out += ", \"pid\": " + (pid ? std::to_string(*pid) : std::string("null"));
     std::vector<std::string> quoted_ips;

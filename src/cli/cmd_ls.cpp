@@ -66,12 +66,11 @@ std::string cell(const Row& r, const std::string& col) {
 
 int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
   bool one = false, fancy = false, active = false, running = false, frozen = false, stopped = false, defined = false;
-  bool json = false;
   std::string columns = "NAME,STATE,AUTOSTART,GROUPS,IPV4,IPV6,UNPRIVILEGED";
   std::vector<std::string> want_groups;
   std::string filter;
   bool corral_verb = prog.compare(0, 4, "lxc-") != 0;
-  bool bad_format = false;
+  OutputFormat format;
   LxcTool tool{prog, "[-1] [-f] [-F COLUMNS] [--active] [--running] [--frozen] [--stopped] [--defined] [REGEX]",
                prog + " lists containers", {}, {}};
   tool.options = {{"line", '1', no_argument, "list one container per line"},
@@ -85,7 +84,7 @@ int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
                   {"nesting", 0, optional_argument, "list nested containers up to NUM levels (not supported)"},
                   {"groups", 'g', required_argument, "comma separated list of groups a container must have"},
                   {"filter", 0, required_argument, "filter container names by REGEX"}};
-  if (corral_verb) tool.options.push_back({"format", 0, required_argument, "Output format: text (default) or json"});
+  if (corral_verb) format.offer(tool);
   tool.on_option = [&](char s, const char* l, const char* arg) {
     std::string lname = l;
     if (s == '1') one = true;
@@ -98,18 +97,12 @@ int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
     else if (lname == "stopped") stopped = true;
     else if (lname == "defined") defined = true;
     else if (lname == "filter") filter = arg;
-    else if (lname == "format") {
-      json = std::string(arg) == "json";
-      bad_format = !json && std::string(arg) != "text";
-    }
+    else format.take(l, arg);
     return true;
   };
   LxcCommon common;
   if (std::optional<int> done = parse_lxc_args(tool, args, common)) return *done;
-  if (bad_format) {
-    std::cerr << prog << ": --format takes 'text' or 'json'\n";
-    return 2;
-  }
+  if (std::optional<int> done = format.check(prog)) return *done;
   // lxc-ls takes no name: the positional argument is a filter.
   if (common.name && filter.empty()) filter = *common.name;
   std::string lxcpath = runtime::normalize_lxcpath(common.lxcpath);
@@ -161,7 +154,7 @@ int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
   }
   if (use_re) ::regfree(&re);
 
-  if (json) {
+  if (format.json) {
     std::string out = "[";
     for (size_t i = 0; i < rows.size(); ++i) {
       const Row& r = rows[i];

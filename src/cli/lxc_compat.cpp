@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <string_view>
 
 namespace corral::cli {
 
@@ -143,6 +144,23 @@ std::optional<int> parse_lxc_args(const LxcTool& tool, const std::vector<std::st
     common.rest.erase(common.rest.begin());
   }
   return std::nullopt;
+}
+
+void OutputFormat::offer(LxcTool& tool) const {
+  tool.options.push_back({"format", 0, required_argument, "Output format: text (default) or json"});
+}
+
+bool OutputFormat::take(const char* long_name, const char* arg) {
+  if (!long_name || std::string_view(long_name) != "format") return false;
+  json = std::string_view(arg) == "json";
+  bad = !json && std::string_view(arg) != "text";
+  return true;
+}
+
+std::optional<int> OutputFormat::check(const std::string& prog) const {
+  if (!bad) return std::nullopt;
+  std::cerr << prog << ": --format takes 'text' or 'json'\n";
+  return 2;
 }
 
 std::optional<int> parse_lxc_args_named(const LxcTool& tool, const std::vector<std::string>& args,

@@ -36,6 +36,20 @@ struct LxcTool {
   std::function<bool(char short_name, const char* long_name, const char* arg)> on_option;
 };
 
+/// `--format text|json`, which the corral forms of info and ls offer (the
+/// lxc-* forms do not: LXC has no such option).
+struct OutputFormat {
+  bool json = false;
+  bool bad = false;  // neither text nor json
+  /// Adds the option to `tool`.
+  void offer(LxcTool& tool) const;
+  /// Takes --format's argument; false when `long_name` is another option.
+  bool take(const char* long_name, const char* arg);
+  /// After parsing: for a bad value, "PROG: --format takes 'text' or
+  /// 'json'" on stderr and exit code 2.
+  std::optional<int> check(const std::string& prog) const;
+};
+
 /// Parses argv as LXC's tools do. Returns an exit code when the tool must
 /// stop now (help, usage, version, bad option), else std::nullopt.
 std::optional<int> parse_lxc_args(const LxcTool& tool, const std::vector<std::string>& args, LxcCommon& common);

@@ -143,6 +143,18 @@ expect_eq "monitor: in lxc.monitor.proc-d in every hierarchy" "" \
 janitor=$(pgrep -P "$monitor" | grep -vx "$init" | head -1)
 expect_eq "janitor: in the tool's cgroups, not the monitor's" "$(cat /proc/self/cgroup)" \
   "$(cat "/proc/$janitor/cgroup" 2>&1)"
+# corral info / ls --format json: the same facts as the text forms.
+json_fields() { python3 -c 'import json, sys; d = json.load(sys.stdin); d = d[0] if isinstance(d, list) else d; print(" ".join(str(d[k]) for k in sys.argv[1:]))' "$@"; }
+expect_eq "info --format json: name, state, pid" "proc-d RUNNING $init" \
+  "$(timeout 10 "$CORRAL" info --format json -P "$LXCPATH" -n proc-d | json_fields name state pid 2>&1)"
+expect_eq "info --format json -S: memory in bytes" "True" \
+  "$(timeout 10 "$CORRAL" info --format json -S -P "$LXCPATH" -n proc-d | python3 -c 'import json, sys; print(json.load(sys.stdin)["stats"]["memory_bytes"] > 0)' 2>&1)"
+expect_eq "ls --format json: one entry per container" "proc-d RUNNING $init False" \
+  "$(timeout 10 "$CORRAL" ls --format json -P "$LXCPATH" --running | json_fields name state pid unprivileged 2>&1)"
+OUT=$(timeout 10 "$CORRAL" ls --format yaml -P "$LXCPATH" 2>&1)
+expect_eq "ls --format yaml: exit 2 and what it takes" "2 corral ls: --format takes 'text' or 'json'" "$? $OUT"
+OUT=$(timeout 10 "$COMPAT/lxc-info" --format json -P "$LXCPATH" -n proc-d 2>&1)
+expect_eq "lxc-info has no --format, as LXC's" "1" "$?"
 if command -v lxc-info >/dev/null; then
   expect_eq "compat: LXC's lxc-info -s -H sees RUNNING" "RUNNING" "$(timeout 10 lxc-info -P "$LXCPATH" -n proc-d -s -H 2>&1)"
   expect_eq "compat: LXC's lxc-info -p -H sees the same pid" "$init" "$(timeout 10 lxc-info -P "$LXCPATH" -n proc-d -p -H 2>&1)"
