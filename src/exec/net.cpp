@@ -523,6 +523,17 @@ Result<void> Network::teardown() {
       rtnl_link_set_ns_fd(change.get(), own_netns_.get());
       if (int rc = rtnl_link_change(inner.value().get(), dev.value().get(), change.get(), 0); rc < 0)
         keep(nl_error("give the interface back to the host as", d.link, rc));
+    } else if (d.type != config::NetType::veth && inner && it->inner_ifindex) {
+      // A macvlan, ipvlan or vlan device: deleted now, not left to the end
+      // of the container's namespace, which the kernel dismantles later on
+      // its own time. Until then the host's device stays taken (a second
+      // passthru macvlan on it is refused with EINVAL).
+      Result<Link> dev = find_link(inner.value().get(), it->inner_ifindex);
+      if (dev) {
+        std::string name = rtnl_link_get_name(dev.value().get());
+        if (int rc = rtnl_link_delete(inner.value().get(), dev.value().get()); rc < 0 && errno_of(rc) != ENODEV)
+          keep(nl_error("delete the container's interface", name, rc));
+      }
     } else if (!it->host_end.empty() && host) {
       // Deleting one end deletes the pair; gone already if the container's
       // namespace went first.

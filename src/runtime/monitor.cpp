@@ -685,6 +685,10 @@ Result<LaunchOutcome> launch(LaunchRequest& r) {
       }
       monitor_cgroup = std::move(made.value());
       monitor_dir = monitor_cgroup->open_unified_monitor_dir();
+      if (!monitor_dir) {  // then the monitor makes and enters it itself, as in the foreground
+        monitor_cgroup->undo_creation();
+        monitor_cgroup.reset();
+      }
     }
     // Until the monitor has forked its janitor, this process guards the
     // monitor cgroup: should the monitor die (SIGKILL) before, it removes it.

@@ -339,6 +339,12 @@ for mode in private vepa passthru; do
     "lxc.net.0.macvlan.mode = $mode"
   run_execute "net-mv-$mode" -- sh -c "$NET_IFACES"
   expect_eq "macvlan mode $mode: eth0 inside ($ERR)" "eth0 lo " "$OUT"
+  # The stop deleted the macvlan, not the kernel's later dismantling of the
+  # namespace: corral-m0 is free at once for a passthru macvlan, which
+  # needs it alone.
+  check "macvlan mode $mode: corral-m0 free when lxc-execute returns" \
+    ip -n "$NS" link add link corral-m0 name corral-pt type macvlan mode passthru
+  ip -n "$NS" link del corral-pt 2>/dev/null
 done
 net_clean "macvlan"
 
