@@ -208,6 +208,8 @@ class Monitor {
   /// the monitor cgroup, which the monitor enters later, so it never keeps
   /// that busy; the monitor tells it that cgroup's name once it exists.
   void spawn_janitor(const exec::ContainerCgroups& cgroups) {
+    // The previous start's janitor (a reboot) was told to go long ago.
+    if (dismissed_janitor_ > 0) ::waitpid(std::exchange(dismissed_janitor_, -1), nullptr, 0);
     int p[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0) return;
     // A monitor born in its cgroup (launch, daemon mode) has the janitor
@@ -254,9 +256,10 @@ class Monitor {
   void dismiss_janitor() {
     if (janitor_ <= 0) return;
     tell_janitor("x\n");
-    // Not waited for: it exits at once, and the tool need not wait for it.
+    // Not waited for now: the tool need not wait for it. Reaped before the
+    // next janitor is spawned (a reboot), else it goes with the monitor.
     janitor_sock_.reset();
-    janitor_ = -1;
+    dismissed_janitor_ = std::exchange(janitor_, -1);
   }
 
   void open_console_log() {
@@ -614,6 +617,7 @@ class Monitor {
   const exec::ContainerCgroups* monitor_cgroup_made_;  // made before the monitor, which was born in it
   UniqueFd handover_;  // to the maker of monitor_cgroup_made_: "the janitor guards it now"
   pid_t janitor_ = -1;
+  pid_t dismissed_janitor_ = -1;  // told to exit, not yet reaped
   UniqueFd janitor_sock_;  // "mNAME\n" to it: the monitor cgroup; "x\n": done, the monitor tears down
 };
 

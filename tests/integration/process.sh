@@ -495,6 +495,9 @@ run_lxc lxc-stop -n proc-reboot -r -W
 expect_eq "reboot -W: exit 0 at once" "0" "$RC"
 check "reboot -W: init ran a third time" wait_until 5 \
   bash -c '[ "$(grep -c boot "$1")" = 3 ]' _ "$LXCPATH/proc-reboot/rootfs/boots"
+# Each start has its janitor; those of the earlier starts are reaped.
+expect_eq "reboots: no zombie janitor left under the monitor" "" \
+  "$(ps --ppid "$monitor" -o stat= -o comm= | awk '$1 ~ /^Z/')"
 run_lxc lxc-stop -n proc-reboot -k
 expect_eq "stop -k after reboots: exit 0" "0" "$RC"
 check "stop -k after reboots: the monitor is gone" wait_until 5 proc_gone "$monitor"
