@@ -1128,18 +1128,16 @@ Result<void> ContainerCgroups::destroy() {
   for (const Hierarchy& h : hierarchies_) {
     if (h.monitor.empty()) continue;
     std::string pivot = pivot_name_.empty() ? std::string() : join_path(h.base_dir, pivot_name_);
+    // The pivot is shared with LXC's containers (which leave it behind) and
+    // other corral ones: removed only when this call made it and what it
+    // moved there has ended already.
+    bool made_pivot = false;
     auto remove_pivot = [&] {
-      if (!pivot.empty() && ::rmdir(pivot.c_str()) != 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY)
+      if (made_pivot && ::rmdir(pivot.c_str()) != 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY)
         note(Error::system("rmdir", pivot, errno), "removing the pivot cgroup");
     };
-    // Empty: gone with one rmdir, and the pivot (shared with LXC's
-    // containers) is not ours to touch. Already gone: an earlier teardown
-    // may have left processes in the pivot that have ended since.
-    if (::rmdir(h.monitor.c_str()) == 0) continue;
-    if (errno == ENOENT) {
-      remove_pivot();
-      continue;
-    }
+    // Empty: gone with one rmdir. Already gone: nothing to do.
+    if (::rmdir(h.monitor.c_str()) == 0 || errno == ENOENT) continue;
     std::set<pid_t> pids;
     collect_pids(h.monitor, &pids);
     // The calling monitor goes back to its own cgroup; the pivot is only
@@ -1155,6 +1153,7 @@ Result<void> ContainerCgroups::destroy() {
       bool cpuset_v1 = !h.unified && has(h.controllers, "cpuset");
       Result<void> r =
           parts ? make_tree(h.base_dir, parts.value(), true, cpuset_v1, &made) : Result<void>(parts.error());
+      made_pivot = !made.empty();
       for (pid_t p : pids) {
         if (!r) break;
         // The monitor itself goes back where it came from, so that the

@@ -127,7 +127,8 @@ class ContainerCgroups {
   /// tree, thawing it so that frozen tasks die, repeated until the tree is
   /// empty, bounded), removes the payload tree bottom-up, moves whatever is
   /// in the monitor cgroup (the calling monitor) to the pivot cgroup,
-  /// removes the monitor tree and then the pivot if it is empty. Best
+  /// removes the monitor tree and then the pivot if this call made it and
+  /// it is empty (LXC leaves its pivot; it is shared). Best
   /// effort: every step runs, the first error is returned. After a
   /// complete run further calls do nothing.
   Result<void> destroy();
