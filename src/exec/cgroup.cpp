@@ -686,7 +686,10 @@ Result<void> ContainerCgroups::add_payload(const CreateCgroups& step) {
             std::vector<std::string> payload_made(made_.begin() + static_cast<std::ptrdiff_t>(made_before), made_.end());
             made_.resize(made_before);
             undo(&payload_made);
-            for (Hierarchy& h : hierarchies_) h.payload.clear(), h.inner.clear();
+            for (Hierarchy& h : hierarchies_) {
+              h.payload.clear();
+              h.inner.clear();
+            }
             return std::move(r.error().wrap("delegating the controllers `" + controllers + "` to the payload cgroup"));
           }
         }
