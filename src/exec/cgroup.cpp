@@ -21,6 +21,7 @@
 #include <string_view>
 #include <thread>
 
+#include "util/proctitle.hpp"
 #include "util/strings.hpp"
 
 namespace corral::exec {
@@ -775,16 +776,10 @@ Result<void> ContainerCgroups::enter_payload(pid_t pid) { return enter(pid, fals
 
 namespace {
 
-/// Whether the calling process has exactly one thread (field 20 of
-/// /proc/self/stat); when unsure, no.
+/// Whether the calling process has exactly one thread; when unsure, no.
 bool single_threaded() {
-  std::string stat;
-  if (read_text("/proc/self/stat", &stat) != 0) return false;
-  size_t close = stat.rfind(')');  // the command name may hold blanks and parentheses
-  if (close == std::string::npos) return false;
-  std::vector<std::string_view> fields = split_blanks(std::string_view(stat).substr(close + 1));
-  // After the name: state is field 3, num_threads field 20.
-  return fields.size() > 17 && fields[17] == "1";
+  std::vector<unsigned long> f = self_stat_fields();
+  return f.size() > 20 && f[20] == 1;
 }
 
 }  // namespace

@@ -37,7 +37,6 @@ struct Container::Setup {
   std::vector<std::pair<int, int>> share_list;
   UniqueFd pid_ns_for_child;  // lxc.namespace.share.pid: the monitor joins it for the clone only
   const CreateCgroups* monitor_cgroup = nullptr;  // entered (made unless made before) once init runs its first steps
-  bool monitor_cgroup_made = false;              // StartOptions::monitor_cgroup_made
 };
 
 namespace {
@@ -80,10 +79,7 @@ Result<std::unique_ptr<Container>> Container::start(const Plan& plan, const Star
 Result<void> Container::run(const StartOptions& options) {
   Setup s;
   s.options = &options;
-  if (options.monitor_cgroup_made) {
-    cgroups_ = *options.monitor_cgroup_made;  // from here on, finish() removes it
-    s.monitor_cgroup_made = true;
-  }
+  if (options.monitor_cgroup_made) cgroups_ = *options.monitor_cgroup_made;  // from here on, finish() removes it
   size_t i = 0;
   const size_t n = plan_.steps.size();
   while (i < n) {
@@ -107,9 +103,10 @@ Result<void> Container::run(const StartOptions& options) {
       // born in the unified part (StartOptions::monitor_cgroup_made) has
       // only v1 left to enter.
       const CreateCgroups* monitor = std::exchange(s.monitor_cgroup, nullptr);
-      Result<void> r = s.monitor_cgroup_made ? Result<void>() : cgroups_->create_monitor(*monitor);
+      const bool born_in_it = options.monitor_cgroup_made != nullptr;
+      Result<void> r = born_in_it ? Result<void>() : cgroups_->create_monitor(*monitor);
       if (r && s.options->on_monitor_cgroup) s.options->on_monitor_cgroup(cgroups_->monitor_name());
-      if (r) r = cgroups_->enter_monitor_self(s.monitor_cgroup_made);
+      if (r) r = cgroups_->enter_monitor_self(born_in_it);
       if (!r) {
         r.error().wrap("step create-cgroups");
         return r;
@@ -174,7 +171,7 @@ Result<void> Container::run_monitor_step(size_t index, Setup& s) {
   if (const auto* cg = std::get_if<CreateCgroups>(&step.data)) {
     // Only the payload now: the monitor cgroup is made while init sets
     // itself up (run), which takes it off the start's critical path.
-    if (s.monitor_cgroup_made) {
+    if (s.options->monitor_cgroup_made) {
       CORRAL_TRY(cgroups_->add_payload(*cg));
     } else {
       Result<ContainerCgroups> made = ContainerCgroups::create_payload(plan_.host, *cg);
@@ -330,7 +327,7 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
     }
   }
   // Init is born in its cgroup2 cgroup and moves itself into the v1 ones
-  // (see ContainerCgroups::move_self); a kernel that refuses
+  // (see ContainerCgroups::enter_monitor_self); a kernel that refuses
   // CLONE_INTO_CGROUP gets a plain clone and init moves itself there too.
   UniqueFd into_cgroup = cgroups_ ? cgroups_->open_unified_init_dir() : UniqueFd();
   cs.cgroups = cgroups_ ? &*cgroups_ : nullptr;

@@ -12,26 +12,21 @@
 
 namespace corral {
 
-bool set_process_title(const std::string& title) {
-  ::prctl(PR_SET_NAME, title.substr(0, 15).c_str(), 0, 0, 0);
-  // Fields of /proc/self/stat after the command (which may hold blanks).
-  // Plain read(2) and strtoul: iostreams cost the janitor, the init shim
-  // and the monitor page faults and microseconds on every start.
+std::vector<unsigned long> self_stat_fields() {
   char stat[1024];
   int fd = ::open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  if (fd < 0) return {};
   ssize_t got = ::read(fd, stat, sizeof stat - 1);
   ::close(fd);
-  if (got <= 0) return false;
+  if (got <= 0) return {};
   stat[got] = '\0';
+  // The command name may hold blanks and parentheses: fields start after
+  // the last ')'.
   const char* close = std::strrchr(stat, ')');
-  if (!close) return false;
-  // f[N] is field N of proc(5): 1 and 2 (pid, comm) are not parsed, 3
-  // (the state letter) parses as 0.
-  std::vector<unsigned long> f(3);
-  const char* p = close + 2;
+  if (!close) return {};
+  std::vector<unsigned long> f(4);  // [3], the state letter, is skipped
+  const char* p = close + 1;
   while (*p == ' ') ++p;
-  f.push_back(0);
   while (*p && *p != ' ') ++p;
   for (;;) {
     while (*p == ' ' || *p == '\n') ++p;
@@ -41,6 +36,12 @@ bool set_process_title(const std::string& title) {
     if (end == p) break;
     p = end;
   }
+  return f;
+}
+
+bool set_process_title(const std::string& title) {
+  ::prctl(PR_SET_NAME, title.substr(0, 15).c_str(), 0, 0, 0);
+  std::vector<unsigned long> f = self_stat_fields();
   if (f.size() < 52) return false;
   // The new argument area lives for the rest of the process.
   static std::string area;

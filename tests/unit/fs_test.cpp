@@ -1,6 +1,7 @@
 // util/fs: copy_tree keeps what a rootfs needs (contents, owners, modes,
 // times, links, nodes, extended attributes); remove_tree removes it again.
 #include "util/fs.hpp"
+#include "util/proctitle.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -149,6 +150,14 @@ TEST_F(ShiftOwnershipTest, MapsEveryIdOnceAndKeepsSetuidBits) {
   EXPECT_EQ(lstat_of("/etc/passwd").st_uid, 0u);
   st = lstat_of(src_);
   EXPECT_EQ(st.st_uid, 100000u);
+}
+
+TEST(SelfStatFields, NumberedAsInProc5) {
+  std::vector<unsigned long> f = corral::self_stat_fields();
+  ASSERT_GE(f.size(), 52u);
+  EXPECT_EQ(f[4], static_cast<unsigned long>(::getppid()));  // ppid
+  EXPECT_GE(f[20], 1u);                                       // num_threads
+  EXPECT_LE(f[26], f[27]);                                    // start_code <= end_code
 }
 
 }  // namespace
