@@ -105,7 +105,8 @@ Result<void> Container::run(const StartOptions& options) {
       const CreateCgroups* monitor = std::exchange(s.monitor_cgroup, nullptr);
       const bool born_in_it = options.monitor_cgroup_made != nullptr;
       Result<void> r = born_in_it ? Result<void>() : cgroups_->create_monitor(*monitor);
-      if (r && s.options->on_monitor_cgroup) s.options->on_monitor_cgroup(cgroups_->monitor_name());
+      // (A cgroup made before the start was in what on_payload_cgroups got.)
+      if (r && !born_in_it && s.options->on_monitor_cgroup) s.options->on_monitor_cgroup(cgroups_->monitor_name());
       if (r) r = cgroups_->enter_monitor_self(born_in_it);
       if (!r) {
         r.error().wrap("step create-cgroups");

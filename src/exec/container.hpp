@@ -38,8 +38,10 @@ struct StartOptions {
   /// monitor blocked everything); nullptr: an empty mask.
   const sigset_t* init_signal_mask = nullptr;
   /// Called once the container's cgroups exist (the payload, before the
-  /// clone), and again with the monitor cgroup's name once that exists: the
-  /// runtime's janitor must know what to remove should the monitor die.
+  /// clone), and again with the monitor cgroup's name once that exists,
+  /// unless it was made before the start (monitor_cgroup_made, then already
+  /// in the first call): the runtime's janitor must know what to remove
+  /// should the monitor die.
   std::function<void(const ContainerCgroups&)> on_payload_cgroups;
   std::function<void(const std::string& monitor_name)> on_monitor_cgroup;
   /// A monitor cgroup made before the start (ContainerCgroups::
