@@ -41,6 +41,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from typing import Callable, Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -302,10 +303,14 @@ def check_file(corral: str, path: str, cwd: str, env) -> Result:
     extra = list(dict.fromkeys(list(corral_values) + ALWAYS_READ +
                                ["lxc.net.%d.type" % i for i in indices]))
     request = json.dumps({"keys": extra, "net_indices": indices}).encode()
-    try:
-        oracle = run(["/usr/bin/python3", ORACLE, path], cwd, env, stdin=request)
-    except subprocess.TimeoutExpired:
-        return Result(False, "LXC timed out", [], [])
+    # liblxc overflows its stack on some files (include cycles), so the
+    # oracle cannot always remove its own temporary lxcpath: it makes it
+    # in a directory of ours.
+    with tempfile.TemporaryDirectory(prefix="corral-diff-oracle-") as scratch:
+        try:
+            oracle = run(["/usr/bin/python3", ORACLE, path], cwd, dict(env, TMPDIR=scratch), stdin=request)
+        except subprocess.TimeoutExpired:
+            return Result(False, "LXC timed out", [], [])
 
     if oracle.status < 0 or oracle.status >= 128:
         lxc_outcome = "crash"
