@@ -596,7 +596,7 @@ void ContainerCgroups::undo_creation() {
     h.payload.clear();
     h.inner.clear();
   }
-  destroyed_ = true;
+  payload_destroyed_ = monitor_destroyed_ = true;
 }
 
 Result<ContainerCgroups> ContainerCgroups::create_payload(const HostFacts& host, const CreateCgroups& step) {
@@ -1099,12 +1099,17 @@ Result<void> ContainerCgroups::delegate_to(uid_t uid, gid_t gid) {
 }
 
 Result<void> ContainerCgroups::destroy() {
-  if (destroyed_) return {};
+  Result<void> payload = destroy_payload();
+  Result<void> monitor = destroy_monitor();
+  return payload ? monitor : payload;
+}
+
+Result<void> ContainerCgroups::destroy_payload() {
+  if (payload_destroyed_) return {};
   std::optional<Error> first;
   auto note = [&](Result<void> r, const std::string& context) {
     if (!r && !first) first = std::move(r.error().wrap(context));
   };
-
   // cgfsng_payload_destroy: the payload tree in every hierarchy. After a
   // normal exit each payload is empty and one rmdir removes it; processes
   // left or sub-cgroups the container made take the longer way.
@@ -1116,7 +1121,17 @@ Result<void> ContainerCgroups::destroy() {
     for (const Hierarchy& h : hierarchies_)
       if (!h.payload.empty()) note(remove_tree(h.payload), "removing the payload cgroup");
   }
+  if (first) return *first;
+  payload_destroyed_ = true;
+  return {};
+}
 
+Result<void> ContainerCgroups::destroy_monitor() {
+  if (monitor_destroyed_) return {};
+  std::optional<Error> first;
+  auto note = [&](Result<void> r, const std::string& context) {
+    if (!r && !first) first = std::move(r.error().wrap(context));
+  };
   // The calling monitor leaves its cgroup first; then an empty monitor
   // cgroup goes with one rmdir.
   if (in_monitor_ == ::getpid()) note(leave_monitor_self(), "moving the monitor back to its cgroup");
@@ -1166,7 +1181,7 @@ Result<void> ContainerCgroups::destroy() {
     remove_pivot();
   }
   if (first) return *first;
-  destroyed_ = true;
+  monitor_destroyed_ = true;
   return {};
 }
 

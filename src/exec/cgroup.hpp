@@ -132,6 +132,11 @@ class ContainerCgroups {
   /// effort: every step runs, the first error is returned. After a
   /// complete run further calls do nothing.
   Result<void> destroy();
+  /// destroy()'s two halves, which touch different directories: another
+  /// process with a copy of this object (the runtime's janitor) can remove
+  /// the payload while the monitor leaves and removes its own cgroup.
+  Result<void> destroy_payload();
+  Result<void> destroy_monitor();
 
   /// Gives the container's cgroups (the payload, and the inner one init
   /// runs in) to the host ids of its root, as LXC does for a container with
@@ -177,7 +182,8 @@ class ContainerCgroups {
   std::string monitor_name_;
   std::string payload_name_;
   std::string pivot_name_;
-  bool destroyed_ = false;
+  bool payload_destroyed_ = false;
+  bool monitor_destroyed_ = false;
   pid_t in_monitor_ = 0;  // the process in the monitor cgroup (enter_monitor_self, born_in_monitor)
   std::vector<std::string> made_;  // every directory create*() made, in order
 };

@@ -369,7 +369,7 @@ void Container::abort_start() {
   finish();
 }
 
-Result<void> Container::finish(const char* target) {
+Result<void> Container::finish(const char* target, const PayloadRemover* remover) {
   if (finished_) return {};
   finished_ = true;
   Result<void> first;
@@ -405,7 +405,16 @@ Result<void> Container::finish(const char* target) {
   }
   run_teardown_hooks(config::HookType::stop);
   if (cgroups_) {
-    Result<void> r = cgroups_->destroy();
+    // Each rmdir and move waits for the kernel's cgroup lock, but the path
+    // walks and file opens around them overlap when two processes share
+    // the work; stop hooks have run, so the payload may go now.
+    bool elsewhere = remover && remover->begin();
+    Result<void> r = elsewhere ? cgroups_->destroy_monitor() : cgroups_->destroy();
+    // The helper failed or is gone: the payload again here, which reports why.
+    if (elsewhere && !remover->wait()) {
+      Result<void> payload = cgroups_->destroy_payload();
+      if (!payload && r) r = std::move(payload);
+    }
     if (!r && first.ok()) first = std::move(r);
   }
   run_teardown_hooks(config::HookType::post_stop);

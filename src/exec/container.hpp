@@ -52,6 +52,15 @@ struct StartOptions {
   const ContainerCgroups* monitor_cgroup_made = nullptr;
 };
 
+/// A process beside the monitor that can remove the payload cgroups while
+/// the monitor leaves and removes its own (the runtime's janitor): `begin`
+/// asks it to start (false: it cannot), `wait` returns once it is done,
+/// true when the payload is gone.
+struct PayloadRemover {
+  std::function<bool()> begin;
+  std::function<bool()> wait;
+};
+
 /// What this corral cannot run, refused before anything is touched: a new
 /// user namespace without lxc.idmap.
 Result<void> check_supported(const config::Config& cfg, const Plan& plan);
@@ -80,7 +89,8 @@ class Container {
   /// After init has been reaped: stop hooks, cgroups removed, post-stop
   /// hooks (§8.2 steps 4-6). `target` is the hooks' LXC_TARGET: "stop",
   /// or "reboot" when the monitor starts the container again afterwards.
-  Result<void> finish(const char* target = "stop");
+  /// With a `remover`, the payload cgroups go in parallel with the monitor's.
+  Result<void> finish(const char* target = "stop", const PayloadRemover* remover = nullptr);
 
  private:
   explicit Container(const Plan& plan) : plan_(plan) {}

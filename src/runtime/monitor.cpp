@@ -152,7 +152,9 @@ class Monitor {
       bool reboot = WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP;
       stop_console_peer();
       set_state(State::stopping);
-      Result<void> fin = container_->finish(reboot ? "reboot" : "stop");
+      exec::PayloadRemover remover{[this] { return tell_janitor("p\n"); },
+                                   [this] { return janitor_answer() == 'P'; }};
+      Result<void> fin = container_->finish(reboot ? "reboot" : "stop", &remover);
       if (!fin) report(fin.error());
       dismiss_janitor();
       if (reboot && fin) {
@@ -206,7 +208,9 @@ class Monitor {
   /// and the setup process die with the monitor: they have a parent-death
   /// signal). Network devices go with the network namespace. It is not in
   /// the monitor cgroup, which the monitor enters later, so it never keeps
-  /// that busy; the monitor tells it that cgroup's name once it exists.
+  /// that busy; the monitor tells it that cgroup's name once it exists. At
+  /// the stop it removes the payload cgroups while the monitor removes its
+  /// own (Container::finish's PayloadRemover).
   void spawn_janitor(const exec::ContainerCgroups& cgroups) {
     // The previous start's janitor (a reboot) was told to go long ago.
     if (dismissed_janitor_ > 0) ::waitpid(std::exchange(dismissed_janitor_, -1), nullptr, 0);
@@ -244,14 +248,26 @@ class Monitor {
       for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
         if (pending[0] == 'x') ::_exit(0);  // the monitor tears down itself
         if (pending[0] == 'm') cg.adopt_monitor(pending.substr(1, nl - 1));
+        // The container has ended: its payload goes while the monitor
+        // removes its own cgroup. (A monitor gone meanwhile: the next read
+        // sees end-of-file.)
+        if (pending[0] == 'p') write_full(p[0], cg.destroy_payload() ? "P" : "F", 1);
       }
     }
     cg.destroy();
     ::_exit(0);
   }
-  void tell_janitor(const std::string& message) {
-    if (janitor_ > 0 && ::write(janitor_sock_.get(), message.data(), message.size()) < 0) {
-    }
+  bool tell_janitor(const std::string& message) {
+    return janitor_ > 0 && write_full(janitor_sock_.get(), message.data(), message.size());
+  }
+  /// The janitor's one-byte answer to "p": 'P' (the payload is gone), 'F'
+  /// (it failed); 0 when it is gone.
+  char janitor_answer() {
+    char c = 0;
+    ssize_t n;
+    do n = ::read(janitor_sock_.get(), &c, 1);
+    while (n < 0 && errno == EINTR);
+    return n == 1 ? c : 0;
   }
   void dismiss_janitor() {
     if (janitor_ <= 0) return;
@@ -618,7 +634,9 @@ class Monitor {
   UniqueFd handover_;  // to the maker of monitor_cgroup_made_: "the janitor guards it now"
   pid_t janitor_ = -1;
   pid_t dismissed_janitor_ = -1;  // told to exit, not yet reaped
-  UniqueFd janitor_sock_;  // "mNAME\n" to it: the monitor cgroup; "x\n": done, the monitor tears down
+  // To the janitor: "mNAME\n" the monitor cgroup; "p\n" remove the payload
+  // (it answers 'P' or 'F'); "x\n" done, the monitor has torn down.
+  UniqueFd janitor_sock_;
 };
 
 Result<void> write_pidfile(const std::string& path) {

@@ -297,6 +297,21 @@ else
 fi
 assert_host_clean "restart after a killed monitor"
 
+# At the stop the janitor removes the payload cgroups while the monitor
+# removes its own; a janitor that is gone leaves that to the monitor.
+run_lxc lxc-start -n proc-d
+init=$(info proc-d -p -H)
+monitor=$(awk '{ print $4 }' "/proc/$init/stat" 2>/dev/null)
+janitor=$(pgrep -P "$monitor" | grep -vx "$init" | head -1)
+if [ -n "$janitor" ]; then
+  kill -KILL "$janitor"
+  run_lxc lxc-stop -n proc-d -k
+  expect_eq "janitor SIGKILLed: the stop succeeds" "0 " "$RC $ERR"
+  assert_host_clean "janitor killed, container stopped"
+else
+  not_ok "janitor SIGKILLed: found the janitor of monitor $monitor"
+fi
+
 # The monitor killed half-way through the start (by a start-host hook, the
 # last thing it runs before init does): its janitor, which exists from the
 # moment the cgroups do, removes them; the setup process dies with it.

@@ -381,6 +381,43 @@ TEST_F(CgroupTest, SelfMovesEnterAndLeaveEveryHierarchy) {
   for (const std::string& dir : c.payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
 }
 
+TEST_F(CgroupTest, DestroyHalvesRunInTwoProcessesAtOnce) {
+  // The runtime's teardown: the monitor leaves and removes its cgroup while
+  // the janitor, with its own copy, removes the payload.
+  Result<ContainerCgroups> cg = ContainerCgroups::create(host_, step());
+  ASSERT_TRUE(cg) << cg.error().render();
+  ContainerCgroups& c = cg.value();
+  auto body = [&]() -> int {
+    if (!c.enter_monitor_self(false)) return 10;
+    ContainerCgroups copy = c;
+    pid_t helper = ::fork();
+    if (helper == 0) ::_exit(copy.destroy_payload() ? 0 : 1);
+    if (helper < 0) return 9;
+    Result<void> own = c.destroy_monitor();
+    for (const std::string& dir : c.monitor_dirs())
+      if (exists(dir)) return 12;
+    int status = 0;
+    if (::waitpid(helper, &status, 0) != helper || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return 13;
+    return own ? 0 : 11;
+  };
+  EXPECT_CHILD_PASSES(body, "9: fork; 10: entering; 11/12: the monitor half failed; 13: the payload half failed");
+  for (const std::string& dir : c.monitor_dirs()) EXPECT_FALSE(exists(dir)) << dir;
+  for (const std::string& dir : c.payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
+  // The parent's copy did neither half; the directories are gone already.
+  EXPECT_TRUE(c.destroy());
+}
+
+TEST_F(CgroupTest, DestroyMonitorLeavesThePayload) {
+  Result<ContainerCgroups> cg = ContainerCgroups::create(host_, step());
+  ASSERT_TRUE(cg) << cg.error().render();
+  ContainerCgroups& c = cg.value();
+  ASSERT_TRUE(c.destroy_monitor());
+  for (const std::string& dir : c.monitor_dirs()) EXPECT_FALSE(exists(dir)) << dir;
+  for (const std::string& dir : c.payload_dirs()) EXPECT_TRUE(exists(dir)) << dir;
+  ASSERT_TRUE(c.destroy());
+  for (const std::string& dir : c.payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
+}
+
 TEST_F(CgroupTest, SelfMoveOfAThreadedProcessTakesEveryThread) {
   // Writing "0" to tasks would move the calling thread only; a process with
   // a second thread goes through cgroup.procs so that no thread stays behind.
