@@ -197,11 +197,13 @@ Result<std::vector<std::string>> path_parts(const std::string& rel, std::string_
 /// no task can be moved into it until it has both. Copies the parent's and
 /// turns on clone_children so that deeper levels inherit them. (LXC also
 /// computes the parent's cpus minus isolated and offline ones, but then
-/// writes the unmodified parent list either way; so does this.)
-Result<void> cpuset_init(const std::string& parent, const std::string& child) {
+/// writes the unmodified parent list either way; so does this.) A `fresh`
+/// directory, made just now, holds either nothing or its parent's values
+/// (the parent's clone_children), so its own are not read first.
+Result<void> cpuset_init(const std::string& parent, const std::string& child, bool fresh) {
   for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
     std::string mine;
-    if (read_text(join_path(child, file), &mine) == 0 && !trim(mine).empty()) continue;
+    if (!fresh && read_text(join_path(child, file), &mine) == 0 && !trim(mine).empty()) continue;
     std::string theirs;
     if (int e = read_text(join_path(parent, file), &theirs)) return Error::system("read", join_path(parent, file), e);
     if (trim(theirs).empty()) continue;
@@ -219,11 +221,12 @@ Result<void> make_tree(const std::string& base, const std::vector<std::string>& 
     std::string parent = cur;
     cur = join_path(cur, parts[i]);
     bool last = i + 1 == parts.size();
-    if (::mkdir(cur.c_str(), 0755) == 0)
+    bool fresh = ::mkdir(cur.c_str(), 0755) == 0;
+    if (fresh)
       made->push_back(cur);
     else if (errno != EEXIST || (last && !reuse_last))
       return Error::system("mkdir", cur, errno);
-    if (cpuset_v1 && i == 0) CORRAL_TRY(cpuset_init(parent, cur));
+    if (cpuset_v1 && i == 0) CORRAL_TRY(cpuset_init(parent, cur, fresh));
   }
   return {};
 }

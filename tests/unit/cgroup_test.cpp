@@ -289,6 +289,36 @@ TEST_F(CgroupTest, CreateInnerCgroupHoldsInit) {
   for (const std::string& dir : cg.value().payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
 }
 
+TEST_F(CgroupTest, CreateKeepsTheCpusOfAnExistingFirstLevel) {
+  // A first level that exists already keeps the cpus it was given; one made
+  // now gets the parent's.
+  const CgroupHierarchy* cpuset = nullptr;
+  for (const CgroupHierarchy& h : host_.cgroup_hierarchies)
+    if (!h.unified && std::find(h.controllers.begin(), h.controllers.end(), "cpuset") != h.controllers.end())
+      cpuset = &h;
+  if (!cpuset) GTEST_SKIP() << "no v1 cpuset hierarchy here";
+  std::string all = trimmed(read_file(base_of(*cpuset) + "/cpuset.cpus"));
+  std::string first = all.substr(0, all.find_first_of("-,"));
+  if (first == all) GTEST_SKIP() << "one cpu only";
+  std::string top = base_of(*cpuset) + "/" + tag_ + "-top";
+  ASSERT_EQ(::mkdir(top.c_str(), 0755), 0) << top;
+  ASSERT_TRUE(write_file(top + "/cpuset.cpus", first));
+  ASSERT_TRUE(write_file(top + "/cpuset.mems", trimmed(read_file(base_of(*cpuset) + "/cpuset.mems"))));
+  CreateCgroups s = step();
+  s.payload = tag_ + "-top/payload";
+  s.payload_retry = false;
+  Result<ContainerCgroups> cg = ContainerCgroups::create(host_, s);
+  std::string kept = trimmed(read_file(top + "/cpuset.cpus"));
+  std::string monitor_cpus = cg ? trimmed(read_file(base_of(*cpuset) + "/" + s.monitor + "/cpuset.cpus")) : "";
+  if (cg) {
+    EXPECT_TRUE(cg.value().destroy());
+  }
+  ::rmdir(top.c_str());
+  ASSERT_TRUE(cg) << cg.error().render();
+  EXPECT_EQ(kept, first);
+  EXPECT_EQ(monitor_cpus, all);
+}
+
 TEST_F(CgroupTest, CreateRelativeUsesTheCallersCgroup) {
   // lxc.cgroup.relative: below self_base; here a stand-in cgroup of the test.
   HostFacts host = host_;
