@@ -52,8 +52,11 @@ std::string normalize_lxcpath(std::string path) {
 
 Result<UniqueFd> lock_container(const ContainerPaths& paths, bool wait) {
   std::string file = paths.lock_file();
-  CORRAL_TRY(exec::mkdir_beneath("", file.substr(0, file.rfind('/')), 0755));
   UniqueFd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd && errno == ENOENT) {  // the first lock below this lxcpath
+    CORRAL_TRY(exec::mkdir_beneath("", file.substr(0, file.rfind('/')), 0755));
+    fd.reset(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  }
   if (!fd) return Error::system("open the lock file", file, errno);
   struct flock fl {};
   fl.l_type = F_WRLCK;

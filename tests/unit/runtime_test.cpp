@@ -35,6 +35,25 @@ TEST(ContainerPaths, LongNamesAreHashedAsLxcDoes) {
   EXPECT_EQ(fits.command_socket(), fits.lxcpath + "/c/command");
 }
 
+TEST(ContainerPaths, LockMakesItsDirectoriesAndHoldsOneStart) {
+  std::string top = "/corral-unit-lock-" + std::to_string(::getpid());
+  runtime::ContainerPaths p{top + "/lxc", "c"};
+  std::string file = p.lock_file();
+  std::string under = file.substr(0, file.find(top) + top.size());
+  {
+    Result<UniqueFd> first = runtime::lock_container(p, false);
+    ASSERT_TRUE(first) << first.error().render();
+    EXPECT_EQ(::access(file.c_str(), F_OK), 0) << file;
+    Result<UniqueFd> second = runtime::lock_container(p, false);
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error().sys_errno(), EAGAIN) << second.error().render();
+  }
+  EXPECT_TRUE(runtime::lock_container(p, false)) << "free again once the first is closed";
+  ::unlink(file.c_str());
+  ::rmdir((under + "/lxc").c_str());
+  EXPECT_EQ(::rmdir(under.c_str()), 0) << under;
+}
+
 TEST(ContainerPaths, NormalizesTrailingSlashes) {
   EXPECT_EQ(runtime::normalize_lxcpath("/var/lib/lxc//"), "/var/lib/lxc");
   EXPECT_EQ(runtime::normalize_lxcpath("/"), "/");
