@@ -37,7 +37,7 @@ class Child {
     // Kept open through the setup: /proc/self/ns/NAME, opened through it
     // at exec, is the namespace this process is in by then, whatever is
     // mounted on /proc in the container (see announce_exec).
-    ns_dir_.reset(::open("/proc/self/ns", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (plan_.has_teardown_hooks()) ns_dir_.reset(::open("/proc/self/ns", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     // Into the payload cgroup before anything else (in particular before
     // the cgroup namespace is made, whose root is the cgroup it is made in).
     // A failure is reported when the monitor first listens.
@@ -290,8 +290,9 @@ class Child {
 
   /// Tells the monitor that init is about to be exec'd, handing it the
   /// container's new namespaces in LXC's order and names (spec §8.2 step 3)
-  /// for the teardown hooks: sent now, while this process lives, they stay
-  /// valid however fast init exits.
+  /// for the teardown hooks, if there are any: sent now, while this process
+  /// lives, they stay valid however fast init exits. (Without hooks nobody
+  /// holds them, and the container's mounts go with its last process.)
   Result<void> announce_exec() {
     static const std::pair<const char*, unsigned long> kKept[] = {{"mnt", CLONE_NEWNS},  {"pid", CLONE_NEWPID},
                                                                   {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC},

@@ -1141,6 +1141,12 @@ const Step* Plan::find(std::string_view step_name) const {
   return nullptr;
 }
 
+bool Plan::has_teardown_hooks() const {
+  return std::any_of(steps.begin(), steps.end(), [](const Step& s) {
+    return s.actor == Actor::teardown && std::holds_alternative<RunHooks>(s.data);
+  });
+}
+
 std::vector<std::string> split_quoted(std::string_view cmd, bool* unterminated) {
   std::vector<std::string> words;
   char state = ' ';

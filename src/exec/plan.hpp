@@ -420,6 +420,9 @@ struct Plan {
 
   /// The first step with this name, or nullptr.
   const Step* find(std::string_view step_name) const;
+  /// Whether stop or post-stop hooks run at the end: they are given the
+  /// container's namespaces, which the monitor then keeps from the start.
+  bool has_teardown_hooks() const;
 };
 
 /// Turns a validated configuration into a plan. Errors (what LXC would only

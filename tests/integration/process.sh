@@ -372,6 +372,7 @@ cat >"$WORK/hook.sh" <<EOF
   echo "type=\${LXC_HOOK_TYPE:-\$3} args=\$* cwd=\$(pwd)"
   echo "  LXC_NAME=\$LXC_NAME LXC_ROOTFS_MOUNT=\$LXC_ROOTFS_MOUNT LXC_CONFIG_FILE=\$LXC_CONFIG_FILE"
   echo "  LXC_ROOTFS_PATH=\$LXC_ROOTFS_PATH LXC_PID=\${LXC_PID:-unset} LXC_TARGET=\${LXC_TARGET:-unset} section=\${LXC_HOOK_SECTION:-unset}"
+  [ -z "\$LXC_MNT_NS" ] || echo "  mnt-ns=\$(readlink "\$LXC_MNT_NS") net-ns=\$(readlink "\$LXC_NET_NS")"
 } >>"$WORK/hooks.log"
 EOF
 chmod +x "$WORK/hook.sh"
@@ -379,7 +380,8 @@ hook_lines() { for t in pre-start start-host stop post-stop; do echo "lxc.hook.$
 mapfile -t HOOKS < <(hook_lines)
 new_container proc-hook "${HOOKS[@]}"
 rm -f "$WORK/hooks.log"
-(cd "$WORK" && run_execute proc-hook -- sh -c 'echo ran' && echo "$OUT" >"$WORK/hook.out")
+(cd "$WORK" && run_execute proc-hook -- sh -c 'echo ran; { readlink /proc/self/ns/mnt; readlink /proc/self/ns/net; } >/ns' &&
+  echo "$OUT" >"$WORK/hook.out")
 log=$(cat "$WORK/hooks.log" 2>/dev/null)
 expect_eq "hooks: the command ran" "ran" "$(cat "$WORK/hook.out" 2>/dev/null)"
 expect_eq "hooks: order pre-start, start-host, stop, post-stop" "pre-start start-host stop post-stop" \
@@ -389,6 +391,10 @@ expect_match "hooks: start-host v0 args" '^type=start-host args=proc-hook lxc st
 expect_match "hooks: stop v0 args add the namespaces" \
   '^type=stop args=proc-hook lxc stop mnt:/proc/[0-9]+/fd/[0-9]+ pid:/proc/[0-9]+/fd/[0-9]+ uts:/proc/[0-9]+/fd/[0-9]+ ipc:/proc/[0-9]+/fd/[0-9]+ net:/proc/[0-9]+/fd/[0-9]+ cgroup:/proc/[0-9]+/fd/[0-9]+ ' "$log"
 expect_match "hooks: post-stop v0 args" '^type=post-stop args=proc-hook lxc post-stop ' "$log"
+# They are the container's: what its command saw in /proc/self/ns.
+{ read -r mnt_ns; read -r net_ns; } <"$LXCPATH/proc-hook/rootfs/ns"
+expect_eq "hooks: stop and post-stop get the container's namespaces (LXC_MNT_NS, LXC_NET_NS)" \
+  "  mnt-ns=$mnt_ns net-ns=$net_ns"$'\n'"  mnt-ns=$mnt_ns net-ns=$net_ns" "$(grep '^  mnt-ns=' <<<"$log")"
 env_line="  LXC_NAME=proc-hook LXC_ROOTFS_MOUNT=$ROOTFSMNT LXC_CONFIG_FILE=$LXCPATH/proc-hook/config"
 check "hooks: every hook sees LXC_NAME, LXC_ROOTFS_MOUNT, LXC_CONFIG_FILE" \
   test "$(grep -cxF -- "$env_line" <<<"$log")" = 4

@@ -878,6 +878,13 @@ TEST(PlanHooks, Version0And1) {
   EXPECT_EQ(env.count("LXC_CONFIG_FILE"), 0u);
 }
 
+TEST(PlanHooks, TeardownHooksAreStopAndPostStop) {
+  EXPECT_FALSE(plan_of(kRootfs).has_teardown_hooks());
+  EXPECT_FALSE(plan_of(kRootfs + "lxc.hook.pre-start = /bin/a\nlxc.hook.start-host = /bin/b\n").has_teardown_hooks());
+  EXPECT_TRUE(plan_of(kRootfs + "lxc.hook.stop = /bin/a\n").has_teardown_hooks());
+  EXPECT_TRUE(plan_of(kRootfs + "lxc.hook.post-stop = /bin/a\n").has_teardown_hooks());
+}
+
 // ---- describe, tables, probing ---------------------------------------------------------------------------
 
 TEST(PlanDescribe, NumberedStepsAndDeterministic) {
