@@ -4,6 +4,8 @@
 #include <set>
 #include <string_view>
 
+#include <CLI/CLI.hpp>
+
 #include "cli/commands.hpp"
 #include "config/keys.hpp"
 #include "config/lint.hpp"

@@ -2,10 +2,15 @@
 // personality is a function of argv.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <string>
 #include <vector>
+
+// Only `corral config` is built with CLI11. Its header, included in every
+// command's file, would give each of them its own copies of CLI11's global
+// validator objects, all constructed at every start of the program.
+namespace CLI {
+class App;
+}
 
 namespace corral::cli {
 
