@@ -5,8 +5,8 @@
 #include <linux/magic.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include "exec/plan.hpp"
@@ -52,16 +52,14 @@ std::vector<CgroupLine> read_cgroup_file(const std::string& path) {
   std::vector<CgroupLine> out;
   std::optional<std::string> text = slurp(path);
   if (!text) return out;
-  std::istringstream in(*text);
-  std::string line;
-  while (std::getline(in, line)) {
+  for (std::string_view line : split(*text, '\n')) {
     size_t a = line.find(':');
     size_t b = a == std::string::npos ? a : line.find(':', a + 1);
     if (b == std::string::npos) continue;
     CgroupLine l;
-    for (std::string_view ctl : split(std::string_view(line).substr(a + 1, b - a - 1), ','))
+    for (std::string_view ctl : split(line.substr(a + 1, b - a - 1), ','))
       if (!ctl.empty()) l.controllers.emplace_back(ctl);
-    l.path = line.substr(b + 1);
+    l.path = std::string(line.substr(b + 1));
     out.push_back(std::move(l));
   }
   return out;
@@ -108,9 +106,7 @@ HostFacts probe_host() {
   std::vector<CgroupLine> self_lines = read_cgroup_file("/proc/self/cgroup");
   if (init_lines.empty()) init_lines = self_lines;
   if (std::optional<std::string> info = slurp("/proc/self/mountinfo")) {
-    std::istringstream in(*info);
-    std::string line;
-    while (std::getline(in, line)) {
+    for (std::string_view line : split(*info, '\n')) {
       // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS
       std::vector<std::string_view> f = split_blanks(line);
       auto dash = std::find(f.begin(), f.end(), "-");
