@@ -41,13 +41,15 @@ lxc_cmd="lxc-execute -P $lxcpath -n $name -- /bin/true"
 corral_cmd="$build/lxc-compat/lxc-execute -P $lxcpath -n $name -- /bin/true"
 floor_cmd="unshare -m -p -u -i -n --fork /bin/true"
 # The bare system calls of the same start (bench/lxc_floor.cpp): what any
-# tool doing LXC's work costs here at the least.
+# tool doing LXC's work costs here at the least; with --shim, pid 1 is the
+# least init shim (fork, wait, exit with the status) instead of /bin/true.
 work_cmd="$build/bench/lxc_floor $lxcpath/$name/rootfs /usr/lib/x86_64-linux-gnu/lxc/rootfs $name-floor"
 [ -d /usr/lib/x86_64-linux-gnu/lxc/rootfs ] || work_cmd="$build/bench/lxc_floor $lxcpath/$name/rootfs $lxcpath/$name/rootfs $name-floor"
 # Both must succeed before timing means anything.
 $lxc_cmd && $corral_cmd
 hyperfine --warmup 3 --runs "${RUNS:-30}" -N --export-json "$work/times.json" \
-  -n lxc "$lxc_cmd" -n corral "$corral_cmd" -n unshare "$floor_cmd" -n syscalls "$work_cmd" >/dev/null
+  -n lxc "$lxc_cmd" -n corral "$corral_cmd" -n unshare "$floor_cmd" -n syscalls "$work_cmd" \
+  -n syscalls+shim "$work_cmd --shim" >/dev/null
 python3 - "$work/times.json" <<'PY'
 import json, sys
 r = {x["command"]: x["median"] * 1000 for x in json.load(open(sys.argv[1]))["results"]}
@@ -55,6 +57,8 @@ print(f"median wall time: lxc {r['lxc']:.1f} ms, corral {r['corral']:.1f} ms, un
 print(f"corral/lxc {r['corral']/r['lxc']:.2f} (target <= 0.5), corral/unshare {r['corral']/r['unshare']:.2f} (target <= 1.5)")
 print(f"LXC's work as bare system calls (lxc_floor) {r['syscalls']:.1f} ms: {r['syscalls']/r['unshare']:.2f} x unshare; "
       f"corral {r['corral']/r['syscalls']:.2f} x it, lxc {r['lxc']/r['syscalls']:.2f} x it")
+print(f"the same with the least init shim as pid 1 (lxc_floor --shim) {r['syscalls+shim']:.1f} ms: "
+      f"{r['syscalls+shim']/r['unshare']:.2f} x unshare")
 PY
 
 # Single starts, 50 ms apart: a start after a quiet spell pays an RCU grace

@@ -14,8 +14,11 @@
 //            nodes, pts dir, console pty bound, fd symlinks, proc with
 //            /proc/sys read-only, sysfs read-only, pivot_root, the four
 //            capabilities of the config dropped, exec /bin/true as pid 1.
+//   --shim:  instead, pid 1 is the least init the issue asks for: it forks
+//            /bin/true, waits for it and exits with its status.
 //
-// usage: lxc_floor ROOTFS MOUNTPOINT NAME   (root; exit status is /bin/true's)
+// usage: lxc_floor ROOTFS MOUNTPOINT NAME [--shim]
+//        (root; exit status is /bin/true's)
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/sched.h>
@@ -130,7 +133,7 @@ void mount_or_die(const char* src, const std::string& target, const char* type, 
 }
 
 [[noreturn]] void child(const std::vector<Hierarchy>& hs, const std::string& payload, const std::string& rootfs,
-                        const std::string& mnt, const std::string& name, const std::string& console) {
+                        const std::string& mnt, const std::string& name, const std::string& console, bool shim) {
   g_cleanup = nullptr;  // the parent's to do
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   enter(hs, payload, true);
@@ -174,6 +177,16 @@ void mount_or_die(const char* src, const std::string& target, const char* type, 
     if (::prctl(PR_CAPBSET_DROP, cap) != 0) die("drop capability", std::to_string(cap));
   ::setsid();
   char* argv[] = {const_cast<char*>("/bin/true"), nullptr};
+  if (shim) {
+    pid_t command = ::vfork();
+    if (command == 0) {
+      ::execv(argv[0], argv);
+      ::_exit(127);
+    }
+    int status = 0;
+    if (command < 0 || ::waitpid(command, &status, 0) != command) die("run", argv[0]);
+    ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  }
   ::execv(argv[0], argv);
   die("exec", argv[0]);
 }
@@ -181,8 +194,9 @@ void mount_or_die(const char* src, const std::string& target, const char* type, 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: lxc_floor ROOTFS MOUNTPOINT NAME\n");
+  const bool shim = argc == 5 && std::strcmp(argv[4], "--shim") == 0;
+  if (argc != 4 && !shim) {
+    std::fprintf(stderr, "usage: lxc_floor ROOTFS MOUNTPOINT NAME [--shim]\n");
     return 2;
   }
   const std::string rootfs = argv[1], mnt = argv[2], name = argv[3];
@@ -215,7 +229,7 @@ int main(int argc, char** argv) {
   args.exit_signal = SIGCHLD;
   pid_t pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
   if (pid < 0) die("clone3", "");
-  if (pid == 0) child(hs, payload, rootfs, mnt, name, console);
+  if (pid == 0) child(hs, payload, rootfs, mnt, name, console, shim);
   g_child = pid;
 
   // Meanwhile, as corral's monitor: its own cgroup.
