@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-// Only `corral config` is built with CLI11. Its header, included in every
-// command's file, would give each of them its own copies of CLI11's global
-// validator objects, all constructed at every start of the program.
+// Only main.cpp and `corral config` use CLI11. Its header, included in
+// every command's file, would give each of them its own copies of CLI11's
+// global validator objects, all constructed at every start of the program.
 namespace CLI {
 class App;
 }

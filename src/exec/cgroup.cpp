@@ -32,7 +32,6 @@ using std::chrono::milliseconds;
 
 constexpr std::string_view kCgroupRoot = "/sys/fs/cgroup";
 constexpr int kMaxRetrySuffix = 999;           // NAME-1 ... NAME-999, as CGROUP_CREATE_RETRY
-constexpr milliseconds kKillTimeout{10000};    // how long destroy() keeps killing the payload
 constexpr milliseconds kMaxPollInterval{100};  // freezer and kill polling, growing from 1 ms
 
 // ---- small file helpers -----------------------------------------------------------------
@@ -1101,18 +1100,32 @@ Result<void> ContainerCgroups::delegate_to(uid_t uid, gid_t gid) {
   return {};
 }
 
+namespace {
+/// Best-effort teardown: every step runs; the first failure, with its
+/// context, is what the caller gets.
+struct FirstError {
+  std::optional<Error> first;
+  void note(Result<void> r, const std::string& context) {
+    if (!r && !first) first = std::move(r.error().wrap(context));
+  }
+};
+}  // namespace
+
 Result<void> ContainerCgroups::destroy() {
   Result<void> payload = destroy_payload();
   Result<void> monitor = destroy_monitor();
   return payload ? monitor : payload;
 }
 
+bool ContainerCgroups::monitor_inside_payload() const {
+  return std::any_of(hierarchies_.begin(), hierarchies_.end(), [](const Hierarchy& h) {
+    return !h.monitor.empty() && !h.payload.empty() && h.monitor.compare(0, h.payload.size() + 1, h.payload + "/") == 0;
+  });
+}
+
 Result<void> ContainerCgroups::destroy_payload() {
   if (payload_destroyed_) return {};
-  std::optional<Error> first;
-  auto note = [&](Result<void> r, const std::string& context) {
-    if (!r && !first) first = std::move(r.error().wrap(context));
-  };
+  FirstError errors;
   // cgfsng_payload_destroy: the payload tree in every hierarchy. After a
   // normal exit each payload is empty and one rmdir removes it; processes
   // left or sub-cgroups the container made take the longer way.
@@ -1120,24 +1133,21 @@ Result<void> ContainerCgroups::destroy_payload() {
   for (const Hierarchy& h : hierarchies_)
     if (!h.payload.empty() && ::rmdir(h.payload.c_str()) != 0 && errno != ENOENT) payload_left = true;
   if (payload_left) {
-    note(kill_payload(), "stopping the container's processes");
+    errors.note(kill_payload(), "stopping the container's processes");
     for (const Hierarchy& h : hierarchies_)
-      if (!h.payload.empty()) note(remove_tree(h.payload), "removing the payload cgroup");
+      if (!h.payload.empty()) errors.note(remove_tree(h.payload), "removing the payload cgroup");
   }
-  if (first) return *first;
+  if (errors.first) return *errors.first;
   payload_destroyed_ = true;
   return {};
 }
 
 Result<void> ContainerCgroups::destroy_monitor() {
   if (monitor_destroyed_) return {};
-  std::optional<Error> first;
-  auto note = [&](Result<void> r, const std::string& context) {
-    if (!r && !first) first = std::move(r.error().wrap(context));
-  };
+  FirstError errors;
   // The calling monitor leaves its cgroup first; then an empty monitor
   // cgroup goes with one rmdir.
-  if (in_monitor_ == ::getpid()) note(leave_monitor_self(), "moving the monitor back to its cgroup");
+  if (in_monitor_ == ::getpid()) errors.note(leave_monitor_self(), "moving the monitor back to its cgroup");
   // cgfsng_monitor_destroy: what is in the monitor cgroup (the monitor
   // itself, hooks it left behind) moves to the pivot so the monitor cgroup
   // can go; the pivot goes too once nobody is left in it.
@@ -1150,7 +1160,7 @@ Result<void> ContainerCgroups::destroy_monitor() {
     bool made_pivot = false;
     auto remove_pivot = [&] {
       if (made_pivot && ::rmdir(pivot.c_str()) != 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY)
-        note(Error::system("rmdir", pivot, errno), "removing the pivot cgroup");
+        errors.note(Error::system("rmdir", pivot, errno), "removing the pivot cgroup");
     };
     // Empty: gone with one rmdir. Already gone: nothing to do.
     if (::rmdir(h.monitor.c_str()) == 0 || errno == ENOENT) continue;
@@ -1162,7 +1172,7 @@ Result<void> ContainerCgroups::destroy_monitor() {
                               [&](pid_t p) { return p != ::getpid() || h.origin.empty(); });
     if (pids.count(::getpid()) && !h.origin.empty() && !others) {
       Result<void> back = write_or_error(join_path(h.origin, "cgroup.procs"), std::to_string(::getpid()));
-      note(back, "moving the monitor back to its cgroup");
+      errors.note(back, "moving the monitor back to its cgroup");
     } else if (!pids.empty() && !pivot.empty()) {
       Result<std::vector<std::string>> parts = path_parts(pivot_name_, "the pivot");
       std::vector<std::string> made;
@@ -1178,12 +1188,12 @@ Result<void> ContainerCgroups::destroy_monitor() {
         r = write_or_error(join_path(to, "cgroup.procs"), std::to_string(p));
         if (!r && r.error().sys_errno() == ESRCH) r = {};
       }
-      note(r, "moving the monitor to the pivot cgroup `" + pivot_name_ + "`");
+      errors.note(r, "moving the monitor to the pivot cgroup `" + pivot_name_ + "`");
     }
-    note(remove_tree(h.monitor), "removing the monitor cgroup");
+    errors.note(remove_tree(h.monitor), "removing the monitor cgroup");
     remove_pivot();
   }
-  if (first) return *first;
+  if (errors.first) return *errors.first;
   monitor_destroyed_ = true;
   return {};
 }

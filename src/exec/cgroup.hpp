@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -134,9 +135,16 @@ class ContainerCgroups {
   Result<void> destroy();
   /// destroy()'s two halves, which touch different directories: another
   /// process with a copy of this object (the runtime's janitor) can remove
-  /// the payload while the monitor leaves and removes its own cgroup.
+  /// the payload while the monitor leaves and removes its own cgroup,
+  /// unless monitor_inside_payload().
   Result<void> destroy_payload();
   Result<void> destroy_monitor();
+  /// The monitor cgroup lies in the payload's tree in some hierarchy
+  /// (lxc.cgroup.dir.monitor below lxc.cgroup.dir.container): removing the
+  /// payload would then kill and remove the monitor's too.
+  bool monitor_inside_payload() const;
+  /// How long destroy_payload() keeps killing what is left in the payload.
+  static constexpr std::chrono::milliseconds kKillTimeout{10000};
 
   /// Gives the container's cgroups (the payload, and the inner one init
   /// runs in) to the host ids of its root, as LXC does for a container with

@@ -408,12 +408,12 @@ Result<void> Container::finish(const char* target, const PayloadRemover* remover
     // Each rmdir and move waits for the kernel's cgroup lock, but the path
     // walks and file opens around them overlap when two processes share
     // the work; stop hooks have run, so the payload may go now.
-    bool elsewhere = remover && remover->begin();
+    bool elsewhere = remover && !cgroups_->monitor_inside_payload() && remover->begin();
     Result<void> r = elsewhere ? cgroups_->destroy_monitor() : cgroups_->destroy();
-    // The helper failed or is gone: the payload again here, which reports why.
-    if (elsewhere && !remover->wait()) {
-      Result<void> payload = cgroups_->destroy_payload();
-      if (!payload && r) r = std::move(payload);
+    if (elsewhere) {
+      std::optional<Result<void>> payload = remover->wait();
+      if (!payload) payload = cgroups_->destroy_payload();  // the helper is gone
+      if (!*payload && r) r = std::move(*payload);
     }
     if (!r && first.ok()) first = std::move(r);
   }

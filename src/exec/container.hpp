@@ -54,11 +54,12 @@ struct StartOptions {
 
 /// A process beside the monitor that can remove the payload cgroups while
 /// the monitor leaves and removes its own (the runtime's janitor): `begin`
-/// asks it to start (false: it cannot), `wait` returns once it is done,
-/// true when the payload is gone.
+/// asks it to start (false: it cannot); `wait` returns its outcome, or
+/// nothing when it is gone or does not answer in time, and the monitor then
+/// removes the payload itself.
 struct PayloadRemover {
   std::function<bool()> begin;
-  std::function<bool()> wait;
+  std::function<std::optional<Result<void>>()> wait;
 };
 
 /// What this corral cannot run, refused before anything is touched: a new

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -152,8 +153,7 @@ class Monitor {
       bool reboot = WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP;
       stop_console_peer();
       set_state(State::stopping);
-      exec::PayloadRemover remover{[this] { return tell_janitor("p\n"); },
-                                   [this] { return janitor_answer() == 'P'; }};
+      exec::PayloadRemover remover{[this] { return tell_janitor("p\n"); }, [this] { return janitor_answer(); }};
       Result<void> fin = container_->finish(reboot ? "reboot" : "stop", &remover);
       if (!fin) report(fin.error());
       dismiss_janitor();
@@ -249,9 +249,15 @@ class Monitor {
         if (pending[0] == 'x') ::_exit(0);  // the monitor tears down itself
         if (pending[0] == 'm') cg.adopt_monitor(pending.substr(1, nl - 1));
         // The container has ended: its payload goes while the monitor
-        // removes its own cgroup. (A monitor gone meanwhile: the next read
-        // sees end-of-file.)
-        if (pending[0] == 'p') write_full(p[0], cg.destroy_payload() ? "P" : "F", 1);
+        // removes its own cgroup; the answer is "P" or "F" and the error.
+        // (A monitor gone meanwhile: the next read sees end-of-file.)
+        if (pending[0] == 'p') {
+          Result<void> r = cg.destroy_payload();
+          std::string answer = r ? "P" : "F" + r.error().render();
+          std::replace(answer.begin(), answer.end(), '\n', ' ');
+          answer += '\n';
+          write_full(p[0], answer.data(), answer.size());
+        }
       }
     }
     cg.destroy();
@@ -260,14 +266,29 @@ class Monitor {
   bool tell_janitor(const std::string& message) {
     return janitor_ > 0 && write_full(janitor_sock_.get(), message.data(), message.size());
   }
-  /// The janitor's one-byte answer to "p": 'P' (the payload is gone), 'F'
-  /// (it failed); 0 when it is gone.
-  char janitor_answer() {
-    char c = 0;
-    ssize_t n;
-    do n = ::read(janitor_sock_.get(), &c, 1);
-    while (n < 0 && errno == EINTR);
-    return n == 1 ? c : 0;
+  /// The janitor's answer to "p": the payload is gone, or why not; nothing
+  /// when the janitor is gone or still silent after the longest a removal
+  /// takes (ContainerCgroups::kKillTimeout), stopped or stuck.
+  std::optional<Result<void>> janitor_answer() {
+    using namespace std::chrono;
+    const auto deadline = steady_clock::now() + exec::ContainerCgroups::kKillTimeout + seconds(5);
+    std::string line;
+    for (;;) {
+      int left = static_cast<int>(duration_cast<milliseconds>(deadline - steady_clock::now()).count());
+      struct pollfd pfd {janitor_sock_.get(), POLLIN, 0};
+      int ready = left > 0 ? ::poll(&pfd, 1, left) : 0;
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready <= 0) return std::nullopt;
+      char buf[256];
+      ssize_t n = ::read(janitor_sock_.get(), buf, sizeof buf);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n <= 0) return std::nullopt;
+      line.append(buf, static_cast<size_t>(n));
+      if (size_t nl = line.find('\n'); nl != std::string::npos) {
+        if (line[0] == 'P') return Result<void>();
+        return Result<void>(Error(Error::Kind::system, line.substr(1, nl - 1)));
+      }
+    }
   }
   void dismiss_janitor() {
     if (janitor_ <= 0) return;
@@ -635,7 +656,8 @@ class Monitor {
   pid_t janitor_ = -1;
   pid_t dismissed_janitor_ = -1;  // told to exit, not yet reaped
   // To the janitor: "mNAME\n" the monitor cgroup; "p\n" remove the payload
-  // (it answers 'P' or 'F'); "x\n" done, the monitor has torn down.
+  // (it answers "P\n", or "F" and the error); "x\n" done, the monitor has
+  // torn down.
   UniqueFd janitor_sock_;
 };
 

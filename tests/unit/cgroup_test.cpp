@@ -413,16 +413,24 @@ TEST_F(CgroupTest, SelfMovesEnterAndLeaveEveryHierarchy) {
 
 TEST_F(CgroupTest, DestroyHalvesRunInTwoProcessesAtOnce) {
   // The runtime's teardown: the monitor leaves and removes its cgroup while
-  // the janitor, with its own copy, removes the payload.
+  // the janitor, forked before the monitor entered it and holding its own
+  // copy, removes the payload; both start on the same byte.
   Result<ContainerCgroups> cg = ContainerCgroups::create(host_, step());
   ASSERT_TRUE(cg) << cg.error().render();
   ContainerCgroups& c = cg.value();
+  EXPECT_FALSE(c.monitor_inside_payload());
   auto body = [&]() -> int {
-    if (!c.enter_monitor_self(false)) return 10;
+    int go[2];
+    if (::pipe(go) != 0) return 9;
     ContainerCgroups copy = c;
     pid_t helper = ::fork();
-    if (helper == 0) ::_exit(copy.destroy_payload() ? 0 : 1);
-    if (helper < 0) return 9;
+    if (helper == 0) {
+      char byte;
+      if (::read(go[0], &byte, 1) != 1) ::_exit(2);
+      ::_exit(copy.destroy_payload() ? 0 : 1);
+    }
+    if (helper < 0 || !c.enter_monitor_self(false)) return 10;
+    if (::write(go[1], "g", 1) != 1) return 9;
     Result<void> own = c.destroy_monitor();
     for (const std::string& dir : c.monitor_dirs())
       if (exists(dir)) return 12;
@@ -430,22 +438,44 @@ TEST_F(CgroupTest, DestroyHalvesRunInTwoProcessesAtOnce) {
     if (::waitpid(helper, &status, 0) != helper || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return 13;
     return own ? 0 : 11;
   };
-  EXPECT_CHILD_PASSES(body, "9: fork; 10: entering; 11/12: the monitor half failed; 13: the payload half failed");
+  EXPECT_CHILD_PASSES(body, "9: setup; 10: entering; 11/12: the monitor half failed; 13: the payload half failed");
   for (const std::string& dir : c.monitor_dirs()) EXPECT_FALSE(exists(dir)) << dir;
   for (const std::string& dir : c.payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
   // The parent's copy did neither half; the directories are gone already.
   EXPECT_TRUE(c.destroy());
 }
 
-TEST_F(CgroupTest, DestroyMonitorLeavesThePayload) {
-  Result<ContainerCgroups> cg = ContainerCgroups::create(host_, step());
+TEST_F(CgroupTest, DestroyHalvesLeaveEachOther) {
+  Result<ContainerCgroups> a = ContainerCgroups::create(host_, step());
+  ASSERT_TRUE(a) << a.error().render();
+  ASSERT_TRUE(a.value().destroy_monitor());
+  for (const std::string& dir : a.value().monitor_dirs()) EXPECT_FALSE(exists(dir)) << dir;
+  for (const std::string& dir : a.value().payload_dirs()) EXPECT_TRUE(exists(dir)) << dir;
+  ASSERT_TRUE(a.value().destroy());
+  for (const std::string& dir : a.value().payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
+
+  Result<ContainerCgroups> c = ContainerCgroups::create(host_, step());
+  ASSERT_TRUE(c) << c.error().render();
+  ASSERT_TRUE(c.value().destroy_payload());
+  for (const std::string& dir : c.value().payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
+  for (const std::string& dir : c.value().monitor_dirs()) EXPECT_TRUE(exists(dir)) << dir;
+  ASSERT_TRUE(c.value().destroy());
+  for (const std::string& dir : c.value().monitor_dirs()) EXPECT_FALSE(exists(dir)) << dir;
+}
+
+TEST_F(CgroupTest, MonitorInsideThePayloadIsSeen) {
+  // lxc.cgroup.dir.monitor below lxc.cgroup.dir.container: removing the
+  // payload would take the monitor's cgroup with it.
+  CreateCgroups s = step();
+  s.payload = tag_ + "-nest";
+  s.monitor = tag_ + "-nest/monitor";
+  s.payload_retry = s.monitor_retry = false;
+  Result<ContainerCgroups> cg = ContainerCgroups::create(host_, s);
   ASSERT_TRUE(cg) << cg.error().render();
-  ContainerCgroups& c = cg.value();
-  ASSERT_TRUE(c.destroy_monitor());
-  for (const std::string& dir : c.monitor_dirs()) EXPECT_FALSE(exists(dir)) << dir;
-  for (const std::string& dir : c.payload_dirs()) EXPECT_TRUE(exists(dir)) << dir;
-  ASSERT_TRUE(c.destroy());
-  for (const std::string& dir : c.payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
+  EXPECT_TRUE(cg.value().monitor_inside_payload());
+  Result<void> d = cg.value().destroy();
+  EXPECT_TRUE(d) << d.error().render();
+  for (const std::string& dir : cg.value().payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
 }
 
 TEST_F(CgroupTest, SelfMoveOfAThreadedProcessTakesEveryThread) {
