@@ -166,16 +166,25 @@ int remove_cgroup(const std::string& dir) {
   }
 }
 
+/// Best-effort teardown: every step runs; the first failure (with its
+/// context, when given) is what the caller gets.
+struct FirstError {
+  std::optional<Error> first;
+  void note(Result<void> r) {
+    if (!r && !first) first = std::move(r.error());
+  }
+  void note(Result<void> r, const std::string& context) {
+    if (!r) note(std::move(r.error().wrap(context)));
+  }
+  Result<void> result() const { return first ? Result<void>(*first) : Result<void>(); }
+};
+
 /// Removes a cgroup and everything below it, bottom-up (cgroup_tree_prune).
 Result<void> remove_tree(const std::string& dir) {
-  std::optional<Error> first;
-  for (const std::string& child : child_cgroups(dir)) {
-    Result<void> r = remove_tree(child);
-    if (!r && !first) first = r.error();
-  }
-  if (int e = remove_cgroup(dir); e && !first) first = Error::system("rmdir", dir, e);
-  if (first) return *first;
-  return {};
+  FirstError errors;
+  for (const std::string& child : child_cgroups(dir)) errors.note(remove_tree(child));
+  if (int e = remove_cgroup(dir)) errors.note(Error::system("rmdir", dir, e));
+  return errors.result();
 }
 
 /// The parts of a cgroup path below the base. Like __cgroup_tree_create,
@@ -1099,17 +1108,6 @@ Result<void> ContainerCgroups::delegate_to(uid_t uid, gid_t gid) {
   }
   return {};
 }
-
-namespace {
-/// Best-effort teardown: every step runs; the first failure, with its
-/// context, is what the caller gets.
-struct FirstError {
-  std::optional<Error> first;
-  void note(Result<void> r, const std::string& context) {
-    if (!r && !first) first = std::move(r.error().wrap(context));
-  }
-};
-}  // namespace
 
 Result<void> ContainerCgroups::destroy() {
   Result<void> payload = destroy_payload();

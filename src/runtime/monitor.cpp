@@ -281,7 +281,7 @@ class Monitor {
       if (ready <= 0) return std::nullopt;
       char buf[256];
       ssize_t n = ::read(janitor_sock_.get(), buf, sizeof buf);
-      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return std::nullopt;
       line.append(buf, static_cast<size_t>(n));
       if (size_t nl = line.find('\n'); nl != std::string::npos) {
