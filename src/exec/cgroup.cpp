@@ -558,7 +558,7 @@ std::string payload_of(const std::string& init_path) {
 /// made is appended to `made`, in creation order.
 Result<std::string> ContainerCgroups::create_everywhere(const std::vector<std::string>& parts, const std::string& name,
                                                         bool retry, const std::vector<std::string>& inner_parts,
-                                                        std::vector<std::string>* made) {
+                                                        std::vector<std::string>* made, Where where) {
   for (int idx = 0; idx <= (retry ? kMaxRetrySuffix : 0); ++idx) {
     std::vector<std::string> try_parts = parts;
     std::string try_name = name;
@@ -569,9 +569,18 @@ Result<std::string> ContainerCgroups::create_everywhere(const std::vector<std::s
     std::vector<std::string> tried;
     std::optional<Error> failed;
     for (Hierarchy& h : hierarchies_) {
+      if (where == Where::v1_only && h.unified) continue;
+      std::string dir = join_path(h.base_dir, join(try_parts, "/"));
+      if (where == Where::unified_only && !h.unified) {
+        // Made later under this name (add_payload_v1): it must be free now.
+        if (::access(dir.c_str(), F_OK) == 0) {
+          failed = Error::system("mkdir", dir, EEXIST);
+          break;
+        }
+        continue;
+      }
       bool cpuset_v1 = !h.unified && has(h.controllers, "cpuset");
       Result<void> r = make_tree(h.base_dir, try_parts, false, cpuset_v1, &tried);
-      std::string dir = join_path(h.base_dir, join(try_parts, "/"));
       if (r && !inner_parts.empty()) r = make_tree(dir, inner_parts, false, cpuset_v1, &tried);
       if (!r) {
         failed = r.error();
@@ -648,24 +657,32 @@ Result<ContainerCgroups> ContainerCgroups::for_host(const HostFacts& host, const
   return cg;
 }
 
+namespace {
+
+/// payload_inner's path below the payload cgroup, as parts; none without one.
+Result<std::vector<std::string>> inner_parts_of(const CreateCgroups& step) {
+  if (step.payload_inner.empty()) return std::vector<std::string>();
+  std::string prefix = step.payload + "/";
+  if (step.payload_inner.compare(0, prefix.size(), prefix) != 0)
+    return Error::usage("the inner cgroup `" + step.payload_inner + "` is not below the payload cgroup `" +
+                        step.payload + "`");
+  return path_parts(step.payload_inner.substr(prefix.size()), "the inner");
+}
+
+}  // namespace
+
 Result<void> ContainerCgroups::add_payload(const CreateCgroups& step) {
   ContainerCgroups& cg = *this;
   Result<std::vector<std::string>> payload_parts = path_parts(step.payload, "the payload");
   if (!payload_parts) return payload_parts.error();
-  std::vector<std::string> inner_parts;
-  if (!step.payload_inner.empty()) {
-    std::string prefix = step.payload + "/";
-    if (step.payload_inner.compare(0, prefix.size(), prefix) != 0)
-      return Error::usage("the inner cgroup `" + step.payload_inner + "` is not below the payload cgroup `" +
-                          step.payload + "`");
-    Result<std::vector<std::string>> inner = path_parts(step.payload_inner.substr(prefix.size()), "the inner");
-    if (!inner) return inner.error();
-    inner_parts = std::move(inner.value());
-  }
+  Result<std::vector<std::string>> inner = inner_parts_of(step);
+  if (!inner) return inner.error();
+  const std::vector<std::string>& inner_parts = inner.value();
 
   const size_t made_before = made_.size();
   Result<std::string> payload =
-      cg.create_everywhere(payload_parts.value(), step.payload, step.payload_retry, inner_parts, &cg.made_);
+      cg.create_everywhere(payload_parts.value(), step.payload, step.payload_retry, inner_parts, &cg.made_,
+                           step.v1_payload_after_clone ? Where::unified_only : Where::all);
   if (!payload) return std::move(payload.error().wrap("creating the payload cgroup `" + step.payload + "`"));
   cg.payload_name_ = payload.value();
   for (Hierarchy& h : cg.hierarchies_) {
@@ -709,6 +726,22 @@ Result<void> ContainerCgroups::add_payload(const CreateCgroups& step) {
     }
   }
   return {};
+}
+
+Result<void> ContainerCgroups::add_payload_v1(const CreateCgroups& step) {
+  Result<std::vector<std::string>> parts = path_parts(payload_name_, "the payload");
+  if (!parts) return parts.error();
+  Result<std::vector<std::string>> inner = inner_parts_of(step);
+  if (!inner) return inner.error();
+  Result<std::string> made = create_everywhere(parts.value(), payload_name_, false, inner.value(), &made_, Where::v1_only);
+  if (made) return {};
+  // What is there now is not this container's: destroy() leaves it alone.
+  for (Hierarchy& h : hierarchies_) {
+    if (h.unified) continue;
+    h.payload.clear();
+    h.inner.clear();
+  }
+  return std::move(made.error().wrap("creating the payload cgroup `" + payload_name_ + "` in the v1 hierarchies"));
 }
 
 Result<void> ContainerCgroups::create_monitor(const CreateCgroups& step) {

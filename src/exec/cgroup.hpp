@@ -55,6 +55,13 @@ class ContainerCgroups {
   /// add_payload removes only what it made.
   static Result<ContainerCgroups> create_monitor_first(const HostFacts& host, const CreateCgroups& step);
   Result<void> add_payload(const CreateCgroups& step);
+  /// With CreateCgroups::v1_payload_after_clone, create_payload() and
+  /// add_payload() make the payload in the unified hierarchy only, after
+  /// checking that its name is free in the v1 ones; this makes it there
+  /// (cpuset initialised, payload_inner below it), under the name chosen
+  /// then. On failure it removes what it made and leaves the v1 payload out
+  /// of destroy(): whatever holds the name now is not this container's.
+  Result<void> add_payload_v1(const CreateCgroups& step);
   /// The calling process was born in the unified monitor cgroup: destroy()
   /// moves it back out, as after enter_monitor_self().
   void born_in_monitor();
@@ -175,8 +182,10 @@ class ContainerCgroups {
 
   /// The hierarchies and names, checked; nothing made yet.
   static Result<ContainerCgroups> for_host(const HostFacts& host, const CreateCgroups& step);
+  enum class Where { all, unified_only, v1_only };  // unified_only: the v1 names are checked free
   Result<std::string> create_everywhere(const std::vector<std::string>& parts, const std::string& name, bool retry,
-                                        const std::vector<std::string>& inner_parts, std::vector<std::string>* made);
+                                        const std::vector<std::string>& inner_parts, std::vector<std::string>* made,
+                                        Where where = Where::all);
   const Hierarchy* find_controller(const std::string& controller) const;
   const Hierarchy* unified() const;
   Result<void> enter(pid_t pid, bool monitor);

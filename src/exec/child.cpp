@@ -38,11 +38,14 @@ class Child {
     // at exec, is the namespace this process is in by then, whatever is
     // mounted on /proc in the container (see announce_exec).
     if (plan_.has_teardown_hooks()) ns_dir_.reset(::open("/proc/self/ns", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    // Into the payload cgroup before anything else (in particular before
-    // the cgroup namespace is made, whose root is the cgroup it is made in).
-    // A failure is reported when the monitor first listens.
-    Result<void> in_cgroup =
-        s_.cgroups ? s_.cgroups->enter_payload_self(s_.born_in_unified_cgroup) : Result<void>();
+    // Into the payload cgroups before anything else, unless the plan defers
+    // it (EnterCgroups): in particular before joining a shared user
+    // namespace, which takes away the right to, and before the cgroup
+    // namespace is made, whose root is the cgroup it is made in. A failure
+    // is reported when the monitor first listens.
+    const Step* enter = plan_.find("enter-cgroups");
+    Result<void> in_cgroup;
+    if (enter && !std::get<EnterCgroups>(enter->data).wait_for_v1) in_cgroup = enter_cgroups();
     for (const auto& [fd, flag] : s_.share_fds) {
       if (::setns(fd, flag) != 0) fail(-1, Error::system("join a shared namespace", fd_path(fd), errno));
     }
@@ -107,6 +110,24 @@ class Child {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::prctl(PR_SET_DUMPABLE, 1);
     return {};
+  }
+
+  Result<void> enter_cgroups() {
+    return s_.cgroups ? s_.cgroups->enter_payload_self(s_.born_in_unified_cgroup) : Result<void>();
+  }
+
+  Result<void> do_step(const Step&, const EnterCgroups& e) {
+    if (!e.wait_for_v1) return {};  // done as soon as this process existed (main)
+    bool eof = false;
+    Result<SyncMessage> m = recv_sync(s_.sync, &eof);
+    if (!m || eof) ::_exit(1);  // the monitor is gone, or failed and kills this process
+    if (m.value().kind != SyncKind::cgroups)
+      return Error(Error::Kind::internal, "expected the monitor's word that the v1 payload cgroups exist");
+    CORRAL_TRY(enter_cgroups());
+    // The monitor enters its own cgroups only now: its move in the unified
+    // hierarchy may wait for an RCU grace period with the kernel's cgroup
+    // lock held, which would hold up this process's moves.
+    return send_sync(s_.sync, SyncKind::entered, 0);
   }
 
   Result<void> do_step(const Step&, const UnshareNamespaces& u) {

@@ -36,7 +36,11 @@ struct Container::Setup {
   std::vector<UniqueFd> share_fds;
   std::vector<std::pair<int, int>> share_list;
   UniqueFd pid_ns_for_child;  // lxc.namespace.share.pid: the monitor joins it for the clone only
-  const CreateCgroups* monitor_cgroup = nullptr;  // entered (made unless made before) once init runs its first steps
+  // Made once init runs its first steps (unless made before the start),
+  // and entered then too, or once init is in its own (EnterCgroups).
+  const CreateCgroups* monitor_to_make = nullptr;
+  const CreateCgroups* monitor_to_enter = nullptr;
+  const CreateCgroups* v1_payload = nullptr;  // made then too, first (CreateCgroups::v1_payload_after_clone)
 };
 
 namespace {
@@ -96,23 +100,21 @@ Result<void> Container::run(const StartOptions& options) {
     }
     // The child runs from here up to the next monitor step.
     CORRAL_TRY(send_sync(s.sync.get(), SyncKind::go, static_cast<int32_t>(i)));
-    if (s.monitor_cgroup) {
-      // Meanwhile the monitor makes and enters its own cgroup: nothing the
-      // child does depends on it, and entering cgroup2 can wait for an RCU
-      // grace period (see ContainerCgroups::enter_monitor_self). A monitor
-      // born in the unified part (StartOptions::monitor_cgroup_made) has
-      // only v1 left to enter.
-      const CreateCgroups* monitor = std::exchange(s.monitor_cgroup, nullptr);
-      const bool born_in_it = options.monitor_cgroup_made != nullptr;
-      Result<void> r = born_in_it ? Result<void>() : cgroups_->create_monitor(*monitor);
-      // (A cgroup made before the start was in what on_payload_cgroups got.)
-      if (r && !born_in_it && s.options->on_monitor_cgroup) s.options->on_monitor_cgroup(cgroups_->monitor_name());
-      if (r) r = cgroups_->enter_monitor_self(born_in_it);
+    bool monitor_after_child = false;
+    if (s.v1_payload) {
+      // The child mounts meanwhile, then waits for this word (enter-cgroups)
+      // and says when it is in them.
+      Result<void> r = cgroups_->add_payload_v1(*std::exchange(s.v1_payload, nullptr));
       if (!r) {
         r.error().wrap("step create-cgroups");
         return r;
       }
+      // Not sent when the child has failed already: its error is queued
+      // for the loop below.
+      monitor_after_child = send_sync(s.sync.get(), SyncKind::cgroups, 0).ok();
     }
+    CORRAL_TRY(make_monitor_cgroup(s));
+    if (!monitor_after_child) CORRAL_TRY(enter_monitor_cgroup(s));
     bool exec_announced = false;
     for (;;) {
       bool eof = false;
@@ -127,6 +129,10 @@ Result<void> Container::run(const StartOptions& options) {
         return Error(Error::Kind::system, "the container's setup process died before init ran (" +
                                               std::string(info.si_code == CLD_EXITED ? "exit status " : "signal ") +
                                               std::to_string(info.si_status) + ")");
+      }
+      if (m.value().kind == SyncKind::entered) {
+        CORRAL_TRY(enter_monitor_cgroup(s));
+        continue;
       }
       if (m.value().kind == SyncKind::exec) {
         exec_announced = true;
@@ -162,6 +168,28 @@ Result<void> Container::run(const StartOptions& options) {
   return {};
 }
 
+Result<void> Container::make_monitor_cgroup(Setup& s) {
+  // While the child sets itself up, the monitor makes its own cgroup:
+  // nothing the child does depends on it. A monitor born in the unified
+  // part (StartOptions::monitor_cgroup_made) has it already.
+  const CreateCgroups* monitor = std::exchange(s.monitor_to_make, nullptr);
+  if (!monitor || s.options->monitor_cgroup_made) return {};
+  Result<void> r = cgroups_->create_monitor(*monitor);
+  if (!r) return std::move(r.error().wrap("step create-cgroups"));
+  if (s.options->on_monitor_cgroup) s.options->on_monitor_cgroup(cgroups_->monitor_name());
+  return {};
+}
+
+Result<void> Container::enter_monitor_cgroup(Setup& s) {
+  // Entering cgroup2 can wait for an RCU grace period with the kernel's
+  // cgroup lock held (see ContainerCgroups::enter_monitor_self). A monitor
+  // born in the unified part has only v1 left to enter.
+  if (!std::exchange(s.monitor_to_enter, nullptr)) return {};
+  Result<void> r = cgroups_->enter_monitor_self(s.options->monitor_cgroup_made != nullptr);
+  if (!r) r.error().wrap("step create-cgroups");
+  return r;
+}
+
 Result<void> Container::run_monitor_step(size_t index, Setup& s) {
   const Step& step = plan_.steps[index];
   if (const auto* h = std::get_if<RunHooks>(&step.data)) {
@@ -179,7 +207,8 @@ Result<void> Container::run_monitor_step(size_t index, Setup& s) {
       if (!made) return std::move(made.error());
       cgroups_ = std::move(made.value());
     }
-    s.monitor_cgroup = cg;
+    s.monitor_to_make = s.monitor_to_enter = cg;
+    if (cg->v1_payload_after_clone) s.v1_payload = cg;
     if (s.options->on_payload_cgroups) s.options->on_payload_cgroups(*cgroups_);
     return {};
   }

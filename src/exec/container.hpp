@@ -97,6 +97,8 @@ class Container {
   explicit Container(const Plan& plan) : plan_(plan) {}
   struct Setup;
   Result<void> run(const StartOptions& options);
+  Result<void> make_monitor_cgroup(Setup& s);
+  Result<void> enter_monitor_cgroup(Setup& s);
   Result<void> run_monitor_step(size_t index, Setup& s);
   Result<void> clone_child(size_t index, Setup& s);
   void abort_start();

@@ -60,8 +60,12 @@ Result<SyncMessage> recv_sync(int sock, bool* eof) {
   msg.msg_control = control;
   msg.msg_controllen = sizeof control;
   ssize_t n;
+  // ECONNRESET: the peer exited with a message of ours unread (a child that
+  // failed before it read the monitor's SyncKind::cgroups). The kernel
+  // reports that once; what the peer sent before is still queued.
   while ((n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0) {
-    if (errno != EINTR) return Error::system("receive from the container's setup process", "", errno);
+    if (errno != EINTR && errno != ECONNRESET)
+      return Error::system("receive from the container's setup process", "", errno);
   }
   SyncMessage m;
   for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {

@@ -27,6 +27,8 @@ enum class SyncKind : int32_t {
   trees = 6,  // monitor → child, before a `go`: id-mapped mount trees; text has one
               // character per planned tree, '1' (its fd follows) or '0' (an optional
               // tree that could not be made)
+  cgroups = 7,  // monitor → child: the v1 payload cgroups exist (EnterCgroups::wait_for_v1)
+  entered = 8,  // child → monitor: in them now (after cgroups)
 };
 
 struct SyncMessage {

@@ -103,6 +103,10 @@ struct CreateCgroups {
   bool monitor_retry = true;  // on a name clash, try NAME-1 ... NAME-999 (not for explicit lxc.cgroup.dir.*)
   bool payload_retry = true;
   bool relative = false;  // lxc.cgroup.relative
+  // Only the unified payload cgroup is made before the clone (init is born
+  // in it); the v1 ones, whose names are checked free now, come right
+  // after it, while init mounts its file systems (see EnterCgroups).
+  bool v1_payload_after_clone = false;
 };
 
 enum class NsHow : uint8_t {
@@ -154,6 +158,15 @@ struct IdmappedTree {
 /// Sent to the child in plan order: the rootfs first, then mount-idmapped's lines.
 struct PrepareIdmappedMounts {
   std::vector<IdmappedTree> trees;
+};
+
+/// Init moves itself into its payload cgroups (it was born in the unified
+/// one, so only v1 is left): before its cgroup namespace is made, whose root
+/// is the cgroup it is made in. When the monitor makes the v1 payload after
+/// the clone (CreateCgroups::v1_payload_after_clone), init first waits for
+/// its word that they exist.
+struct EnterCgroups {
+  bool wait_for_v1 = false;
 };
 
 struct UnshareNamespaces {
@@ -379,7 +392,7 @@ struct ExecInit {
 };
 
 using StepData =
-    std::variant<RunHooks, CreateCgroups, CloneInit, WriteIdMaps, BecomeNsRoot, PrepareIdmappedMounts, UnshareNamespaces, SetCgroupLimits, WriteProc,
+    std::variant<RunHooks, CreateCgroups, CloneInit, WriteIdMaps, BecomeNsRoot, PrepareIdmappedMounts, EnterCgroups, UnshareNamespaces, SetCgroupLimits, WriteProc,
                  SetRlimits, CreateNetDevices, MountRootfs, SetHostname, CreateSessionKeyring, SetupNetwork, Mounts,
                  MountEntries, CreateDevNodes,
                  SetupConsole, SetupTtys, CreateDevSymlinks, PivotRoot, SetBootId, SetPersonality, SetSysctls,

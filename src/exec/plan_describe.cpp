@@ -122,6 +122,8 @@ struct Describer {
     if (!c.payload_inner.empty()) line("init placed in " + c.payload_inner);
     line("pivot cgroup " + c.pivot);
     line(c.relative ? "relative to the caller's cgroup" : "relative to init's cgroup");
+    if (c.v1_payload_after_clone)
+      line("the payload now in the unified hierarchy only; in the v1 ones once init is cloned, while it mounts");
   }
   void operator()(const CloneInit& c) {
     line("clone flags " + clone_flag_names(c.clone_flags));
@@ -164,6 +166,11 @@ struct Describer {
   void operator()(const BecomeNsRoot& b) {
     line("drop supplementary groups; setresgid " + std::to_string(b.gid) + ", setresuid " + std::to_string(b.uid) +
          " in the new user namespace");
+  }
+  void operator()(const EnterCgroups& e) {
+    line(std::string(e.wait_for_v1 ? "once the monitor has made the v1 ones" : "as soon as init exists") +
+         ", move into the payload cgroup of every hierarchy it was not born in");
+    if (e.wait_for_v1) line("then tell the monitor, which enters its own cgroup only now");
   }
   void operator()(const UnshareNamespaces& u) {
     line("unshare " + clone_flag_names(u.flags));

@@ -130,6 +130,19 @@ check "cgroup ns: every line of /proc/self/cgroup ends in :/ ($(echo $OUT))" \
   bash -c '[ -n "$1" ] && ! grep -v ":/$" <<<"$1"' _ "$OUT"
 run_execute iso-cg -- readlink /proc/self/ns/cgroup
 check "cgroup ns: cgroup namespace differs from the host's" test -n "$OUT" -a "$OUT" != "$(readlink /proc/self/ns/cgroup)"
+# On a host with v1 hierarchies init enters them after its first mounts,
+# while the monitor makes them (enter-cgroups); seen from the host it is in
+# the payload cgroup of every hierarchy all the same.
+if grep -q ' - cgroup ' /proc/self/mountinfo; then
+  check "cgroup: init's v1 entry is deferred past the first mounts" \
+    bash -c '"$1" start -P "$2" -n iso-cg --dry-run | grep -q "once the monitor has made the v1 ones"' _ "$CORRAL" "$LXCPATH"
+fi
+timeout 10 "$COMPAT/lxc-start" -P "$LXCPATH" -n iso-cg -d -- sleep 30
+init=$(timeout 10 "$COMPAT/lxc-info" -P "$LXCPATH" -n iso-cg -p -H 2>&1)
+cgroups=$(cat "/proc/$init/cgroup" 2>&1)
+check "cgroup: init is in lxc.payload.iso-cg in every hierarchy ($(echo $cgroups))" \
+  bash -c '[ -n "$1" ] && ! grep -v ":/lxc.payload.iso-cg$" <<<"$1"' _ "$cgroups"
+timeout 10 "$COMPAT/lxc-stop" -P "$LXCPATH" -n iso-cg -k
 assert_host_clean "cgroup namespace"
 
 # --- environment -------------------------------------------------------------

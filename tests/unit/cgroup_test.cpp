@@ -259,6 +259,74 @@ TEST_F(CgroupTest, CreateExplicitNameClashFailsAndLeavesNothing) {
   }
 }
 
+// ---- the v1 payload after the clone (CreateCgroups::v1_payload_after_clone)
+
+/// The first v1 hierarchy, or nullptr on a pure cgroup2 host.
+const CgroupHierarchy* first_v1(const HostFacts& host) {
+  for (const CgroupHierarchy& h : host.cgroup_hierarchies)
+    if (!h.unified) return &h;
+  return nullptr;
+}
+
+TEST_F(CgroupTest, PayloadInTwoStepsPicksANameFreeInTheV1HierarchiesFirst) {
+  const CgroupHierarchy* v1 = first_v1(host_);
+  if (!v1) GTEST_SKIP() << "no v1 hierarchy";
+  CreateCgroups s = step();
+  s.v1_payload_after_clone = true;
+  std::string taken = base_of(*v1) + "/lxc.payload." + tag_;
+  ASSERT_EQ(::mkdir(taken.c_str(), 0755), 0);
+  Result<ContainerCgroups> cg = ContainerCgroups::create_payload(host_, s);
+  ASSERT_TRUE(cg) << cg.error().render();
+  EXPECT_EQ(cg.value().payload_name(), "lxc.payload." + tag_ + "-1");
+  for (const CgroupHierarchy& h : host_.cgroup_hierarchies) {
+    std::string dir = base_of(h) + "/lxc.payload." + tag_ + "-1";
+    EXPECT_EQ(exists(dir), h.unified) << dir;  // v1 not yet
+  }
+  Result<void> v1_made = cg.value().add_payload_v1(s);
+  ASSERT_TRUE(v1_made) << v1_made.error().render();
+  for (const std::string& dir : cg.value().payload_dirs()) EXPECT_TRUE(exists(dir)) << dir;
+  // The cpuset is usable: a process can enter it.
+  pid_t child = spawn();
+  ASSERT_GT(child, 0);
+  Result<void> entered = cg.value().enter_payload(child);
+  EXPECT_TRUE(entered) << entered.error().render();
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  children_.clear();
+  EXPECT_TRUE(cg.value().destroy());
+  for (const std::string& dir : cg.value().payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
+  EXPECT_TRUE(exists(taken)) << "destroy removed a cgroup it did not make";
+}
+
+TEST_F(CgroupTest, PayloadV1ThatAppearedMeanwhileFailsAndIsLeftAlone) {
+  const CgroupHierarchy* v1 = first_v1(host_);
+  if (!v1) GTEST_SKIP() << "no v1 hierarchy";
+  CreateCgroups s = step();
+  s.v1_payload_after_clone = true;
+  Result<ContainerCgroups> cg = ContainerCgroups::create_payload(host_, s);
+  ASSERT_TRUE(cg) << cg.error().render();
+  const CgroupHierarchy* last_v1 = nullptr;
+  for (const CgroupHierarchy& h : host_.cgroup_hierarchies)
+    if (!h.unified) last_v1 = &h;
+  std::string taken = base_of(*last_v1) + "/lxc.payload." + tag_;
+  ASSERT_EQ(::mkdir(taken.c_str(), 0755), 0);
+  Result<void> v1_made = cg.value().add_payload_v1(s);
+  ASSERT_FALSE(v1_made);
+  EXPECT_EQ(v1_made.error().sys_errno(), EEXIST);
+  EXPECT_NE(v1_made.error().render().find("in the v1 hierarchies"), std::string::npos) << v1_made.error().render();
+  for (const CgroupHierarchy& h : host_.cgroup_hierarchies) {
+    if (&h == last_v1) continue;
+    EXPECT_EQ(exists(base_of(h) + "/lxc.payload." + tag_), h.unified) << "not rolled back in " << base_of(h);
+  }
+  EXPECT_TRUE(cg.value().destroy());
+  EXPECT_TRUE(exists(taken)) << "destroy removed a cgroup it did not make";
+  for (const CgroupHierarchy& h : host_.cgroup_hierarchies) {
+    if (h.unified) {
+      EXPECT_FALSE(exists(base_of(h) + "/lxc.payload." + tag_));
+    }
+  }
+}
+
 TEST_F(CgroupTest, CreateRejectsUpwardPaths) {
   CreateCgroups s = step();
   s.payload = "../escape";

@@ -166,11 +166,14 @@ TEST(PlanNamespaces, IdmapAddsUserAndDefersNet) {
   const BecomeNsRoot& b = data<BecomeNsRoot>(p, "become-ns-root");
   EXPECT_EQ(b.uid, 0u);
   EXPECT_EQ(b.gid, 0u);
-  // The maps are written right after the clone; the child becomes root in
+  // The maps are written right after the clone (and the child's move into
+  // its cgroups, which it makes as host root); the child becomes root in
   // its namespace before it unshares the others, which it then owns.
   std::vector<std::string> names = step_names(p);
   auto at = [&](const char* name) { return std::find(names.begin(), names.end(), name) - names.begin(); };
-  EXPECT_EQ(at("write-idmaps"), at("clone") + 1);
+  EXPECT_EQ(at("enter-cgroups"), at("clone") + 1);
+  EXPECT_EQ(at("write-idmaps"), at("clone") + 2);
+  EXPECT_FALSE(data<EnterCgroups>(p, "enter-cgroups").wait_for_v1);
   EXPECT_LT(at("become-ns-root"), at("unshare-namespaces"));
 }
 
@@ -292,6 +295,7 @@ lxc.hook.clone = /h
                    o);
   EXPECT_EQ(step_names(p),
             (std::vector<std::string>{"hook-pre-start",    "create-cgroups",      "clone",
+                                      "enter-cgroups",
                                       "write-idmaps",      "prepare-idmapped-mounts", "set-cgroup-limits",
                                       "become-ns-root",    "unshare-namespaces",
                                       "write-proc",        "set-rlimits",         "hook-pre-mount",
@@ -314,11 +318,50 @@ lxc.hook.clone = /h
 TEST(PlanOrder, MinimalConfig) {
   Plan p = plan_of("");
   EXPECT_EQ(step_names(p),
-            (std::vector<std::string>{"create-cgroups", "clone", "unshare-namespaces", "mount-rootfs",
-                                      "create-session-keyring", "mount-dev", "create-dev-nodes", "setup-console",
-                                      "create-dev-symlinks", "set-boot-id", "exec-init"}));
+            (std::vector<std::string>{"create-cgroups", "clone", "mount-rootfs", "create-session-keyring",
+                                      "mount-dev", "enter-cgroups", "unshare-namespaces", "create-dev-nodes",
+                                      "setup-console", "create-dev-symlinks", "set-boot-id", "exec-init"}));
   EXPECT_TRUE(data<MountRootfs>(p, "mount-rootfs").host_root);
   EXPECT_EQ(p.rootfs_mount, "");
+}
+
+// On a host with v1 hierarchies, init moves into its cgroups (and makes its
+// cgroup namespace) after the mounts that do not care, so that the monitor
+// can make the v1 payload cgroups meanwhile.
+TEST(PlanCgroupEntry, DeferredPastTheFirstMountsOnAHostWithV1) {
+  const std::string conf = kRootfs + "lxc.uts.name = c\nlxc.autodev = 1\nlxc.mount.auto = proc:mixed sys:mixed\n";
+  for (const HostFacts& host : {hybrid_host(), legacy_host()}) {
+    Plan p = plan_of(conf, options(host));
+    std::vector<std::string> names = step_names(p);
+    ASSERT_GE(names.size(), 10u);
+    EXPECT_EQ(std::vector<std::string>(names.begin() + 1, names.begin() + 10),
+              (std::vector<std::string>{"clone", "mount-rootfs", "set-hostname", "create-session-keyring", "mount-dev",
+                                        "mount-proc", "mount-sys", "enter-cgroups", "unshare-namespaces"}));
+    EXPECT_TRUE(data<EnterCgroups>(p, "enter-cgroups").wait_for_v1);
+    EXPECT_TRUE(data<CreateCgroups>(p, "create-cgroups").v1_payload_after_clone);
+  }
+}
+
+TEST(PlanCgroupEntry, RightAfterTheCloneOtherwise) {
+  auto entered_at_once = [](const Plan& p) {
+    std::vector<std::string> names = step_names(p);
+    auto clone = std::find(names.begin(), names.end(), "clone");
+    return clone != names.end() && clone + 1 != names.end() && clone[1] == "enter-cgroups" &&
+           !data<EnterCgroups>(p, "enter-cgroups").wait_for_v1 &&
+           !data<CreateCgroups>(p, "create-cgroups").v1_payload_after_clone;
+  };
+  // Nothing to make after the clone on a pure cgroup2 host.
+  EXPECT_TRUE(entered_at_once(plan_of(kRootfs, options(unified_host()))));
+  // A joined user namespace would take away the right to enter cgroups.
+  EXPECT_TRUE(entered_at_once(plan_of(kRootfs + "lxc.namespace.share.user = other\n")));
+  // Not past a hook, a monitor step (the veth pair), or another namespace.
+  EXPECT_TRUE(entered_at_once(plan_of(kRootfs + "lxc.hook.pre-mount = /h\n")));
+  EXPECT_TRUE(entered_at_once(plan_of(kRootfs + "lxc.net.0.type = veth\nlxc.net.0.link = br0\n")));
+  EXPECT_TRUE(entered_at_once(plan_of(kRootfs + "lxc.time.offset.boot = 1s\n")));
+  EXPECT_TRUE(entered_at_once(plan_of(kRootfs + "lxc.cgroup.memory.limit_in_bytes = 1G\n")));
+  EXPECT_TRUE(entered_at_once(plan_of(kRootfs + "lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n")));
+  // Without a cgroup namespace nothing follows it, but the mounts are still passed.
+  EXPECT_FALSE(entered_at_once(plan_of(kRootfs + "lxc.namespace.clone = mnt pid uts ipc net\n")));
 }
 
 TEST(PlanOrder, AutodevOffDropsDevSteps) {

@@ -129,5 +129,26 @@ TEST(SyncChannel, CarriesMessagesAndDescriptors) {
   EXPECT_TRUE(eof);
 }
 
+// A child that fails before it reads the monitor's last word closes its
+// end with that word unread: the kernel then reports ECONNRESET once, and
+// the child's error must still come through.
+TEST(SyncChannel, ErrorOfAPeerThatLeftAMessageUnreadComesThrough) {
+  int pair[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+  UniqueFd monitor(pair[0]), child(pair[1]);
+  ASSERT_TRUE(exec::send_sync(child.get(), exec::SyncKind::error, 3, ENOENT, "step mount-rootfs: gone").ok());
+  ASSERT_TRUE(exec::send_sync(monitor.get(), exec::SyncKind::cgroups, 0).ok());
+  child.reset();
+  bool eof = false;
+  Result<exec::SyncMessage> e = exec::recv_sync(monitor.get(), &eof);
+  ASSERT_TRUE(e.ok()) << e.error().render();
+  EXPECT_FALSE(eof);
+  EXPECT_EQ(e.value().kind, exec::SyncKind::error);
+  EXPECT_EQ(e.value().text, "step mount-rootfs: gone");
+  Result<exec::SyncMessage> end = exec::recv_sync(monitor.get(), &eof);
+  ASSERT_TRUE(end.ok()) << end.error().render();
+  EXPECT_TRUE(eof);
+}
+
 }  // namespace
 }  // namespace corral
