@@ -376,6 +376,9 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
                                     clone_errno);
   pid_ = pid;
   pidfd_.reset(pidfd);
+  // Init is this process's child and not reaped: the pid is still its own.
+  if (clone.clone_flags & CLONE_NEWNS)
+    mount_ns_.reset(::open(("/proc/" + std::to_string(pid) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));
   s.child_sync.reset();
   if (s.host_console.master) console_ = std::move(s.host_console);
   return {};

@@ -93,6 +93,14 @@ class Container {
   /// With a `remover`, the payload cgroups go in parallel with the monitor's.
   Result<void> finish(const char* target = "stop", const PayloadRemover* remover = nullptr);
 
+  /// The container's mount namespace, held from the clone on: init's exit
+  /// then leaves its mount tree standing, and whoever closes this fd takes
+  /// it down (an RCU grace period and every mount of the container). The
+  /// runtime hands it to its janitor, whose exit pays that instead of the
+  /// monitor's wait for init. Invalid when the container shares the
+  /// host's mount namespace, or once taken; closed with the Container.
+  UniqueFd take_mount_namespace() { return std::move(mount_ns_); }
+
  private:
   explicit Container(const Plan& plan) : plan_(plan) {}
   struct Setup;
@@ -108,6 +116,7 @@ class Container {
   const Plan& plan_;
   pid_t pid_ = -1;
   UniqueFd pidfd_;
+  UniqueFd mount_ns_;  // see take_mount_namespace()
   Pty console_;
   std::vector<Pty> ttys_;
   std::optional<ContainerCgroups> cgroups_;

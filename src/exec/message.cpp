@@ -1,7 +1,6 @@
 #include "exec/message.hpp"
 
-#include <sys/socket.h>
-
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -17,7 +16,6 @@ struct Header {
 };
 
 constexpr size_t kMaxText = 8192;
-constexpr size_t kMaxFds = 64;
 
 }  // namespace
 
@@ -28,54 +26,21 @@ Result<void> send_sync(int sock, SyncKind kind, int32_t step, int32_t err, const
   Header h{static_cast<int32_t>(kind), step, err, static_cast<uint32_t>(len)};
   std::memcpy(buf, &h, sizeof h);
   std::memcpy(buf + sizeof h, text.data(), len);
-  struct iovec iov {buf, sizeof h + len};
-  struct msghdr msg {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)];
-  if (!fds.empty()) {
-    if (fds.size() > kMaxFds) return Error(Error::Kind::internal, "too many file descriptors for one message");
-    msg.msg_control = control;
-    msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
-    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-    std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
-  }
-  while (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) {
-    if (errno != EINTR) return Error::system("send to the container's setup process", "", errno);
-  }
+  if (int e = send_with_fds(sock, buf, sizeof h + len, fds))
+    return Error::system("send to the container's setup process", "", e);
   return {};
 }
 
 Result<SyncMessage> recv_sync(int sock, bool* eof) {
   *eof = false;
   char buf[sizeof(Header) + kMaxText];
-  struct iovec iov {buf, sizeof buf};
-  struct msghdr msg {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)];
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
+  SyncMessage m;
   ssize_t n;
   // ECONNRESET: the peer exited with a message of ours unread (a child that
   // failed before it read the monitor's SyncKind::cgroups). The kernel
   // reports that once; what the peer sent before is still queued.
-  while ((n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0) {
-    if (errno != EINTR && errno != ECONNRESET)
-      return Error::system("receive from the container's setup process", "", errno);
-  }
-  SyncMessage m;
-  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < count; ++i) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      m.fds.emplace_back(fd);
-    }
+  while ((n = recv_with_fds(sock, buf, sizeof buf, &m.fds)) < 0) {
+    if (errno != ECONNRESET) return Error::system("receive from the container's setup process", "", errno);
   }
   if (n == 0) {
     *eof = true;

@@ -99,26 +99,8 @@ Result<Reply> Client::call(Cmd cmd, uint64_t slot, std::string_view data) {
 
   Reply reply;
   WireResponse rsp{};
-  struct iovec riov {&rsp, sizeof rsp};
-  struct msghdr rmsg {};
-  rmsg.msg_iov = &riov;
-  rmsg.msg_iovlen = 1;
-  alignas(struct cmsghdr) char rcontrol[CMSG_SPACE(sizeof(int) * 8)];
-  rmsg.msg_control = rcontrol;
-  rmsg.msg_controllen = sizeof rcontrol;
-  ssize_t n;
-  while ((n = ::recvmsg(fd_.get(), &rmsg, MSG_CMSG_CLOEXEC | MSG_WAITALL)) < 0) {
-    if (errno != EINTR) return Error::system("read the monitor's answer", "", errno);
-  }
-  for (struct cmsghdr* rc = CMSG_FIRSTHDR(&rmsg); rc; rc = CMSG_NXTHDR(&rmsg, rc)) {
-    if (rc->cmsg_level != SOL_SOCKET || rc->cmsg_type != SCM_RIGHTS) continue;
-    size_t count = (rc->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < count; ++i) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(rc) + i * sizeof(int), sizeof fd);
-      reply.fds.emplace_back(fd);
-    }
-  }
+  ssize_t n = recv_with_fds(fd_.get(), &rsp, sizeof rsp, &reply.fds, MSG_WAITALL);
+  if (n < 0) return Error::system("read the monitor's answer", "", errno);
   if (n == 0) {
     reply.closed = true;
     return reply;

@@ -156,7 +156,7 @@ class Monitor {
       exec::PayloadRemover remover{[this] { return tell_janitor("p\n"); }, [this] { return janitor_answer(); }};
       Result<void> fin = container_->finish(reboot ? "reboot" : "stop", &remover);
       if (!fin) report(fin.error());
-      dismiss_janitor();
+      dismiss_janitor(container_->take_mount_namespace());
       if (reboot && fin) {
         container_.reset();
         set_state(State::starting);
@@ -233,20 +233,27 @@ class Monitor {
       return;
     }
     // Keep only the socket: holding the command socket would keep the
-    // container "running" for its clients.
+    // container "running" for its clients. Nor the tool's stdio: a reader
+    // of its output would wait for this process too.
     if (p[0] > 3) ::close_range(3, static_cast<unsigned>(p[0]) - 1, 0);
     ::close_range(static_cast<unsigned>(p[0]) + 1, ~0U, 0);
+    if (int null = ::open("/dev/null", O_RDWR | O_CLOEXEC); null >= 0) {
+      for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
+      if (null > 2) ::close(null);
+    }
     set_process_title("[corral janitor] " + r_.paths.name);
     exec::ContainerCgroups cg = cgroups;
+    std::vector<UniqueFd> held;  // the container's mount namespace, from the goodbye
     std::string pending;
     char buf[512];
     for (;;) {
-      ssize_t n = ::read(p[0], buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
+      ssize_t n = recv_with_fds(p[0], buf, sizeof buf, &held);
       if (n <= 0) break;  // the monitor is gone without a goodbye
       pending.append(buf, static_cast<size_t>(n));
       for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
-        if (pending[0] == 'x') ::_exit(0);  // the monitor tears down itself
+        // The monitor has torn down; the container's mount tree goes with
+        // this process.
+        if (pending[0] == 'x') ::_exit(0);
         if (pending[0] == 'm') cg.adopt_monitor(pending.substr(1, nl - 1));
         // The container has ended: its payload goes while the monitor
         // removes its own cgroup; the answer is "P" or "F" and the error.
@@ -290,9 +297,13 @@ class Monitor {
       }
     }
   }
-  void dismiss_janitor() {
+  /// Tells the janitor to go, handing it `mount_ns` (see
+  /// Container::take_mount_namespace) to close as it exits.
+  void dismiss_janitor(UniqueFd mount_ns = UniqueFd()) {
     if (janitor_ <= 0) return;
-    tell_janitor("x\n");
+    std::vector<int> fds;
+    if (mount_ns) fds.push_back(mount_ns.get());
+    send_with_fds(janitor_sock_.get(), "x\n", 2, fds);
     // Not waited for now: the tool need not wait for it. Reaped before the
     // next janitor is spawned (a reboot), else it goes with the monitor.
     janitor_sock_.reset();
@@ -475,22 +486,9 @@ class Monitor {
 
   void respond(ClientConn& c, int32_t ret, uint64_t slot, const std::string& data = {}, int pass_fd = -1) {
     WireResponse rsp{ret, static_cast<int32_t>(data.size()), slot};
-    struct iovec iov {&rsp, sizeof rsp};
-    struct msghdr msg {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    if (pass_fd >= 0) {
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-      cm->cmsg_level = SOL_SOCKET;
-      cm->cmsg_type = SCM_RIGHTS;
-      cm->cmsg_len = CMSG_LEN(sizeof(int));
-      std::memcpy(CMSG_DATA(cm), &pass_fd, sizeof pass_fd);
-    }
-    while (::sendmsg(c.fd.get(), &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
-    }
+    std::vector<int> fds;
+    if (pass_fd >= 0) fds.push_back(pass_fd);
+    send_with_fds(c.fd.get(), &rsp, sizeof rsp, fds);
     if (!data.empty()) write_full(c.fd.get(), data.data(), data.size());
   }
 

@@ -1,9 +1,12 @@
 // File descriptors with an owner: closed exactly once, movable, never copied.
 #pragma once
 
+#include <sys/types.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <utility>
+#include <vector>
 
 namespace corral {
 
@@ -33,5 +36,13 @@ class UniqueFd {
  private:
   int fd_ = -1;
 };
+
+/// Passing descriptors over a unix socket (SCM_RIGHTS). send_with_fds
+/// sends `len` bytes and `fds` in one sendmsg (MSG_NOSIGNAL, EINTR retried)
+/// and returns 0 or the errno. recv_with_fds is one recvmsg (EINTR
+/// retried, `flags` added to MSG_CMSG_CLOEXEC) that appends the descriptors
+/// received to `fds`; it returns recvmsg's result, -1 with errno set.
+int send_with_fds(int sock, const void* data, size_t len, const std::vector<int>& fds);
+ssize_t recv_with_fds(int sock, void* buf, size_t len, std::vector<UniqueFd>* fds, int flags = 0);
 
 }  // namespace corral

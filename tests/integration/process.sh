@@ -323,6 +323,20 @@ janitor_test stopped STOP
 check "janitor stopped: the stop waited for it about 15 s ($TOOK s)" test "$TOOK" -ge 14 -a "$TOOK" -le 25
 assert_host_clean "janitor stopped, container stopped"
 
+# The container's mount tree is taken down by the janitor as it exits (the
+# monitor hands it the namespace with its goodbye), not in init's exit: a
+# moment after the tool returns, nobody holds that namespace any more.
+mnt_ns_free() {
+  local link
+  for link in /proc/[0-9]*/ns/mnt /proc/[0-9]*/fd/*; do
+    [ "$(readlink "$link" 2>/dev/null)" != "$1" ] || return 1
+  done
+}
+mntns=$(timeout 10 "$COMPAT/lxc-execute" -P "$LXCPATH" -n proc-d -- readlink /proc/self/ns/mnt 2>&1)
+check "mount namespace: the container had its own ($mntns)" \
+  test -n "$mntns" -a "$mntns" != "$(readlink /proc/self/ns/mnt)"
+check "mount namespace: released by everyone after the stop" wait_until 5 mnt_ns_free "$mntns"
+
 # The monitor killed half-way through the start (by a start-host hook, the
 # last thing it runs before init does): its janitor, which exists from the
 # moment the cgroups do, removes them; the setup process dies with it.
