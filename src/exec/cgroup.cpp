@@ -21,6 +21,7 @@
 #include <string_view>
 #include <thread>
 
+#include "util/fs.hpp"
 #include "util/proctitle.hpp"
 #include "util/strings.hpp"
 
@@ -56,29 +57,10 @@ std::string_view trim(std::string_view s) {
 
 /// Reads a whole cgroup file; errno on failure.
 int read_text(const std::string& path, std::string* out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  out->clear();
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int e = errno;
-      ::close(fd);
-      return e;
-    }
-    if (n == 0) break;
-    out->append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
+  Result<std::string> text = read_text_file(path);
+  if (!text) return text.error().sys_errno();
+  *out = std::move(text.value());
   return 0;
-}
-
-std::optional<std::string> slurp(const std::string& path) {
-  std::string text;
-  if (read_text(path, &text) != 0) return std::nullopt;
-  return text;
 }
 
 /// One write(2) of the whole value, as cgroup files want it; errno on failure.
@@ -113,7 +95,7 @@ std::optional<uint64_t> parse_u64(std::string_view s) {
 }
 
 std::optional<uint64_t> read_u64(const std::string& path) {
-  std::optional<std::string> text = slurp(path);
+  std::optional<std::string> text = try_read_text_file(path);
   return text ? parse_u64(*text) : std::nullopt;
 }
 
@@ -149,7 +131,7 @@ std::vector<std::string> child_cgroups(const std::string& dir) {
 
 /// The processes in `dir` and every cgroup below it.
 void collect_pids(const std::string& dir, std::set<pid_t>* out) {
-  if (std::optional<std::string> procs = slurp(join_path(dir, "cgroup.procs"))) {
+  if (std::optional<std::string> procs = try_read_text_file(join_path(dir, "cgroup.procs"))) {
     for (std::string_view line : split(*procs, '\n'))
       if (std::optional<uint64_t> pid = parse_u64(line)) out->insert(static_cast<pid_t>(*pid));
   }
@@ -180,9 +162,9 @@ struct FirstError {
 };
 
 /// Removes a cgroup and everything below it, bottom-up (cgroup_tree_prune).
-Result<void> remove_tree(const std::string& dir) {
+Result<void> remove_cgroup_tree(const std::string& dir) {
   FirstError errors;
-  for (const std::string& child : child_cgroups(dir)) errors.note(remove_tree(child));
+  for (const std::string& child : child_cgroups(dir)) errors.note(remove_cgroup_tree(child));
   if (int e = remove_cgroup(dir)) errors.note(Error::system("rmdir", dir, e));
   return errors.result();
 }
@@ -502,26 +484,6 @@ Result<void> attach_device_program(const std::string& dir, const DeviceList& lis
 
 // ---- /proc/PID/cgroup -----------------------------------------------------------------------
 
-struct ProcCgroupLine {
-  std::vector<std::string> controllers;  // empty for the cgroup2 line "0::PATH"
-  std::string path;
-};
-
-std::vector<ProcCgroupLine> parse_proc_cgroup(const std::string& text) {
-  std::vector<ProcCgroupLine> out;
-  for (std::string_view line : split(text, '\n')) {
-    size_t a = line.find(':');
-    size_t b = a == std::string_view::npos ? a : line.find(':', a + 1);
-    if (b == std::string_view::npos) continue;
-    ProcCgroupLine l;
-    for (std::string_view c : split(line.substr(a + 1, b - a - 1), ','))
-      if (!c.empty()) l.controllers.emplace_back(c);
-    l.path = std::string(line.substr(b + 1));
-    out.push_back(std::move(l));
-  }
-  return out;
-}
-
 /// `a` is `b` or one of its ancestors ("/" is everyone's).
 bool is_ancestor_or_same(std::string_view a, std::string_view b) {
   while (a.size() > 1 && a.back() == '/') a.remove_suffix(1);
@@ -549,6 +511,21 @@ std::string payload_of(const std::string& init_path) {
 }
 
 }  // namespace
+
+std::vector<ProcCgroupLine> parse_proc_cgroup(std::string_view text) {
+  std::vector<ProcCgroupLine> out;
+  for (std::string_view line : split(text, '\n')) {
+    size_t a = line.find(':');
+    size_t b = a == std::string_view::npos ? a : line.find(':', a + 1);
+    if (b == std::string_view::npos) continue;
+    ProcCgroupLine l;
+    for (std::string_view c : split(line.substr(a + 1, b - a - 1), ','))
+      if (!c.empty()) l.controllers.emplace_back(c);
+    l.path = std::string(line.substr(b + 1));
+    out.push_back(std::move(l));
+  }
+  return out;
+}
 
 // ---- creating --------------------------------------------------------------------------------
 
@@ -697,7 +674,7 @@ Result<void> ContainerCgroups::add_payload(const CreateCgroups& step) {
   if (cg.layout_ == CgroupLayout::unified) {
     if (const Hierarchy* u = cg.unified()) {
       std::string controllers;
-      if (std::optional<std::string> text = slurp(join_path(u->base_dir, "cgroup.controllers"))) {
+      if (std::optional<std::string> text = try_read_text_file(join_path(u->base_dir, "cgroup.controllers"))) {
         // split_blanks gives views into *text, which outlives the loop
         for (std::string_view c : split_blanks(trim(*text)))
           controllers += (controllers.empty() ? "+" : " +") + std::string(c);
@@ -1002,7 +979,7 @@ Result<void> ContainerCgroups::set_freezer(bool freeze, int timeout_ms) {
     // Reading freezer.state makes the kernel re-check FREEZING cgroups.
     bool ok = poll_until(
         [&] {
-          std::optional<std::string> s = slurp(file);
+          std::optional<std::string> s = try_read_text_file(file);
           return s && trim(*s) == want;
         },
         timeout_ms);
@@ -1025,12 +1002,12 @@ Result<void> ContainerCgroups::thaw(int timeout_ms) { return set_freezer(false, 
 bool ContainerCgroups::frozen() const {
   const Hierarchy* v1 = layout_ == CgroupLayout::unified ? nullptr : find_controller("freezer");
   if (v1) {
-    std::optional<std::string> s = slurp(join_path(v1->inner.empty() ? v1->payload : v1->inner, "freezer.state"));
+    std::optional<std::string> s = try_read_text_file(join_path(v1->inner.empty() ? v1->payload : v1->inner, "freezer.state"));
     return s && trim(*s) == "FROZEN";
   }
   const Hierarchy* u = unified();
   if (!u) return false;
-  std::optional<std::string> events = slurp(join_path(u->inner.empty() ? u->payload : u->inner, "cgroup.events"));
+  std::optional<std::string> events = try_read_text_file(join_path(u->inner.empty() ? u->payload : u->inner, "cgroup.events"));
   return events && events_frozen(*events, true);
 }
 
@@ -1042,19 +1019,19 @@ ContainerCgroups::Stats ContainerCgroups::stats() const {
   if (const Hierarchy* h = find_controller("cpuacct")) {
     s.cpu_ns = read_u64(join_path(h->payload, "cpuacct.usage"));
   } else if (u) {
-    if (std::optional<std::string> text = slurp(join_path(u->payload, "cpu.stat")))
+    if (std::optional<std::string> text = try_read_text_file(join_path(u->payload, "cpu.stat")))
       if (std::optional<uint64_t> usec = keyed_value(*text, "usage_usec")) s.cpu_ns = *usec * 1000;
   }
   if (const Hierarchy* h = find_controller("blkio")) {
     // print_stats of lxc_info.c: the number on the last line, "Total N".
-    if (std::optional<std::string> text = slurp(join_path(h->payload, "blkio.throttle.io_service_bytes"))) {
+    if (std::optional<std::string> text = try_read_text_file(join_path(h->payload, "blkio.throttle.io_service_bytes"))) {
       for (std::string_view line : split(*text, '\n')) {
         std::vector<std::string_view> f = split_blanks(line);
         if (f.size() == 2 && f[0] == "Total") s.blkio_bytes = parse_u64(f[1]);
       }
     }
   } else if (u) {
-    if (std::optional<std::string> text = slurp(join_path(u->payload, "io.stat"))) {
+    if (std::optional<std::string> text = try_read_text_file(join_path(u->payload, "io.stat"))) {
       uint64_t total = 0;
       for (std::string_view line : split(*text, '\n')) {
         for (std::string_view field : split_blanks(line)) {
@@ -1072,7 +1049,7 @@ ContainerCgroups::Stats ContainerCgroups::stats() const {
     s.kmem_bytes = read_u64(join_path(h->payload, "memory.kmem.usage_in_bytes"));
   } else if (u) {
     s.memory_bytes = read_u64(join_path(u->payload, "memory.current"));
-    if (std::optional<std::string> text = slurp(join_path(u->payload, "memory.stat")))
+    if (std::optional<std::string> text = try_read_text_file(join_path(u->payload, "memory.stat")))
       s.kmem_bytes = keyed_value(*text, "kernel");
   }
   return s;
@@ -1166,7 +1143,7 @@ Result<void> ContainerCgroups::destroy_payload() {
   if (payload_left) {
     errors.note(kill_payload(), "stopping the container's processes");
     for (const Hierarchy& h : hierarchies_)
-      if (!h.payload.empty()) errors.note(remove_tree(h.payload), "removing the payload cgroup");
+      if (!h.payload.empty()) errors.note(remove_cgroup_tree(h.payload), "removing the payload cgroup");
   }
   if (errors.first) return *errors.first;
   payload_destroyed_ = true;
@@ -1221,7 +1198,7 @@ Result<void> ContainerCgroups::destroy_monitor() {
       }
       errors.note(r, "moving the monitor to the pivot cgroup `" + pivot_name_ + "`");
     }
-    errors.note(remove_tree(h.monitor), "removing the monitor cgroup");
+    errors.note(remove_cgroup_tree(h.monitor), "removing the monitor cgroup");
     remove_pivot();
   }
   if (errors.first) return *errors.first;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "exec/plan.hpp"
@@ -17,6 +18,13 @@
 #include "util/fd.hpp"
 
 namespace corral::exec {
+
+/// One line of /proc/PID/cgroup, "ID:CONTROLLERS:PATH".
+struct ProcCgroupLine {
+  std::vector<std::string> controllers;  // empty for the cgroup2 line "0::PATH"
+  std::string path;
+};
+std::vector<ProcCgroupLine> parse_proc_cgroup(std::string_view text);
 
 /// The container's cgroup directories in every hierarchy of the host. Plain
 /// paths only (no fds), so the object moves and copies freely; the destructor

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "exec/cgroup.hpp"
 #include "exec/plan.hpp"
 #include "exec/plan_util.hpp"
 #include "util/fs.hpp"
@@ -21,12 +22,6 @@ using namespace plan_util;
 // ---- probing the host -------------------------------------------------------------------------------------
 
 namespace {
-
-std::optional<std::string> slurp(const std::string& path) {
-  Result<std::string> text = read_text_file(path);
-  if (!text) return std::nullopt;
-  return std::move(text.value());
-}
 
 /// mountinfo escapes blanks and backslashes as \ooo.
 std::string unescape_mountinfo(std::string_view s) {
@@ -43,33 +38,16 @@ std::string unescape_mountinfo(std::string_view s) {
   return out;
 }
 
-struct CgroupLine {
-  std::vector<std::string> controllers;  // empty for the unified line "0::"
-  std::string path;
-};
-
-std::vector<CgroupLine> read_cgroup_file(const std::string& path) {
-  std::vector<CgroupLine> out;
-  std::optional<std::string> text = slurp(path);
-  if (!text) return out;
-  for (std::string_view line : split(*text, '\n')) {
-    size_t a = line.find(':');
-    size_t b = a == std::string::npos ? a : line.find(':', a + 1);
-    if (b == std::string::npos) continue;
-    CgroupLine l;
-    for (std::string_view ctl : split(line.substr(a + 1, b - a - 1), ','))
-      if (!ctl.empty()) l.controllers.emplace_back(ctl);
-    l.path = std::string(line.substr(b + 1));
-    out.push_back(std::move(l));
-  }
-  return out;
+std::vector<ProcCgroupLine> read_cgroup_file(const std::string& path) {
+  std::optional<std::string> text = try_read_text_file(path);
+  return text ? parse_proc_cgroup(*text) : std::vector<ProcCgroupLine>();
 }
 
 /// The path of the hierarchy that `controllers` identify (all of them in
 /// the mount's super options), or of the unified line.
-std::optional<std::string> base_of(const std::vector<CgroupLine>& lines, const std::vector<std::string>& superopts,
+std::optional<std::string> base_of(const std::vector<ProcCgroupLine>& lines, const std::vector<std::string>& superopts,
                                    bool unified, std::vector<std::string>* controllers) {
-  for (const CgroupLine& l : lines) {
+  for (const ProcCgroupLine& l : lines) {
     if (unified != l.controllers.empty()) continue;
     bool all = true;
     for (const std::string& ctl : l.controllers)
@@ -102,10 +80,10 @@ HostFacts probe_host() {
     else
       h.cgroup_layout = CgroupLayout::legacy;
   }
-  std::vector<CgroupLine> init_lines = read_cgroup_file("/proc/1/cgroup");
-  std::vector<CgroupLine> self_lines = read_cgroup_file("/proc/self/cgroup");
+  std::vector<ProcCgroupLine> init_lines = read_cgroup_file("/proc/1/cgroup");
+  std::vector<ProcCgroupLine> self_lines = read_cgroup_file("/proc/self/cgroup");
   if (init_lines.empty()) init_lines = self_lines;
-  if (std::optional<std::string> info = slurp("/proc/self/mountinfo")) {
+  if (std::optional<std::string> info = try_read_text_file("/proc/self/mountinfo")) {
     for (std::string_view line : split(*info, '\n')) {
       // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS
       std::vector<std::string_view> f = split_blanks(line);
@@ -128,7 +106,7 @@ HostFacts probe_host() {
       ch.base = prune_init_scope(base.value_or("/"));
       ch.self_base = self.value_or("/");
       if (ch.unified) {
-        if (std::optional<std::string> ctl = slurp(mountpoint + "/cgroup.controllers")) {
+        if (std::optional<std::string> ctl = try_read_text_file(mountpoint + "/cgroup.controllers")) {
           std::replace(ctl->begin(), ctl->end(), '\n', ' ');
           for (std::string_view name : split_blanks(*ctl)) ch.controllers.emplace_back(name);
         }
@@ -138,7 +116,7 @@ HostFacts probe_host() {
       h.cgroup_hierarchies.push_back(std::move(ch));
     }
   }
-  if (std::optional<std::string> last = slurp("/proc/sys/kernel/cap_last_cap")) {
+  if (std::optional<std::string> last = try_read_text_file("/proc/sys/kernel/cap_last_cap")) {
     try {
       h.cap_last_cap = std::stoi(*last);
     } catch (const std::exception&) {

@@ -251,6 +251,12 @@ Result<std::string> read_text_file(const std::string& path, const std::string& w
   }
 }
 
+std::optional<std::string> try_read_text_file(const std::string& path) {
+  Result<std::string> text = read_text_file(path);
+  if (!text) return std::nullopt;
+  return std::move(text.value());
+}
+
 TempDir::~TempDir() {
   if (!path_.empty()) static_cast<void>(remove_tree(path_));
 }

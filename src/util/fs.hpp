@@ -19,6 +19,8 @@ Result<void> remove_tree(const std::string& path);
 
 /// The whole contents of a file; an error reads "WHAT `PATH`: strerror".
 Result<std::string> read_text_file(const std::string& path, const std::string& what = "cannot read");
+/// The same, or nothing when the file cannot be read.
+std::optional<std::string> try_read_text_file(const std::string& path);
 
 /// Writes `text` to PATH.new (made with `mode`, less the umask), syncs it
 /// and renames it to `path`: readers see the old file or the whole new
