@@ -323,6 +323,34 @@ janitor_test stopped STOP
 check "janitor stopped: the stop waited for it about 15 s ($TOOK s)" test "$TOOK" -ge 14 -a "$TOOK" -le 25
 assert_host_clean "janitor stopped, container stopped"
 
+# A payload the janitor cannot remove (a file system mounted on a cgroup
+# below it): its answer carries the error, which the foreground monitor
+# prints without trying again itself; the command's exit status stays.
+new_container proc-busy
+start_execute_bg proc-busy sleep 2
+init=
+[ -n "$MONITOR" ] && wait_until 5 init_of "$MONITOR" >/dev/null && init=$(init_of "$MONITOR")
+payload_in_pids() { awk -F: '$2 == "pids" { print $3 }' "/proc/$1/cgroup" 2>/dev/null | grep lxc.payload; }
+busy=
+if [ -n "$init" ] && wait_until 5 payload_in_pids "$init" >/dev/null; then
+  busy="/sys/fs/cgroup/pids$(payload_in_pids "$init")/busy"
+  mkdir "$busy" && mount -t tmpfs corral-test "$busy" || busy=
+fi
+wait "$TOOL"
+rc=$?
+if [ -n "$busy" ]; then
+  expect_eq "payload not removable: the command's exit status stays" 0 "$rc"
+  check "payload not removable: the error names the busy cgroup ($(cat "$WORK/proc-busy.err"))" \
+    grep -q "rmdir .$busy.*busy" "$WORK/proc-busy.err"
+  check "payload not removable: reported once" test "$(grep -c "$busy" "$WORK/proc-busy.err")" = 1
+  umount "$busy"
+  rmdir "$busy"
+else
+  not_ok "payload not removable: made a busy cgroup below init's payload (init ${init:-not found})"
+fi
+remove_leftover_cgroups proc-busy
+assert_host_clean "payload not removable"
+
 # The container's mount tree is taken down by the janitor as it exits (the
 # monitor hands it the namespace with its goodbye), not in init's exit: a
 # moment after the tool returns, nobody holds that namespace any more.
