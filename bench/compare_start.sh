@@ -6,7 +6,9 @@
 # `unshare -m -p -u -i -n --fork /bin/true`, and the bare system calls of
 # that start (bench/lxc_floor). Then the resident memory of each
 # monitor while a container runs (lxc-start -d with a sleeping init).
-# Needs root. usage: bench/compare_start.sh BUILD_DIR
+# Needs root. usage: [ROUNDS=20] [RUNS=30] bench/compare_start.sh BUILD_DIR
+# (ROUNDS: rounds of 10 back-to-back runs of every command; RUNS: single
+# starts of each).
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,17 +49,23 @@ work_cmd="$build/bench/lxc_floor $lxcpath/$name/rootfs /usr/lib/x86_64-linux-gnu
 [ -d /usr/lib/x86_64-linux-gnu/lxc/rootfs ] || work_cmd="$build/bench/lxc_floor $lxcpath/$name/rootfs $lxcpath/$name/rootfs $name-floor"
 # Both must succeed before timing means anything.
 $lxc_cmd && $corral_cmd
-hyperfine --warmup 3 --runs "${RUNS:-30}" -N --export-json "$work/times.json" \
-  -n lxc "$lxc_cmd" -n corral "$corral_cmd" -n unshare "$floor_cmd" -n syscalls "$work_cmd" \
-  -n syscalls+shim "$work_cmd --shim" >/dev/null
-python3 - "$work/times.json" <<'PY'
-import json, sys
-r = {x["command"]: x["median"] * 1000 for x in json.load(open(sys.argv[1]))["results"]}
-print(f"median wall time: lxc {r['lxc']:.1f} ms, corral {r['corral']:.1f} ms, unshare {r['unshare']:.1f} ms")
+# Back to back, in rotation (bench/round_robin.cpp): every round runs each
+# command in a block of 10 timed runs, so that the VM's changes of speed
+# touch them all alike.
+# shellcheck disable=SC2086 # the commands are split into words on purpose
+"$build/bench/round_robin" "${ROUNDS:-20}" 10 lxc $lxc_cmd ";;" corral $corral_cmd ";;" unshare $floor_cmd ";;" \
+  syscalls $work_cmd ";;" syscalls+shim $work_cmd --shim >"$work/times.txt"
+python3 - "$work/times.txt" <<'PY'
+import sys
+r = {}
+for line in open(sys.argv[1]):
+    name, median, p25, p75 = line.split()
+    r[name] = float(median)
+print(f"median wall time: lxc {r['lxc']:.2f} ms, corral {r['corral']:.2f} ms, unshare {r['unshare']:.2f} ms")
 print(f"corral/lxc {r['corral']/r['lxc']:.2f} (target <= 0.5), corral/unshare {r['corral']/r['unshare']:.2f} (target <= 1.5)")
-print(f"LXC's work as bare system calls (lxc_floor) {r['syscalls']:.1f} ms: {r['syscalls']/r['unshare']:.2f} x unshare; "
+print(f"LXC's work as bare system calls (lxc_floor) {r['syscalls']:.2f} ms: {r['syscalls']/r['unshare']:.2f} x unshare; "
       f"corral {r['corral']/r['syscalls']:.2f} x it, lxc {r['lxc']/r['syscalls']:.2f} x it")
-print(f"the same with the least init shim as pid 1 (lxc_floor --shim) {r['syscalls+shim']:.1f} ms: "
+print(f"the same with the least init shim as pid 1 (lxc_floor --shim) {r['syscalls+shim']:.2f} ms: "
       f"{r['syscalls+shim']/r['unshare']:.2f} x unshare")
 PY
 
