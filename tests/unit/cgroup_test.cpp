@@ -298,6 +298,33 @@ TEST_F(CgroupTest, PayloadInTwoStepsPicksANameFreeInTheV1HierarchiesFirst) {
   EXPECT_TRUE(exists(taken)) << "destroy removed a cgroup it did not make";
 }
 
+TEST_F(CgroupTest, PayloadInTwoStepsMakesTheInnerCgroupInBoth) {
+  CreateCgroups s = step();
+  s.payload = tag_ + "-container";
+  s.payload_inner = tag_ + "-container/ns";
+  s.payload_retry = false;
+  s.v1_payload_after_clone = true;
+  Result<ContainerCgroups> cg = ContainerCgroups::create_payload(host_, s);
+  ASSERT_TRUE(cg) << cg.error().render();
+  Result<void> v1_made = cg.value().add_payload_v1(s);
+  ASSERT_TRUE(v1_made) << v1_made.error().render();
+  pid_t child = spawn();
+  ASSERT_GT(child, 0);
+  Result<void> entered = cg.value().enter_payload(child);
+  ASSERT_TRUE(entered) << entered.error().render();
+  for (size_t i = 0; i < host_.cgroup_hierarchies.size(); ++i) {
+    const CgroupHierarchy& h = host_.cgroup_hierarchies[i];
+    EXPECT_EQ(cg.value().init_dirs()[i], base_of(h) + "/" + tag_ + "-container/ns");
+    EXPECT_EQ(root_of(h) + cgroup_of(child, h), cg.value().init_dirs()[i]);
+  }
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  children_.clear();
+  Result<void> d = cg.value().destroy();
+  ASSERT_TRUE(d) << d.error().render();
+  for (const std::string& dir : cg.value().payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
+}
+
 TEST_F(CgroupTest, PayloadV1ThatAppearedMeanwhileFailsAndIsLeftAlone) {
   const CgroupHierarchy* v1 = first_v1(host_);
   if (!v1) GTEST_SKIP() << "no v1 hierarchy";
