@@ -87,6 +87,11 @@ run_execute sec-proc -- sh -c 'awk "\$5 == \"/sys\" { print \$6 }" /proc/self/mo
 expect_match "sys:mixed: /sys is mounted ro" '^ro(,|$)' "$OUT"
 run_execute sec-proc -- sh -c '{ echo 1 >/sys/kernel/uevent_helper; } 2>&1; echo "rc=$?"'
 expect_match "sys:mixed: writing under /sys fails" 'Read-only file system' "$OUT"
+# Exactly LXC's two sysfs mounts, with LXC's flags: no stage left behind.
+run_execute sec-proc -- sh -c 'awk "\$9 == \"sysfs\" { print \$5, \$6 }" /proc/self/mountinfo'
+expect_eq "sys:mixed: /sys ro, /sys/devices/virtual/net rw, no other sysfs" \
+  "/sys ro,nosuid,nodev,noexec,relatime
+/sys/devices/virtual/net rw,nosuid,nodev,noexec,relatime" "$OUT"
 new_container sec-proc-nonet "lxc.cap.drop = net_admin"
 run_execute sec-proc-nonet -- sh -c '{ echo 1 >/proc/sys/net/ipv4/ip_forward; } 2>&1; echo "rc=$?"'
 expect_match "proc:mixed: /proc/sys/net is read-only without net_admin" 'Read-only file system' "$OUT"

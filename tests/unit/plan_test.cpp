@@ -542,10 +542,9 @@ TEST(PlanAutomounts, ProcRwAndNoRootfs) {
 
 TEST(PlanAutomounts, SysVariants) {
   EXPECT_EQ(ops(data<Mounts>(plan_of(kRootfs + "lxc.mount.auto = sys\n"), "mount-sys")),
-            (std::vector<std::string>{"detach R/sys", "mkdir R/sys", "mount sysfs -> R/proc/sys NOSUID|NODEV|NOEXEC",
-                                      "mount sysfs -> R/sys RDONLY|NOSUID|NODEV|NOEXEC",
-                                      "bind R/proc/sys/devices/virtual/net -> R/sys/devices/virtual/net",
-                                      "unmount R/proc/sys"}));
+            (std::vector<std::string>{"detach R/sys", "mkdir R/sys", "mount sysfs -> R/sys NOSUID|NODEV|NOEXEC",
+                                      "bind R/sys/devices/virtual/net -> R/sys/devices/virtual/net",
+                                      "remount R/sys RDONLY|NOSUID|NODEV|NOEXEC|BIND"}));
   EXPECT_EQ(ops(data<Mounts>(plan_of(kRootfs + "lxc.mount.auto = sys:ro\n"), "mount-sys")),
             (std::vector<std::string>{"detach R/sys", "mkdir R/sys", "mount sysfs -> R/sys RDONLY"}));
   EXPECT_EQ(ops(data<Mounts>(plan_of(kRootfs + "lxc.mount.auto = sys:rw\n"), "mount-sys")),
