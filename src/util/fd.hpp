@@ -1,4 +1,5 @@
-// File descriptors with an owner: closed exactly once, movable, never copied.
+// File descriptors with an owner (closed exactly once, movable, never
+// copied), and passing them over unix sockets.
 #pragma once
 
 #include <sys/types.h>
