@@ -325,16 +325,21 @@ assert_host_clean "janitor stopped, container stopped"
 
 # A payload the janitor cannot remove (a file system mounted on a cgroup
 # below it): its answer carries the error, which the foreground monitor
-# prints without trying again itself; the command's exit status stays.
+# prints without trying again itself; the command's exit status stays. The
+# tool runs in a mount namespace of its own, where the test mounts: other
+# suites running meanwhile compare the host's mount table.
 new_container proc-busy
-start_execute_bg proc-busy sleep 2
-init=
+unshare -m --propagation private timeout 10 "$COMPAT/lxc-execute" -P "$LXCPATH" -n proc-busy -- sleep 2 \
+  </dev/null >"$WORK/proc-busy.out" 2>"$WORK/proc-busy.err" &
+TOOL=$!
+MONITOR= init=
+wait_until 5 pgrep -P "$TOOL" >/dev/null && MONITOR=$(pgrep -P "$TOOL" | head -1)
 [ -n "$MONITOR" ] && wait_until 5 init_of "$MONITOR" >/dev/null && init=$(init_of "$MONITOR")
 payload_in_pids() { awk -F: '$2 == "pids" { print $3 }' "/proc/$1/cgroup" 2>/dev/null | grep lxc.payload; }
 busy=
 if [ -n "$init" ] && wait_until 5 payload_in_pids "$init" >/dev/null; then
   busy="/sys/fs/cgroup/pids$(payload_in_pids "$init")/busy"
-  mkdir "$busy" && mount -t tmpfs corral-test "$busy" || busy=
+  mkdir "$busy" && nsenter -t "$MONITOR" -m mount -t tmpfs corral-test "$busy" || busy=
 fi
 wait "$TOOL"
 rc=$?
@@ -343,8 +348,7 @@ if [ -n "$busy" ]; then
   check "payload not removable: the error names the busy cgroup ($(cat "$WORK/proc-busy.err"))" \
     grep -q "rmdir .$busy.*busy" "$WORK/proc-busy.err"
   check "payload not removable: reported once" test "$(grep -c "$busy" "$WORK/proc-busy.err")" = 1
-  umount "$busy"
-  rmdir "$busy"
+  rmdir "$busy"  # its mount went with the tool's mount namespace
 else
   not_ok "payload not removable: made a busy cgroup below init's payload (init ${init:-not found})"
 fi
