@@ -335,10 +335,21 @@ TOOL=$!
 MONITOR= init=
 wait_until 5 pgrep -P "$TOOL" >/dev/null && MONITOR=$(pgrep -P "$TOOL" | head -1)
 [ -n "$MONITOR" ] && wait_until 5 init_of "$MONITOR" >/dev/null && init=$(init_of "$MONITOR")
-payload_in_pids() { awk -F: '$2 == "pids" { print $3 }' "/proc/$1/cgroup" 2>/dev/null | grep lxc.payload; }
+# payload_dir_of INIT: init's payload cgroup in the v1 pids hierarchy, else
+# in cgroup2; fails until init is in it.
+payload_dir_of() {
+  local p
+  if p=$(awk -F: '$2 == "pids" { print $3 }' "/proc/$1/cgroup" 2>/dev/null | grep lxc.payload); then
+    echo "/sys/fs/cgroup/pids$p"
+  elif p=$(awk -F: '$1 == 0 { print $3 }' "/proc/$1/cgroup" 2>/dev/null | grep lxc.payload); then
+    if [ -d /sys/fs/cgroup/unified ]; then echo "/sys/fs/cgroup/unified$p"; else echo "/sys/fs/cgroup$p"; fi
+  else
+    return 1
+  fi
+}
 busy=
-if [ -n "$init" ] && wait_until 5 payload_in_pids "$init" >/dev/null; then
-  busy="/sys/fs/cgroup/pids$(payload_in_pids "$init")/busy"
+if [ -n "$init" ] && wait_until 5 payload_dir_of "$init" >/dev/null; then
+  busy="$(payload_dir_of "$init")/busy"
   mkdir "$busy" && nsenter -t "$MONITOR" -m mount -t tmpfs corral-test "$busy" || busy=
 fi
 wait "$TOOL"
