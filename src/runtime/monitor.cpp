@@ -270,8 +270,8 @@ class Monitor {
     cg.destroy();
     ::_exit(0);
   }
-  bool tell_janitor(const std::string& message) {
-    return janitor_ > 0 && write_full(janitor_sock_.get(), message.data(), message.size());
+  bool tell_janitor(const std::string& message, const std::vector<int>& fds = {}) {
+    return janitor_ > 0 && send_with_fds(janitor_sock_.get(), message.data(), message.size(), fds) == 0;
   }
   /// The janitor's answer to "p": the payload is gone, or why not; nothing
   /// when the janitor is gone or still silent after the longest a removal
@@ -303,7 +303,7 @@ class Monitor {
     if (janitor_ <= 0) return;
     std::vector<int> fds;
     if (mount_ns) fds.push_back(mount_ns.get());
-    send_with_fds(janitor_sock_.get(), "x\n", 2, fds);
+    tell_janitor("x\n", fds);
     // Not waited for now: the tool need not wait for it. Reaped before the
     // next janitor is spawned (a reboot), else it goes with the monitor.
     janitor_sock_.reset();

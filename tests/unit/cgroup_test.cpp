@@ -155,6 +155,15 @@ class CgroupTest : public ::testing::Test {
     return s;
   }
 
+  /// lxc.cgroup.dir.container TAG-container with init in its "ns" below.
+  CreateCgroups inner_step() const {
+    CreateCgroups s = step();
+    s.payload = tag_ + "-container";
+    s.payload_inner = tag_ + "-container/ns";
+    s.payload_retry = s.monitor_retry = false;
+    return s;
+  }
+
   /// A child that waits for a byte on a pipe, then burns `busy_ms` of CPU
   /// (and tries `probe` when given), then sleeps until killed.
   pid_t spawn(int busy_ms = 0, int* go_fd = nullptr) {
@@ -290,19 +299,13 @@ TEST_F(CgroupTest, PayloadInTwoStepsPicksANameFreeInTheV1HierarchiesFirst) {
   ASSERT_GT(child, 0);
   Result<void> entered = cg.value().enter_payload(child);
   EXPECT_TRUE(entered) << entered.error().render();
-  ::kill(child, SIGKILL);
-  ::waitpid(child, nullptr, 0);
-  children_.clear();
-  EXPECT_TRUE(cg.value().destroy());
+  EXPECT_TRUE(cg.value().destroy());  // kills it; the fixture reaps it
   for (const std::string& dir : cg.value().payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
   EXPECT_TRUE(exists(taken)) << "destroy removed a cgroup it did not make";
 }
 
 TEST_F(CgroupTest, PayloadInTwoStepsMakesTheInnerCgroupInBoth) {
-  CreateCgroups s = step();
-  s.payload = tag_ + "-container";
-  s.payload_inner = tag_ + "-container/ns";
-  s.payload_retry = false;
+  CreateCgroups s = inner_step();
   s.v1_payload_after_clone = true;
   Result<ContainerCgroups> cg = ContainerCgroups::create_payload(host_, s);
   ASSERT_TRUE(cg) << cg.error().render();
@@ -317,9 +320,6 @@ TEST_F(CgroupTest, PayloadInTwoStepsMakesTheInnerCgroupInBoth) {
     EXPECT_EQ(cg.value().init_dirs()[i], base_of(h) + "/" + tag_ + "-container/ns");
     EXPECT_EQ(root_of(h) + cgroup_of(child, h), cg.value().init_dirs()[i]);
   }
-  ::kill(child, SIGKILL);
-  ::waitpid(child, nullptr, 0);
-  children_.clear();
   Result<void> d = cg.value().destroy();
   ASSERT_TRUE(d) << d.error().render();
   for (const std::string& dir : cg.value().payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
@@ -364,11 +364,7 @@ TEST_F(CgroupTest, CreateRejectsUpwardPaths) {
 }
 
 TEST_F(CgroupTest, CreateInnerCgroupHoldsInit) {
-  CreateCgroups s = step();
-  s.payload = tag_ + "-container";
-  s.payload_inner = tag_ + "-container/ns";
-  s.payload_retry = s.monitor_retry = false;
-  Result<ContainerCgroups> cg = ContainerCgroups::create(host_, s);
+  Result<ContainerCgroups> cg = ContainerCgroups::create(host_, inner_step());
   ASSERT_TRUE(cg) << cg.error().render();
   pid_t child = spawn();
   ASSERT_GT(child, 0);
