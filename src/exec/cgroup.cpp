@@ -805,11 +805,11 @@ bool single_threaded() {
 
 }  // namespace
 
-Result<void> ContainerCgroups::move_self(Target to, bool skip_unified) {
+Result<void> ContainerCgroups::move_self(Target to, Where where) {
   const bool one_thread = single_threaded();
   const std::string pid = std::to_string(::getpid());
   for (const Hierarchy& h : hierarchies_) {
-    if (h.unified && skip_unified) continue;
+    if (h.unified ? where == Where::v1_only : where == Where::unified_only) continue;
     const std::string& dir = to == Target::monitor ? h.monitor
                              : to == Target::origin ? (h.monitor.empty() ? std::string() : h.origin)
                              : h.inner.empty()      ? h.payload
@@ -831,16 +831,34 @@ Result<void> ContainerCgroups::move_self(Target to, bool skip_unified) {
 }
 
 Result<void> ContainerCgroups::enter_monitor_self(bool skip_unified) {
-  CORRAL_TRY(move_self(Target::monitor, skip_unified));
+  CORRAL_TRY(move_self(Target::monitor, skip_unified ? Where::v1_only : Where::all));
   in_monitor_ = ::getpid();
+  if (!skip_unified) in_unified_monitor_ = true;  // else there already (born_in_monitor), or not yet
   return {};
 }
-void ContainerCgroups::born_in_monitor() { in_monitor_ = ::getpid(); }
+Result<void> ContainerCgroups::enter_unified_monitor_self() {
+  if (!unified_monitor_pending()) return {};
+  CORRAL_TRY(move_self(Target::monitor, Where::unified_only));
+  in_unified_monitor_ = true;
+  return {};
+}
+bool ContainerCgroups::unified_monitor_pending() const {
+  return caller_in_monitor() && !in_unified_monitor_ && unified() && !unified()->monitor.empty();
+}
+void ContainerCgroups::born_in_monitor() {
+  in_monitor_ = ::getpid();
+  in_unified_monitor_ = true;
+}
 bool ContainerCgroups::caller_in_monitor() const { return in_monitor_ != 0 && in_monitor_ == ::getpid(); }
-Result<void> ContainerCgroups::enter_payload_self(bool skip_unified) { return move_self(Target::payload, skip_unified); }
+Result<void> ContainerCgroups::enter_payload_self(bool skip_unified) {
+  return move_self(Target::payload, skip_unified ? Where::v1_only : Where::all);
+}
 Result<void> ContainerCgroups::leave_monitor_self() {
-  CORRAL_TRY(move_self(Target::origin, false));
+  // A move within the unified hierarchy waits like one into it: none when
+  // the monitor never got there.
+  CORRAL_TRY(move_self(Target::origin, in_unified_monitor_ ? Where::all : Where::v1_only));
   in_monitor_ = 0;
+  in_unified_monitor_ = false;
   return {};
 }
 

@@ -105,8 +105,16 @@ class ContainerCgroups {
   // moved through cgroup.procs everywhere.
   Result<void> enter_monitor_self(bool skip_unified);
   Result<void> enter_payload_self(bool skip_unified);
+  /// The unified part of enter_monitor_self(), for a monitor that entered
+  /// with `skip_unified` without having been born there: the runtime does
+  /// it once the container has run for a while (runtime/monitor.cpp,
+  /// kMonitorCgroup2Delay), so that a short container never waits for the
+  /// grace period. unified_monitor_pending() tells whether it is still due.
+  Result<void> enter_unified_monitor_self();
+  bool unified_monitor_pending() const;
   /// Back to the cgroup the caller of create() was in (the monitor at
-  /// teardown; a helper it forked that must not keep the monitor cgroup busy).
+  /// teardown; a helper it forked that must not keep the monitor cgroup busy),
+  /// in the hierarchies it entered.
   Result<void> leave_monitor_self();
   /// An O_PATH fd on init's cgroup in the unified hierarchy, for clone3's
   /// CLONE_INTO_CGROUP (none without a unified hierarchy).
@@ -190,7 +198,9 @@ class ContainerCgroups {
 
   /// The hierarchies and names, checked; nothing made yet.
   static Result<ContainerCgroups> for_host(const HostFacts& host, const CreateCgroups& step);
-  enum class Where { all, unified_only, v1_only };  // unified_only: the v1 names are checked free
+  // Which hierarchies an operation touches; create_everywhere() with
+  // unified_only also checks the name free in the v1 ones.
+  enum class Where { all, unified_only, v1_only };
   Result<std::string> create_everywhere(const std::vector<std::string>& parts, const std::string& name, bool retry,
                                         const std::vector<std::string>& inner_parts, std::vector<std::string>* made,
                                         Where where = Where::all);
@@ -198,7 +208,7 @@ class ContainerCgroups {
   const Hierarchy* unified() const;
   Result<void> enter(pid_t pid, bool monitor);
   enum class Target { monitor, payload, origin };
-  Result<void> move_self(Target to, bool skip_unified);
+  Result<void> move_self(Target to, Where where);
   Result<void> kill_payload();
   Result<void> set_freezer(bool freeze, int timeout_ms);
 
@@ -210,6 +220,7 @@ class ContainerCgroups {
   bool payload_destroyed_ = false;
   bool monitor_destroyed_ = false;
   pid_t in_monitor_ = 0;  // the process in the monitor cgroup (enter_monitor_self, born_in_monitor)
+  bool in_unified_monitor_ = false;  // and in its unified part too
   std::vector<std::string> made_;  // every directory create*() made, in order
 };
 

@@ -183,9 +183,11 @@ Result<void> Container::make_monitor_cgroup(Setup& s) {
 Result<void> Container::enter_monitor_cgroup(Setup& s) {
   // Entering cgroup2 can wait for an RCU grace period with the kernel's
   // cgroup lock held (see ContainerCgroups::enter_monitor_self). A monitor
-  // born in the unified part has only v1 left to enter.
+  // born in the unified part has only v1 left to enter, and so has one
+  // that enters it later (StartOptions::unified_monitor_later).
   if (!std::exchange(s.monitor_to_enter, nullptr)) return {};
-  Result<void> r = cgroups_->enter_monitor_self(s.options->monitor_cgroup_made != nullptr);
+  bool skip_unified = s.options->monitor_cgroup_made != nullptr || s.options->unified_monitor_later;
+  Result<void> r = cgroups_->enter_monitor_self(skip_unified);
   if (!r) r.error().wrap("step create-cgroups");
   return r;
 }

@@ -50,6 +50,13 @@ struct StartOptions {
   /// enters only its v1 parts, and finish() removes it with the rest. Only
   /// for a plan whose first step is create-cgroups.
   const ContainerCgroups* monitor_cgroup_made = nullptr;
+  /// The start moves the monitor into the v1 parts of its cgroup only; the
+  /// caller moves it into the unified part later, if at all, with
+  /// cgroups()->enter_unified_monitor_self(). That move waits for an RCU
+  /// grace period (6 to 12 ms here) when no other move came just before,
+  /// longer than a whole start; the runtime makes it only once the
+  /// container has run for a while.
+  bool unified_monitor_later = false;
 };
 
 /// A process beside the monitor that can remove the payload cgroups while

@@ -65,6 +65,11 @@ void close_inherited_fds(const std::vector<int>& keep) {
     if (std::find(keep.begin(), keep.end(), fd) == keep.end()) ::close(fd);
 }
 
+/// How long a container runs before its foreground monitor moves into the
+/// unified part of its cgroup (exec::StartOptions::unified_monitor_later):
+/// a command that ends sooner never waits for that move's grace period.
+constexpr std::chrono::milliseconds kMonitorCgroup2Delay{50};
+
 class Monitor {
  public:
   /// `monitor_cgroup_made`: see exec::StartOptions; used by the first
@@ -112,6 +117,7 @@ class Monitor {
       if (!r_.daemon) std::fprintf(stderr, "%s: %s: %s\n", r_.prog.c_str(), r_.paths.name.c_str(), w.c_str());
     };
     opts.monitor_cgroup_made = monitor_cgroup_made_;
+    opts.unified_monitor_later = true;
     if (Result<void> device = open_console_device(); !device) {
       if (monitor_cgroup_made_) exec::ContainerCgroups(*monitor_cgroup_made_).destroy();
       set_state(State::aborting);
@@ -390,12 +396,27 @@ class Monitor {
     int console = container_->console_master();
     if (console >= 0) add(console);
     if (peer_in_ >= 0) add(peer_in_);
+    exec::ContainerCgroups* cgroups = container_->cgroups();
+    bool join_cgroup2 = cgroups && cgroups->unified_monitor_pending();
+    const auto join_at = std::chrono::steady_clock::now() + kMonitorCgroup2Delay;
     for (;;) {
+      int timeout = -1;
+      if (join_cgroup2) {
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(join_at - std::chrono::steady_clock::now());
+        timeout = static_cast<int>(std::max<long>(0, left.count()));
+      }
       struct epoll_event events[16];
-      int n = ::epoll_wait(epoll_.get(), events, 16, -1);
+      int n = ::epoll_wait(epoll_.get(), events, 16, timeout);
       if (n < 0) {
         if (errno == EINTR) continue;
         break;
+      }
+      if (n == 0 && join_cgroup2) {
+        join_cgroup2 = false;
+        Result<void> joined = cgroups->enter_unified_monitor_self();
+        // The container runs on; the monitor stays where it is in cgroup2.
+        if (!joined) report(joined.error().wrap("moving the monitor into its cgroup2 cgroup"));
+        continue;
       }
       for (int i = 0; i < n; ++i) {
         int fd = events[i].data.fd;

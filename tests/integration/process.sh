@@ -248,6 +248,26 @@ new_container proc-fg "lxc.console.path = none"
 run_lxc lxc-start -n proc-fg -F -- sh -c 'echo fg; exit 3'
 expect_eq "start -F: runs the command on the tool's stdio" "fg" "$OUT"
 expect_eq "start -F: exit 0 whatever init's status" "0" "$RC"
+# A foreground monitor is the tool's own process, so it cannot be born in
+# its cgroup: it enters the v1 parts of lxc.monitor.NAME at once and the
+# cgroup2 part once the container has run for 50 ms, a wait (an RCU grace
+# period) that a shorter command never pays.
+in_lxc_netns "$COMPAT/lxc-start" -P "$LXCPATH" -n proc-fg -F -- sleep 30 >/dev/null 2>&1 &
+fg_tool=$!
+check "start -F: RUNNING" wait_until 10 state_is proc-fg RUNNING
+fg_monitor=$(awk '{ print $4 }' "/proc/$(info proc-fg -p -H)/stat" 2>/dev/null)
+expect_match "start -F: the tool is the monitor" "lxc-start" "$(tr '\0' ' ' <"/proc/$fg_monitor/cmdline" 2>&1)"
+expect_eq "start -F: the monitor is in lxc.monitor.proc-fg in every v1 hierarchy" "" \
+  "$(grep -v -e '^0::' -e ':/lxc.monitor.proc-fg$' "/proc/$fg_monitor/cgroup" 2>&1)"
+if grep -q ' - cgroup2 ' /proc/self/mountinfo; then
+  check "start -F: and in its cgroup2 part a moment later" \
+    wait_until 5 grep -qx '0::/lxc.monitor.proc-fg' "/proc/$fg_monitor/cgroup"
+else
+  skip "start -F: no cgroup2 hierarchy here"
+fi
+run_lxc lxc-stop -n proc-fg -k
+wait "$fg_tool"
+check "start -F: STOPPED after lxc-stop -k" state_is proc-fg STOPPED
 run_lxc lxc-start -n proc-fg -- /no/such/init
 expect_eq "start -d of a missing init: exit 1" "1" "$RC"
 expect_match "start -d of a missing init: the container failed to start" 'The container failed to start' "$ERR"

@@ -502,6 +502,50 @@ TEST_F(CgroupTest, SelfMovesEnterAndLeaveEveryHierarchy) {
   for (const std::string& dir : c.payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
 }
 
+TEST_F(CgroupTest, ForegroundMonitorEntersTheUnifiedPartLaterOrNever) {
+  // A foreground monitor's way (StartOptions::unified_monitor_later): the
+  // v1 parts at once, the unified part on a later call, or never when the
+  // container ends first; leaving moves it back only where it went.
+  bool has_unified = false;
+  for (const CgroupHierarchy& h : host_.cgroup_hierarchies) has_unified |= h.unified;
+  if (!has_unified) GTEST_SKIP() << "no cgroup2 hierarchy here";
+  Result<ContainerCgroups> cg = ContainerCgroups::create(host_, step());
+  ASSERT_TRUE(cg) << cg.error().render();
+  ContainerCgroups& c = cg.value();
+  auto body = [&](bool join) -> int {
+    std::vector<std::string> before;
+    for (const CgroupHierarchy& h : host_.cgroup_hierarchies) before.push_back(cgroup_of(::getpid(), h));
+    if (c.unified_monitor_pending()) return 9;  // not in the monitor cgroup at all yet
+    if (!c.enter_monitor_self(true)) return 10;
+    if (!c.unified_monitor_pending()) return 11;
+    auto where_expected = [&](bool unified_too) {
+      for (size_t i = 0; i < host_.cgroup_hierarchies.size(); ++i) {
+        const CgroupHierarchy& h = host_.cgroup_hierarchies[i];
+        bool in_monitor = root_of(h) + cgroup_of(::getpid(), h) == c.monitor_dirs()[i];
+        bool at_start = cgroup_of(::getpid(), h) == before[i];
+        if (h.unified && !unified_too ? !at_start : !in_monitor) return false;
+      }
+      return true;
+    };
+    if (!where_expected(false)) return 12;
+    if (join) {
+      if (!c.enter_unified_monitor_self() || c.unified_monitor_pending()) return 13;
+      if (!where_expected(true)) return 14;
+    }
+    if (!c.leave_monitor_self() || c.unified_monitor_pending()) return 15;
+    for (size_t i = 0; i < host_.cgroup_hierarchies.size(); ++i)
+      if (cgroup_of(::getpid(), host_.cgroup_hierarchies[i]) != before[i]) return 16;
+    return 0;
+  };
+  const char* meaning = "9/11: pending wrong; 10/13/15: a move failed; 12: v1 not entered or cgroup2 entered; "
+                        "14: cgroup2 not entered; 16: not back";
+  EXPECT_CHILD_PASSES([&] { return body(true); }, meaning);
+  EXPECT_CHILD_PASSES([&] { return body(false); }, meaning);
+  Result<void> r = c.destroy();
+  ASSERT_TRUE(r) << r.error().render();
+  for (const std::string& dir : c.monitor_dirs()) EXPECT_FALSE(exists(dir)) << dir;
+}
+
 TEST_F(CgroupTest, DestroyHalvesRunInTwoProcessesAtOnce) {
   // The runtime's teardown: the monitor leaves and removes its cgroup while
   // the janitor, forked before the monitor entered it and holding its own
