@@ -411,12 +411,13 @@ class Monitor {
         if (errno == EINTR) continue;
         break;
       }
-      if (n == 0 && join_cgroup2) {
+      // Due whether or not the wait timed out: a busy console must not
+      // put it off for ever.
+      if (join_cgroup2 && std::chrono::steady_clock::now() >= join_at) {
         join_cgroup2 = false;
         Result<void> joined = cgroups->enter_unified_monitor_self();
         // The container runs on; the monitor stays where it is in cgroup2.
         if (!joined) report(joined.error().wrap("moving the monitor into its cgroup2 cgroup"));
-        continue;
       }
       for (int i = 0; i < n; ++i) {
         int fd = events[i].data.fd;
