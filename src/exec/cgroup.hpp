@@ -101,8 +101,8 @@ class ContainerCgroups {
   // single-threaded caller writes "0" to `tasks` instead, which moves only
   // the calling thread and skips that lock; the unified hierarchy has no
   // such file and still goes through cgroup.procs, unless `skip_unified`:
-  // the caller was cloned into it. A caller with more than one thread is
-  // moved through cgroup.procs everywhere.
+  // the caller was cloned into it, or enters it later (below). A caller
+  // with more than one thread is moved through cgroup.procs everywhere.
   Result<void> enter_monitor_self(bool skip_unified);
   Result<void> enter_payload_self(bool skip_unified);
   /// The unified part of enter_monitor_self(), for a monitor that entered
