@@ -680,7 +680,7 @@ Result<void> ContainerCgroups::add_payload(const CreateCgroups& step) {
           controllers += (controllers.empty() ? "+" : " +") + std::string(c);
       }
       if (!controllers.empty()) {
-        std::string init_dir = u->inner.empty() ? u->payload : u->inner;
+        std::string init_dir = u->init_dir();
         std::vector<std::string> chain;
         for (std::string d = init_dir; d.size() > u->base_dir.size(); d = d.substr(0, d.rfind('/')))
           chain.insert(chain.begin(), d.substr(0, d.rfind('/')));
@@ -782,7 +782,7 @@ Result<ContainerCgroups> ContainerCgroups::for_pid(const HostFacts& host, pid_t 
 Result<void> ContainerCgroups::enter(pid_t pid, bool monitor) {
   std::string value = std::to_string(pid);
   for (const Hierarchy& h : hierarchies_) {
-    const std::string& dir = monitor ? h.monitor : h.inner.empty() ? h.payload : h.inner;
+    const std::string& dir = monitor ? h.monitor : h.init_dir();
     if (dir.empty()) return Error(Error::Kind::internal, "no monitor cgroup is known for this container");
     Result<void> r = write_or_error(join_path(dir, "cgroup.procs"), value);
     if (!r)
@@ -806,14 +806,13 @@ bool single_threaded() {
 }  // namespace
 
 Result<void> ContainerCgroups::move_self(Target to, Where where) {
-  const bool one_thread = single_threaded();
+  const bool one_thread = where != Where::unified_only && single_threaded();  // matters on v1 only
   const std::string pid = std::to_string(::getpid());
   for (const Hierarchy& h : hierarchies_) {
     if (h.unified ? where == Where::v1_only : where == Where::unified_only) continue;
     const std::string& dir = to == Target::monitor ? h.monitor
                              : to == Target::origin ? (h.monitor.empty() ? std::string() : h.origin)
-                             : h.inner.empty()      ? h.payload
-                                                    : h.inner;
+                                                    : h.init_dir();
     if (dir.empty()) {
       if (to == Target::origin) continue;
       return Error(Error::Kind::internal, "no monitor cgroup is known for this container");
@@ -870,7 +869,7 @@ UniqueFd open_cgroup_dir(const std::string& dir) {
 
 UniqueFd ContainerCgroups::open_unified_init_dir() const {
   const Hierarchy* u = unified();
-  return u ? open_cgroup_dir(u->inner.empty() ? u->payload : u->inner) : UniqueFd();
+  return u ? open_cgroup_dir(u->init_dir()) : UniqueFd();
 }
 UniqueFd ContainerCgroups::open_unified_monitor_dir() const {
   const Hierarchy* u = unified();
@@ -990,7 +989,7 @@ Result<void> ContainerCgroups::set_freezer(bool freeze, int timeout_ms) {
   // host without a v1 freezer falls back to cgroup2's cgroup.freeze.
   const Hierarchy* v1 = layout_ == CgroupLayout::unified ? nullptr : find_controller("freezer");
   if (v1) {
-    std::string file = join_path(v1->inner.empty() ? v1->payload : v1->inner, "freezer.state");
+    std::string file = join_path(v1->init_dir(), "freezer.state");
     std::string want = freeze ? "FROZEN" : "THAWED";
     Result<void> r = write_or_error(file, want);
     if (!r) return std::move(r.error().wrap(what));
@@ -1006,7 +1005,7 @@ Result<void> ContainerCgroups::set_freezer(bool freeze, int timeout_ms) {
   }
   const Hierarchy* u = unified();
   if (!u) return Error(Error::Kind::system, std::string(what) + ": the host has no freezer");
-  std::string dir = u->inner.empty() ? u->payload : u->inner;
+  std::string dir = u->init_dir();
   Result<void> r = write_or_error(join_path(dir, "cgroup.freeze"), freeze ? "1" : "0");
   if (!r) return std::move(r.error().wrap(what));
   r = wait_events(dir, freeze, timeout_ms);
@@ -1020,12 +1019,12 @@ Result<void> ContainerCgroups::thaw(int timeout_ms) { return set_freezer(false, 
 bool ContainerCgroups::frozen() const {
   const Hierarchy* v1 = layout_ == CgroupLayout::unified ? nullptr : find_controller("freezer");
   if (v1) {
-    std::optional<std::string> s = try_read_text_file(join_path(v1->inner.empty() ? v1->payload : v1->inner, "freezer.state"));
+    std::optional<std::string> s = try_read_text_file(join_path(v1->init_dir(), "freezer.state"));
     return s && trim(*s) == "FROZEN";
   }
   const Hierarchy* u = unified();
   if (!u) return false;
-  std::optional<std::string> events = try_read_text_file(join_path(u->inner.empty() ? u->payload : u->inner, "cgroup.events"));
+  std::optional<std::string> events = try_read_text_file(join_path(u->init_dir(), "cgroup.events"));
   return events && events_frozen(*events, true);
 }
 
@@ -1042,7 +1041,8 @@ ContainerCgroups::Stats ContainerCgroups::stats() const {
   }
   if (const Hierarchy* h = find_controller("blkio")) {
     // print_stats of lxc_info.c: the number on the last line, "Total N".
-    if (std::optional<std::string> text = try_read_text_file(join_path(h->payload, "blkio.throttle.io_service_bytes"))) {
+    std::optional<std::string> text = try_read_text_file(join_path(h->payload, "blkio.throttle.io_service_bytes"));
+    if (text) {
       for (std::string_view line : split(*text, '\n')) {
         std::vector<std::string_view> f = split_blanks(line);
         if (f.size() == 2 && f[0] == "Total") s.blkio_bytes = parse_u64(f[1]);
@@ -1234,7 +1234,7 @@ std::vector<std::string> ContainerCgroups::payload_dirs() const {
 
 std::vector<std::string> ContainerCgroups::init_dirs() const {
   std::vector<std::string> out;
-  for (const Hierarchy& h : hierarchies_) out.push_back(h.inner.empty() ? h.payload : h.inner);
+  for (const Hierarchy& h : hierarchies_) out.push_back(h.init_dir());
   return out;
 }
 

@@ -194,6 +194,8 @@ class ContainerCgroups {
     std::string payload;
     std::string inner;  // payload_inner; "" = the payload itself
     std::string origin;  // the caller's cgroup before it entered the monitor cgroup
+    /// Where init is placed: payload_inner when set, else the payload.
+    const std::string& init_dir() const { return inner.empty() ? payload : inner; }
   };
 
   /// The hierarchies and names, checked; nothing made yet.

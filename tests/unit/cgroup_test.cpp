@@ -147,6 +147,13 @@ class CgroupTest : public ::testing::Test {
     for (const std::string& dir : mine) EXPECT_FALSE(exists(dir)) << "left behind: " << dir;
   }
 
+  /// The host's cgroup2 hierarchy, or nullptr.
+  const CgroupHierarchy* unified_hierarchy() const {
+    for (const CgroupHierarchy& h : host_.cgroup_hierarchies)
+      if (h.unified) return &h;
+    return nullptr;
+  }
+
   CreateCgroups step() const {
     CreateCgroups s;
     s.monitor = "lxc.monitor." + tag_;
@@ -506,9 +513,7 @@ TEST_F(CgroupTest, ForegroundMonitorEntersTheUnifiedPartLaterOrNever) {
   // A foreground monitor's way (StartOptions::unified_monitor_later): the
   // v1 parts at once, the unified part on a later call, or never when the
   // container ends first; leaving moves it back only where it went.
-  bool has_unified = false;
-  for (const CgroupHierarchy& h : host_.cgroup_hierarchies) has_unified |= h.unified;
-  if (!has_unified) GTEST_SKIP() << "no cgroup2 hierarchy here";
+  if (!unified_hierarchy()) GTEST_SKIP() << "no cgroup2 hierarchy here";
   Result<ContainerCgroups> cg = ContainerCgroups::create(host_, step());
   ASSERT_TRUE(cg) << cg.error().render();
   ContainerCgroups& c = cg.value();
@@ -523,7 +528,7 @@ TEST_F(CgroupTest, ForegroundMonitorEntersTheUnifiedPartLaterOrNever) {
         const CgroupHierarchy& h = host_.cgroup_hierarchies[i];
         bool in_monitor = root_of(h) + cgroup_of(::getpid(), h) == c.monitor_dirs()[i];
         bool at_start = cgroup_of(::getpid(), h) == before[i];
-        if (h.unified && !unified_too ? !at_start : !in_monitor) return false;
+        if ((h.unified && !unified_too) ? !at_start : !in_monitor) return false;
       }
       return true;
     };
@@ -648,9 +653,7 @@ TEST_F(CgroupTest, SelfMoveOfAThreadedProcessTakesEveryThread) {
 TEST_F(CgroupTest, CloneIntoTheUnifiedInitCgroup) {
   // What the runtime does for init: born in the cgroup2 payload by clone3's
   // CLONE_INTO_CGROUP, then the v1 moves with the unified one skipped.
-  const CgroupHierarchy* unified = nullptr;
-  for (const CgroupHierarchy& h : host_.cgroup_hierarchies)
-    if (h.unified) unified = &h;
+  const CgroupHierarchy* unified = unified_hierarchy();
   Result<ContainerCgroups> cg = ContainerCgroups::create(host_, step());
   ASSERT_TRUE(cg) << cg.error().render();
   ContainerCgroups& c = cg.value();
@@ -682,9 +685,7 @@ TEST_F(CgroupTest, MonitorBornInItsCgroupThenPayloadBeside) {
   // into its unified part, the payload added; a helper it clones into its
   // origin (the janitor) stays out of the monitor cgroup; the v1 parts
   // entered; the monitor's destroy() moves it out and removes everything.
-  bool has_unified = false;
-  for (const CgroupHierarchy& h : host_.cgroup_hierarchies) has_unified |= h.unified;
-  if (!has_unified) GTEST_SKIP() << "no cgroup2 hierarchy here";
+  if (!unified_hierarchy()) GTEST_SKIP() << "no cgroup2 hierarchy here";
   Result<ContainerCgroups> first = ContainerCgroups::create_monitor_first(host_, step());
   ASSERT_TRUE(first) << first.error().render();
   std::vector<std::string> monitor_dirs = first.value().monitor_dirs();
@@ -1058,9 +1059,8 @@ class CgroupUnifiedTest : public CgroupTest {
   void SetUp() override {
     CgroupTest::SetUp();
     if (IsSkipped()) return;
-    auto u = std::find_if(host_.cgroup_hierarchies.begin(), host_.cgroup_hierarchies.end(),
-                          [](const CgroupHierarchy& h) { return h.unified; });
-    if (u == host_.cgroup_hierarchies.end()) GTEST_SKIP() << "no cgroup2 hierarchy";
+    const CgroupHierarchy* u = unified_hierarchy();
+    if (!u) GTEST_SKIP() << "no cgroup2 hierarchy";
     // A base of our own, so that the test's own cgroup is untouched.
     std::string base = (u->base == "/" ? "" : u->base) + "/" + tag_ + "-base";
     ASSERT_EQ(::mkdir((root_of(*u) + base).c_str(), 0755), 0);
