@@ -832,32 +832,16 @@ Result<void> ContainerCgroups::move_self(Target to, Where where) {
 Result<void> ContainerCgroups::enter_monitor_self(bool skip_unified) {
   CORRAL_TRY(move_self(Target::monitor, skip_unified ? Where::v1_only : Where::all));
   in_monitor_ = ::getpid();
-  if (!skip_unified) in_unified_monitor_ = true;  // else there already (born_in_monitor), or not yet
   return {};
 }
-Result<void> ContainerCgroups::enter_unified_monitor_self() {
-  if (!unified_monitor_pending()) return {};
-  CORRAL_TRY(move_self(Target::monitor, Where::unified_only));
-  in_unified_monitor_ = true;
-  return {};
-}
-bool ContainerCgroups::unified_monitor_pending() const {
-  return caller_in_monitor() && !in_unified_monitor_ && unified() && !unified()->monitor.empty();
-}
-void ContainerCgroups::born_in_monitor() {
-  in_monitor_ = ::getpid();
-  in_unified_monitor_ = true;
-}
+void ContainerCgroups::born_in_monitor() { in_monitor_ = ::getpid(); }
 bool ContainerCgroups::caller_in_monitor() const { return in_monitor_ != 0 && in_monitor_ == ::getpid(); }
 Result<void> ContainerCgroups::enter_payload_self(bool skip_unified) {
   return move_self(Target::payload, skip_unified ? Where::v1_only : Where::all);
 }
 Result<void> ContainerCgroups::leave_monitor_self() {
-  // A move within the unified hierarchy waits like one into it: none when
-  // the monitor never got there.
-  CORRAL_TRY(move_self(Target::origin, in_unified_monitor_ ? Where::all : Where::v1_only));
+  CORRAL_TRY(move_self(Target::origin, Where::all));
   in_monitor_ = 0;
-  in_unified_monitor_ = false;
   return {};
 }
 

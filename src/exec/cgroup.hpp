@@ -105,16 +105,8 @@ class ContainerCgroups {
   // with more than one thread is moved through cgroup.procs everywhere.
   Result<void> enter_monitor_self(bool skip_unified);
   Result<void> enter_payload_self(bool skip_unified);
-  /// The unified part of enter_monitor_self(), for a monitor that entered
-  /// with `skip_unified` without having been born there: the runtime does
-  /// it once the container has run for a while (runtime/monitor.cpp,
-  /// kMonitorCgroup2Delay), so that a short container never waits for the
-  /// grace period. unified_monitor_pending() tells whether it is still due.
-  Result<void> enter_unified_monitor_self();
-  bool unified_monitor_pending() const;
   /// Back to the cgroup the caller of create() was in (the monitor at
-  /// teardown; a helper it forked that must not keep the monitor cgroup busy),
-  /// in the hierarchies it entered.
+  /// teardown; a helper it forked that must not keep the monitor cgroup busy).
   Result<void> leave_monitor_self();
   /// An O_PATH fd on init's cgroup in the unified hierarchy, for clone3's
   /// CLONE_INTO_CGROUP (none without a unified hierarchy).
@@ -222,7 +214,6 @@ class ContainerCgroups {
   bool payload_destroyed_ = false;
   bool monitor_destroyed_ = false;
   pid_t in_monitor_ = 0;  // the process in the monitor cgroup (enter_monitor_self, born_in_monitor)
-  bool in_unified_monitor_ = false;  // and in its unified part too
   std::vector<std::string> made_;  // every directory create*() made, in order
 };
 

@@ -174,6 +174,10 @@ Result<void> Container::make_monitor_cgroup(Setup& s) {
   // part (StartOptions::monitor_cgroup_made) has it already.
   const CreateCgroups* monitor = std::exchange(s.monitor_to_make, nullptr);
   if (!monitor || s.options->monitor_cgroup_made) return {};
+  if (s.options->monitor_cgroup_later) {
+    monitor_cgroup_due_ = monitor;
+    return {};
+  }
   Result<void> r = cgroups_->create_monitor(*monitor);
   if (!r) return std::move(r.error().wrap("step create-cgroups"));
   if (s.options->on_monitor_cgroup) s.options->on_monitor_cgroup(cgroups_->monitor_name());
@@ -183,13 +187,18 @@ Result<void> Container::make_monitor_cgroup(Setup& s) {
 Result<void> Container::enter_monitor_cgroup(Setup& s) {
   // Entering cgroup2 can wait for an RCU grace period with the kernel's
   // cgroup lock held (see ContainerCgroups::enter_monitor_self). A monitor
-  // born in the unified part has only v1 left to enter, and so has one
-  // that enters it later (StartOptions::unified_monitor_later).
-  if (!std::exchange(s.monitor_to_enter, nullptr)) return {};
-  bool skip_unified = s.options->monitor_cgroup_made != nullptr || s.options->unified_monitor_later;
-  Result<void> r = cgroups_->enter_monitor_self(skip_unified);
+  // born in the unified part has only v1 left to enter; one whose cgroup
+  // is made later (StartOptions::monitor_cgroup_later) enters it then.
+  if (!std::exchange(s.monitor_to_enter, nullptr) || monitor_cgroup_due()) return {};
+  Result<void> r = cgroups_->enter_monitor_self(s.options->monitor_cgroup_made != nullptr);
   if (!r) r.error().wrap("step create-cgroups");
   return r;
+}
+
+Result<void> Container::make_due_monitor_cgroup() {
+  const CreateCgroups* monitor = std::exchange(monitor_cgroup_due_, nullptr);
+  if (!monitor || !cgroups_) return {};
+  return cgroups_->create_monitor(*monitor);
 }
 
 Result<void> Container::run_monitor_step(size_t index, Setup& s) {

@@ -50,13 +50,16 @@ struct StartOptions {
   /// enters only its v1 parts, and finish() removes it with the rest. Only
   /// for a plan whose first step is create-cgroups.
   const ContainerCgroups* monitor_cgroup_made = nullptr;
-  /// The start moves the monitor into the v1 parts of its cgroup only; the
-  /// caller moves it into the unified part later, if at all, with
-  /// cgroups()->enter_unified_monitor_self(). That move waits for an RCU
-  /// grace period (6 to 12 ms here) when no other move came just before,
-  /// longer than a whole start; the runtime makes it only once the
-  /// container has run for a while.
-  bool unified_monitor_later = false;
+  /// A monitor not born in its cgroup (not monitor_cgroup_made) neither
+  /// makes nor enters that cgroup during the start: the caller does both
+  /// later, if at all (Container::monitor_cgroup_due). Moving into the
+  /// unified part waits for an RCU grace period (6 to 12 ms here) when no
+  /// other move came just before, longer than a whole start, and making,
+  /// entering, leaving and removing the cgroup in every hierarchy takes
+  /// 40 operations under the kernel's cgroup mutex, about a seventh of a
+  /// short start; the runtime makes them once the container has run for a
+  /// while, where Plan::monitor_cgroup_can_wait.
+  bool monitor_cgroup_later = false;
 };
 
 /// A process beside the monitor that can remove the payload cgroups while
@@ -91,6 +94,13 @@ class Container {
   int console_master() const { return console_.master.get(); }
   const std::vector<Pty>& ttys() const { return ttys_; }
   ContainerCgroups* cgroups() { return cgroups_ ? &*cgroups_ : nullptr; }
+  /// With StartOptions::monitor_cgroup_later: whether the monitor cgroup
+  /// is still to be made, and making it (its name is then
+  /// cgroups()->monitor_name(); the caller tells whoever removes it should
+  /// the monitor die, then enters it with cgroups()->enter_monitor_self).
+  /// finish() removes it with the rest.
+  bool monitor_cgroup_due() const { return monitor_cgroup_due_ != nullptr; }
+  Result<void> make_due_monitor_cgroup();
   const Network* network() const { return network_ ? &*network_ : nullptr; }
   const Plan& plan() const { return plan_; }
 
@@ -131,6 +141,7 @@ class Container {
   std::vector<std::pair<std::string, UniqueFd>> namespace_fds_;
   std::optional<Network> network_;  // lxc.net devices made by the monitor
   bool finished_ = false;
+  const CreateCgroups* monitor_cgroup_due_ = nullptr;  // see monitor_cgroup_due()
 };
 
 }  // namespace corral::exec

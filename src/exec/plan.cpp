@@ -1177,6 +1177,21 @@ bool Plan::has_teardown_hooks() const {
   });
 }
 
+bool Plan::monitor_cgroup_can_wait() const {
+  const CreateCgroups* cgroups = nullptr;
+  for (const Step& s : steps) {
+    if (const auto* cg = std::get_if<CreateCgroups>(&s.data)) {
+      if (!cg->monitor_retry) return false;
+      cgroups = cg;
+    }
+    if (cgroups && s.actor != Actor::child && std::holds_alternative<RunHooks>(s.data)) return false;
+    if (const auto* net = std::get_if<CreateNetDevices>(&s.data))
+      for (const NetDevice& d : net->devices)
+        if (!d.script_up.empty() || !d.script_down.empty()) return false;
+  }
+  return cgroups != nullptr;
+}
+
 std::vector<std::string> split_quoted(std::string_view cmd, bool* unterminated) {
   std::vector<std::string> words;
   char state = ' ';

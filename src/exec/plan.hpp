@@ -436,6 +436,15 @@ struct Plan {
   /// Whether stop or post-stop hooks run at the end: they are given the
   /// container's namespaces, which the monitor then keeps from the start.
   bool has_teardown_hooks() const;
+  /// Whether a monitor may make and enter its cgroup after the start
+  /// (StartOptions::monitor_cgroup_later) without anyone seeing a
+  /// difference from LXC, which does both before: the plan has cgroups, the
+  /// monitor cgroup has LXC's retried name (so making it cannot fail on a
+  /// name taken; an explicit lxc.cgroup.dir.monitor that exists fails the
+  /// start), and the monitor runs no command of the user's once the cgroups
+  /// exist (start-host, stop or post-stop hooks, network scripts), which
+  /// LXC runs in the monitor cgroup.
+  bool monitor_cgroup_can_wait() const;
 };
 
 /// Turns a validated configuration into a plan. Errors (what LXC would only

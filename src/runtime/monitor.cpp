@@ -65,10 +65,11 @@ void close_inherited_fds(const std::vector<int>& keep) {
     if (std::find(keep.begin(), keep.end(), fd) == keep.end()) ::close(fd);
 }
 
-/// How long a container runs before its foreground monitor moves into the
-/// unified part of its cgroup (exec::StartOptions::unified_monitor_later):
-/// a command that ends sooner never waits for that move's grace period.
-constexpr std::chrono::milliseconds kMonitorCgroup2Delay{50};
+/// How long a container runs before a monitor that was not born in its
+/// cgroup makes and enters it (exec::StartOptions::monitor_cgroup_later):
+/// a command that ends sooner pays neither that work nor the unified
+/// move's grace period.
+constexpr std::chrono::milliseconds kMonitorCgroupDelay{50};
 
 class Monitor {
  public:
@@ -117,7 +118,7 @@ class Monitor {
       if (!r_.daemon) std::fprintf(stderr, "%s: %s: %s\n", r_.prog.c_str(), r_.paths.name.c_str(), w.c_str());
     };
     opts.monitor_cgroup_made = monitor_cgroup_made_;
-    opts.unified_monitor_later = true;
+    opts.monitor_cgroup_later = r_.plan.monitor_cgroup_can_wait();
     if (Result<void> device = open_console_device(); !device) {
       if (monitor_cgroup_made_) exec::ContainerCgroups(*monitor_cgroup_made_).destroy();
       set_state(State::aborting);
@@ -178,6 +179,16 @@ class Monitor {
  private:
   /// An error after the start: printed by a foreground monitor (a daemon
   /// has nobody to tell).
+  /// Makes and enters the monitor cgroup the start left to the runtime.
+  Result<void> join_monitor_cgroup() {
+    CORRAL_TRY(container_->make_due_monitor_cgroup());
+    exec::ContainerCgroups* cgroups = container_->cgroups();
+    tell_janitor("m" + cgroups->monitor_name() + "\n");
+    Result<void> entered = cgroups->enter_monitor_self(false);
+    if (!entered) entered.error().wrap("moving the monitor into its cgroup");
+    return entered;
+  }
+
   void report(const Error& e) {
     if (!r_.daemon) std::fprintf(stderr, "%s: %s: %s\n", r_.prog.c_str(), r_.paths.name.c_str(), e.render().c_str());
   }
@@ -396,12 +407,11 @@ class Monitor {
     int console = container_->console_master();
     if (console >= 0) add(console);
     if (peer_in_ >= 0) add(peer_in_);
-    exec::ContainerCgroups* cgroups = container_->cgroups();
-    bool join_cgroup2 = cgroups && cgroups->unified_monitor_pending();
-    const auto join_at = std::chrono::steady_clock::now() + kMonitorCgroup2Delay;
+    bool join_cgroup = container_->monitor_cgroup_due();
+    const auto join_at = std::chrono::steady_clock::now() + kMonitorCgroupDelay;
     for (;;) {
       int timeout = -1;
-      if (join_cgroup2) {
+      if (join_cgroup) {
         auto left = std::chrono::ceil<std::chrono::milliseconds>(join_at - std::chrono::steady_clock::now());
         timeout = static_cast<int>(std::max<long>(0, left.count()));
       }
@@ -413,11 +423,10 @@ class Monitor {
       }
       // Due whether or not the wait timed out: a busy console must not
       // put it off for ever.
-      if (join_cgroup2 && std::chrono::steady_clock::now() >= join_at) {
-        join_cgroup2 = false;
-        Result<void> joined = cgroups->enter_unified_monitor_self();
-        // The container runs on; the monitor stays where it is in cgroup2.
-        if (!joined) report(joined.error().wrap("moving the monitor into its cgroup2 cgroup"));
+      if (join_cgroup && std::chrono::steady_clock::now() >= join_at) {
+        join_cgroup = false;
+        // The container runs on; the monitor stays where it is.
+        if (Result<void> joined = join_monitor_cgroup(); !joined) report(joined.error());
       }
       for (int i = 0; i < n; ++i) {
         int fd = events[i].data.fd;

@@ -249,22 +249,17 @@ run_lxc lxc-start -n proc-fg -F -- sh -c 'echo fg; exit 3'
 expect_eq "start -F: runs the command on the tool's stdio" "fg" "$OUT"
 expect_eq "start -F: exit 0 whatever init's status" "0" "$RC"
 # A foreground monitor is the tool's own process, so it cannot be born in
-# its cgroup: it enters the v1 parts of lxc.monitor.NAME at once and the
-# cgroup2 part once the container has run for 50 ms, a wait (an RCU grace
-# period) that a shorter command never pays.
+# its cgroup: it makes and enters lxc.monitor.NAME once the container has
+# run for 50 ms, work (and, in cgroup2, a wait for an RCU grace period)
+# that a shorter command never pays.
 in_lxc_netns "$COMPAT/lxc-start" -P "$LXCPATH" -n proc-fg -F -- sleep 30 >/dev/null 2>&1 &
 fg_tool=$!
 check "start -F: RUNNING" wait_until 10 state_is proc-fg RUNNING
 fg_monitor=$(awk '{ print $4 }' "/proc/$(info proc-fg -p -H)/stat" 2>/dev/null)
 expect_match "start -F: the tool is the monitor" "lxc-start" "$(tr '\0' ' ' <"/proc/$fg_monitor/cmdline" 2>&1)"
-expect_eq "start -F: the monitor is in lxc.monitor.proc-fg in every v1 hierarchy" "" \
-  "$(grep -v -e '^0::' -e ':/lxc.monitor.proc-fg$' "/proc/$fg_monitor/cgroup" 2>&1)"
-if grep -q ' - cgroup2 ' /proc/self/mountinfo; then
-  check "start -F: and in its cgroup2 part a moment later" \
-    wait_until 5 grep -qx '0::/lxc.monitor.proc-fg' "/proc/$fg_monitor/cgroup"
-else
-  skip "start -F: no cgroup2 hierarchy here"
-fi
+in_monitor_cgroup() { ! grep -v ":/lxc.monitor.$1\$" "/proc/$2/cgroup"; }
+check "start -F: the monitor is in lxc.monitor.proc-fg in every hierarchy a moment later" \
+  wait_until 5 in_monitor_cgroup proc-fg "$fg_monitor"
 run_lxc lxc-stop -n proc-fg -k
 wait "$fg_tool"
 check "start -F: STOPPED after lxc-stop -k" state_is proc-fg STOPPED
@@ -272,9 +267,10 @@ run_lxc lxc-start -n proc-fg -- /no/such/init
 expect_eq "start -d of a missing init: exit 1" "1" "$RC"
 expect_match "start -d of a missing init: the container failed to start" 'The container failed to start' "$ERR"
 check "start -d of a missing init: STOPPED" state_is proc-fg STOPPED
-# The monitor cgroup is made once init runs its first steps: when it cannot
-# be made (an explicit name that exists), init is killed and the payload
-# cgroup removed all the same.
+# With an explicit name, the monitor cgroup is made while init runs its
+# first steps, as LXC makes it before the start: when it cannot be made
+# (the name exists), init is killed and the payload cgroup removed all the
+# same.
 taken=/sys/fs/cgroup/pids/lxc.monitor.proc-clash-taken
 mkdir "$taken"
 new_container proc-clash "lxc.cgroup.dir.monitor = lxc.monitor.proc-clash-taken" \
@@ -461,6 +457,7 @@ cat >"$WORK/hook.sh" <<EOF
   echo "  LXC_NAME=\$LXC_NAME LXC_ROOTFS_MOUNT=\$LXC_ROOTFS_MOUNT LXC_CONFIG_FILE=\$LXC_CONFIG_FILE"
   echo "  LXC_ROOTFS_PATH=\$LXC_ROOTFS_PATH LXC_PID=\${LXC_PID:-unset} LXC_TARGET=\${LXC_TARGET:-unset} section=\${LXC_HOOK_SECTION:-unset}"
   [ -z "\$LXC_MNT_NS" ] || echo "  mnt-ns=\$(readlink "\$LXC_MNT_NS") net-ns=\$(readlink "\$LXC_NET_NS")"
+  echo "  in-monitor-cgroup=\$(grep -c ":/lxc.monitor.\$LXC_NAME\\\$" /proc/self/cgroup)/\$(wc -l </proc/self/cgroup)"
 } >>"$WORK/hooks.log"
 EOF
 chmod +x "$WORK/hook.sh"
@@ -492,6 +489,13 @@ check "hooks: LXC_PID unset in pre-start" bash -c 'sed -n 3p <<<"$1" | grep -q "
 check "hooks: LXC_PID set in start-host, stop, post-stop" \
   test "$(grep -cE 'LXC_PID=[0-9]+ ' <<<"$log")" = 3
 check "hooks: LXC_TARGET=stop in stop and post-stop" test "$(grep -c 'LXC_TARGET=stop ' <<<"$log")" = 2
+# As in LXC, a monitor that runs such hooks makes and enters its cgroup
+# during the start; pre-start comes before the cgroups, post-stop after
+# they are gone.
+n=$(wc -l </proc/self/cgroup)
+expect_eq "hooks: start-host and stop run in the monitor cgroup everywhere, pre-start and post-stop outside it" \
+  "0/$n $n/$n $n/$n 0/$n" \
+  "$(grep -o 'in-monitor-cgroup=[0-9/]*' <<<"$log" | cut -d= -f2 | tr '\n' ' ' | sed 's/ $//')"
 
 new_container proc-hook1 "lxc.hook.version = 1" "lxc.hook.pre-start = $WORK/hook.sh extra words"
 rm -f "$WORK/hooks.log"

@@ -509,46 +509,44 @@ TEST_F(CgroupTest, SelfMovesEnterAndLeaveEveryHierarchy) {
   for (const std::string& dir : c.payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
 }
 
-TEST_F(CgroupTest, ForegroundMonitorEntersTheUnifiedPartLaterOrNever) {
-  // A foreground monitor's way (StartOptions::unified_monitor_later): the
-  // v1 parts at once, the unified part on a later call, or never when the
-  // container ends first; leaving moves it back only where it went.
-  if (!unified_hierarchy()) GTEST_SKIP() << "no cgroup2 hierarchy here";
-  Result<ContainerCgroups> cg = ContainerCgroups::create(host_, step());
-  ASSERT_TRUE(cg) << cg.error().render();
-  ContainerCgroups& c = cg.value();
-  auto body = [&](bool join) -> int {
+TEST_F(CgroupTest, MonitorCgroupMadeLateOrNeverGoesWithThePayload) {
+  // The runtime's way when the start leaves the monitor cgroup to it
+  // (StartOptions::monitor_cgroup_later): the payload alone first; the
+  // monitor cgroup made and entered later, or never when the container
+  // ends first. destroy() removes what exists and moves the monitor back.
+  auto body = [&](bool made_late) -> int {
+    Result<ContainerCgroups> cg = ContainerCgroups::create_payload(host_, step());
+    if (!cg) return 9;
+    ContainerCgroups& c = cg.value();
+    for (const std::string& dir : c.monitor_dirs())
+      if (!dir.empty()) return 10;
     std::vector<std::string> before;
     for (const CgroupHierarchy& h : host_.cgroup_hierarchies) before.push_back(cgroup_of(::getpid(), h));
-    if (c.unified_monitor_pending()) return 9;  // not in the monitor cgroup at all yet
-    if (!c.enter_monitor_self(true)) return 10;
-    if (!c.unified_monitor_pending()) return 11;
-    auto where_expected = [&](bool unified_too) {
+    std::vector<std::string> monitor_dirs;
+    if (made_late) {
+      if (!c.create_monitor(step()) || !c.enter_monitor_self(false)) return 11;
+      monitor_dirs = c.monitor_dirs();
       for (size_t i = 0; i < host_.cgroup_hierarchies.size(); ++i) {
         const CgroupHierarchy& h = host_.cgroup_hierarchies[i];
-        bool in_monitor = root_of(h) + cgroup_of(::getpid(), h) == c.monitor_dirs()[i];
-        bool at_start = cgroup_of(::getpid(), h) == before[i];
-        if ((h.unified && !unified_too) ? !at_start : !in_monitor) return false;
+        if (root_of(h) + cgroup_of(::getpid(), h) != monitor_dirs[i]) return 12;
       }
-      return true;
-    };
-    if (!where_expected(false)) return 12;
-    if (join) {
-      if (!c.enter_unified_monitor_self() || c.unified_monitor_pending()) return 13;
-      if (!where_expected(true)) return 14;
     }
-    if (!c.leave_monitor_self() || c.unified_monitor_pending()) return 15;
+    std::vector<std::string> payload_dirs = c.payload_dirs();
+    if (!c.destroy()) return 13;
     for (size_t i = 0; i < host_.cgroup_hierarchies.size(); ++i)
-      if (cgroup_of(::getpid(), host_.cgroup_hierarchies[i]) != before[i]) return 16;
+      if (cgroup_of(::getpid(), host_.cgroup_hierarchies[i]) != before[i]) return 14;
+    for (const std::string& dir : payload_dirs)
+      if (exists(dir)) return 15;
+    for (const std::string& dir : monitor_dirs)
+      if (exists(dir)) return 16;
+    for (const CgroupHierarchy& h : host_.cgroup_hierarchies)
+      if (exists(base_of(h) + "/" + step().pivot)) return 17;
     return 0;
   };
-  const char* meaning = "9/11: pending wrong; 10/13/15: a move failed; 12: v1 not entered or cgroup2 entered; "
-                        "14: cgroup2 not entered; 16: not back";
+  const char* meaning = "9: no payload; 10: a monitor dir early; 11: late monitor not made or entered; "
+                        "12: not in it; 13: destroy failed; 14: not back; 15/16: a dir left; 17: a pivot left";
   EXPECT_CHILD_PASSES([&] { return body(true); }, meaning);
   EXPECT_CHILD_PASSES([&] { return body(false); }, meaning);
-  Result<void> r = c.destroy();
-  ASSERT_TRUE(r) << r.error().render();
-  for (const std::string& dir : c.monitor_dirs()) EXPECT_FALSE(exists(dir)) << dir;
 }
 
 TEST_F(CgroupTest, DestroyHalvesRunInTwoProcessesAtOnce) {

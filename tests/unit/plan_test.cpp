@@ -927,6 +927,23 @@ TEST(PlanHooks, TeardownHooksAreStopAndPostStop) {
   EXPECT_TRUE(plan_of(kRootfs + "lxc.hook.post-stop = /bin/a\n").has_teardown_hooks());
 }
 
+TEST(PlanHooks, MonitorCgroupCanWaitUnlessSomeoneWouldSeeIt) {
+  auto can_wait = [](const std::string& extra) { return plan_of(kRootfs + extra).monitor_cgroup_can_wait(); };
+  EXPECT_TRUE(can_wait(""));
+  EXPECT_TRUE(can_wait("lxc.cgroup.dir = outer\n"));
+  // Hooks that run before the cgroups, or inside the container.
+  EXPECT_TRUE(can_wait("lxc.hook.pre-start = /bin/a\n"));
+  EXPECT_TRUE(can_wait("lxc.hook.mount = /bin/a\nlxc.hook.start = /bin/b\n"));
+  // LXC runs these in the monitor cgroup.
+  EXPECT_FALSE(can_wait("lxc.hook.start-host = /bin/a\n"));
+  EXPECT_FALSE(can_wait("lxc.hook.stop = /bin/a\n"));
+  EXPECT_FALSE(can_wait("lxc.hook.post-stop = /bin/a\n"));
+  EXPECT_FALSE(can_wait("lxc.net.0.type = veth\nlxc.net.0.script.up = /bin/a\n"));
+  EXPECT_FALSE(can_wait("lxc.net.0.type = veth\nlxc.net.0.script.down = /bin/a\n"));
+  // An explicit name that exists fails LXC's start.
+  EXPECT_FALSE(can_wait("lxc.cgroup.dir.monitor = m\nlxc.cgroup.dir.container = p\n"));
+}
+
 // ---- describe, tables, probing ---------------------------------------------------------------------------
 
 TEST(PlanDescribe, NumberedStepsAndDeterministic) {
