@@ -44,7 +44,9 @@ corral_cmd="$build/lxc-compat/lxc-execute -P $lxcpath -n $name -- /bin/true"
 floor_cmd="unshare -m -p -u -i -n --fork /bin/true"
 # The bare system calls of the same start (bench/lxc_floor.cpp): what any
 # tool doing LXC's work costs here at the least; with --shim, pid 1 is the
-# least init shim (fork, wait, exit with the status) instead of /bin/true.
+# least init shim (fork, wait, exit with the status) instead of /bin/true;
+# with --no-monitor-cgroup too, the work corral's start itself does (no
+# lxc.monitor.NAME for a container that ends within 50 ms).
 work_cmd="$build/bench/lxc_floor $lxcpath/$name/rootfs /usr/lib/x86_64-linux-gnu/lxc/rootfs $name-floor"
 [ -d /usr/lib/x86_64-linux-gnu/lxc/rootfs ] || work_cmd="$build/bench/lxc_floor $lxcpath/$name/rootfs $lxcpath/$name/rootfs $name-floor"
 # Both must succeed before timing means anything.
@@ -54,7 +56,8 @@ $lxc_cmd && $corral_cmd
 # touch them all alike.
 # shellcheck disable=SC2086 # the commands are split into words on purpose
 "$build/bench/round_robin" "${ROUNDS:-20}" 10 lxc $lxc_cmd ";;" corral $corral_cmd ";;" unshare $floor_cmd ";;" \
-  syscalls $work_cmd ";;" syscalls+shim $work_cmd --shim >"$work/times.txt"
+  syscalls $work_cmd ";;" syscalls+shim $work_cmd --shim ";;" \
+  corral-syscalls $work_cmd --shim --no-monitor-cgroup >"$work/times.txt"
 python3 - "$work/times.txt" <<'PY'
 import sys
 r = {}
@@ -67,6 +70,8 @@ print(f"LXC's work as bare system calls (lxc_floor) {r['syscalls']:.2f} ms: {r['
       f"corral {r['corral']/r['syscalls']:.2f} x it, lxc {r['lxc']/r['syscalls']:.2f} x it")
 print(f"the same with the least init shim as pid 1 (lxc_floor --shim) {r['syscalls+shim']:.2f} ms: "
       f"{r['syscalls+shim']/r['unshare']:.2f} x unshare")
+print(f"corral's own work as bare system calls (--shim --no-monitor-cgroup) {r['corral-syscalls']:.2f} ms: "
+      f"{r['corral-syscalls']/r['unshare']:.2f} x unshare; corral {r['corral']/r['corral-syscalls']:.2f} x it")
 PY
 
 # Single starts, 50 ms apart: a start after a quiet spell pays an RCU grace

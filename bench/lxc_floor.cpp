@@ -16,8 +16,11 @@
 //            capabilities of the config dropped, exec /bin/true as pid 1.
 //   --shim:  instead, pid 1 is the least init the issue asks for: it forks
 //            /bin/true, waits for it and exits with its status.
+//   --no-monitor-cgroup: without lxc.monitor.NAME, as corral runs a
+//            container that ends within 50 ms (StartOptions::
+//            monitor_cgroup_later): the floor of corral's own work.
 //
-// usage: lxc_floor ROOTFS MOUNTPOINT NAME [--shim]
+// usage: lxc_floor ROOTFS MOUNTPOINT NAME [--shim] [--no-monitor-cgroup]
 //        (root; exit status is /bin/true's)
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -194,9 +197,17 @@ void mount_or_die(const char* src, const std::string& target, const char* type, 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool shim = argc == 5 && std::strcmp(argv[4], "--shim") == 0;
-  if (argc != 4 && !shim) {
-    std::fprintf(stderr, "usage: lxc_floor ROOTFS MOUNTPOINT NAME [--shim]\n");
+  bool shim = false, monitor_cgroup = true, usage = argc < 4;
+  for (int i = 4; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--shim") == 0)
+      shim = true;
+    else if (std::strcmp(argv[i], "--no-monitor-cgroup") == 0)
+      monitor_cgroup = false;
+    else
+      usage = true;
+  }
+  if (usage) {
+    std::fprintf(stderr, "usage: lxc_floor ROOTFS MOUNTPOINT NAME [--shim] [--no-monitor-cgroup]\n");
     return 2;
   }
   const std::string rootfs = argv[1], mnt = argv[2], name = argv[3];
@@ -233,15 +244,19 @@ int main(int argc, char** argv) {
   g_child = pid;
 
   // Meanwhile, as corral's monitor: its own cgroup.
-  make_cgroups(hs, monitor);
-  enter(hs, monitor, false);
+  if (monitor_cgroup) {
+    make_cgroups(hs, monitor);
+    enter(hs, monitor, false);
+  }
 
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   g_child = 0;
   remove_cgroups(hs, payload);
-  enter(hs, "", false);
-  remove_cgroups(hs, monitor);
+  if (monitor_cgroup) {
+    enter(hs, "", false);
+    remove_cgroups(hs, monitor);
+  }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

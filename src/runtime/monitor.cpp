@@ -177,18 +177,20 @@ class Monitor {
   }
 
  private:
-  /// An error after the start: printed by a foreground monitor (a daemon
-  /// has nobody to tell).
-  /// Makes and enters the monitor cgroup the start left to the runtime.
+  /// Makes and enters the monitor cgroup the start left to the runtime
+  /// (kMonitorCgroupDelay); the janitor learns its name in between.
   Result<void> join_monitor_cgroup() {
     CORRAL_TRY(container_->make_due_monitor_cgroup());
     exec::ContainerCgroups* cgroups = container_->cgroups();
+    if (!cgroups || cgroups->monitor_name().empty()) return {};
     tell_janitor("m" + cgroups->monitor_name() + "\n");
     Result<void> entered = cgroups->enter_monitor_self(false);
     if (!entered) entered.error().wrap("moving the monitor into its cgroup");
     return entered;
   }
 
+  /// An error after the start: printed by a foreground monitor (a daemon
+  /// has nobody to tell).
   void report(const Error& e) {
     if (!r_.daemon) std::fprintf(stderr, "%s: %s: %s\n", r_.prog.c_str(), r_.paths.name.c_str(), e.render().c_str());
   }
