@@ -170,7 +170,7 @@ struct Describer {
   void operator()(const EnterCgroups& e) {
     line(std::string(e.wait_for_v1 ? "once the monitor has made the v1 ones" : "as soon as init exists") +
          ", move into the payload cgroup of every hierarchy it was not born in");
-    if (e.wait_for_v1) line("then tell the monitor, which enters its own cgroup only now");
+    if (e.wait_for_v1) line("then tell the monitor, which enters its own cgroup no sooner");
   }
   void operator()(const UnshareNamespaces& u) {
     line("unshare " + clone_flag_names(u.flags));
