@@ -263,6 +263,16 @@ check "start -F: the monitor is in lxc.monitor.proc-fg in every hierarchy a mome
 run_lxc lxc-stop -n proc-fg -k
 wait "$fg_tool"
 check "start -F: STOPPED after lxc-stop -k" state_is proc-fg STOPPED
+# A command that ends sooner never has a monitor cgroup made for it (only
+# the monitor is traced, so that the command runs at full speed).
+if command -v strace >/dev/null; then
+  in_lxc_netns timeout 20 strace -qq -o "$WORK/short.strace" -e trace=mkdir \
+    "$COMPAT/lxc-execute" -P "$LXCPATH" -n proc-fg -- true
+  expect_eq "short execute: the monitor made the payload cgroups and no monitor cgroup" "payload" \
+    "$(grep -o 'lxc\.[a-z]*\.proc-fg' "$WORK/short.strace" | cut -d. -f2 | sort -u | tr '\n' ' ' | sed 's/ $//')"
+else
+  skip "short execute: no strace here"
+fi
 run_lxc lxc-start -n proc-fg -- /no/such/init
 expect_eq "start -d of a missing init: exit 1" "1" "$RC"
 expect_match "start -d of a missing init: the container failed to start" 'The container failed to start' "$ERR"
