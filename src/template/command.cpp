@@ -31,9 +31,18 @@ Result<void> run_command(const std::vector<std::string>& argv, const CommandOpti
   std::string command = join(argv, " ");
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) return Error::system("pipe", "", errno);
+  // The ending signals wait while the child is forked: the child must not
+  // run the caller's handler (it would swallow the SIGTERM that
+  // interrupt_running_step sends it), and the parent's handler must see
+  // the child's pid.
+  sigset_t ending, old_mask;
+  sigemptyset(&ending);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&ending, sig);
+  ::sigprocmask(SIG_BLOCK, &ending, &old_mask);
   pid_t pid = ::fork();
   if (pid < 0) {
     int err = errno;
+    ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
     ::close(pipefd[0]);
     ::close(pipefd[1]);
     return Error::system("fork for", command, err);
@@ -41,8 +50,10 @@ Result<void> run_command(const std::vector<std::string>& argv, const CommandOpti
   if (pid == 0) {
     // Only async-signal-safe calls from here on. The pipe closes on exec,
     // so the parent reads nothing when exec succeeded. The caller's
-    // handlers of the ending signals would keep this process alive.
+    // handlers of the ending signals would keep this process alive; a
+    // SIGTERM sent meanwhile is delivered once they are gone.
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, SIG_DFL);
+    ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
     ::close(pipefd[0]);
     // In a mount namespace of its own (a slave of the host's) when corral
     // may make one: what the command mounts (debootstrap mounts /proc in
@@ -64,7 +75,8 @@ Result<void> run_command(const std::vector<std::string>& argv, const CommandOpti
   }
   ::close(pipefd[1]);
   running_child = pid;
-  if (interrupt_requested) ::kill(pid, SIGTERM);  // the signal came while it was being forked
+  ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+  if (interrupt_requested) ::kill(pid, SIGTERM);  // the signal came before the fork
   int report[2] = {0, 0};
   ssize_t n;
   do n = ::read(pipefd[0], report, sizeof report);

@@ -4,14 +4,17 @@
 // nodes and chroot need root (CI runs the suite as root).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "template/command.hpp"
 #include "template/template.hpp"
 
 namespace corral::tmpl {
@@ -271,6 +274,32 @@ TEST_F(TemplateRecipeTest, ABinaryRunsChrootedWithOnlyItsLibraries) {
   ASSERT_TRUE(r.ok()) << r.error().render();
   EXPECT_TRUE(fs::exists(root_ + "/lib64/ld-linux-x86-64.so.2"));
   EXPECT_TRUE(fs::exists(root_ + "/lib/x86_64-linux-gnu/libc.so.6"));
+}
+
+// A create's handler of SIGINT, SIGTERM and SIGHUP ends the running
+// command with SIGTERM (interrupt_running_step). An interruption that comes
+// before or while the command is forked must end it too: the forked child
+// must not run that inherited handler, which would swallow the SIGTERM,
+// before its command is exec'd. Run in a forked tester: the request stays.
+TEST(RunCommandTest, AnInterruptionBeforeTheForkStillEndsTheCommand) {
+  pid_t tester = ::fork();
+  ASSERT_GE(tester, 0);
+  if (tester == 0) {
+    struct sigaction sa {};
+    sa.sa_handler = [](int) { interrupt_running_step(); };
+    sigemptyset(&sa.sa_mask);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
+    interrupt_running_step();
+    for (int i = 0; i < 10; ++i) {
+      Result<void> r = run_command({"sleep", "3"});
+      if (r.ok() || r.error().render() != "`sleep 3` was killed by signal 15") ::_exit(1 + i);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(tester, &status, 0), tester);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "run " << WEXITSTATUS(status) << " of 10 was not ended";
 }
 
 TEST_F(TemplateRecipeTest, ExtractATarball) {
