@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "runtime/janitor.hpp"
 
 namespace {
 
@@ -37,6 +38,10 @@ constexpr Personality kPersonalities[] = {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The janitor of a monitor that was killed, as its watcher executes it
+  // (runtime/janitor.hpp): before anything else, it has one job.
+  if (argc == 3 && std::strcmp(argv[1], corral::runtime::kJanitorVerb) == 0)
+    return corral::runtime::janitor_main(argv[2]);
   std::string prog = argv[0];
   if (size_t slash = prog.rfind('/'); slash != std::string::npos) prog = prog.substr(slash + 1);
   for (const Personality& p : kPersonalities) {

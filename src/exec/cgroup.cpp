@@ -16,6 +16,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstddef>
+#include <optional>
 #include <set>
 #include <span>
 #include <string_view>
@@ -873,6 +874,88 @@ pid_t clone_into_cgroup(unsigned long flags, int* pidfd, int cgroup_fd) {
   return static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
 }
 
+// ---- as text, for the janitor ---------------------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view kTextMagic = "corral-cgroups/1";
+
+void put_field(std::string* out, std::string_view field) {
+  *out += std::to_string(field.size());
+  *out += ':';
+  *out += field;
+}
+
+// Takes one "LENGTH:BYTES" field off the front of `text`.
+std::optional<std::string> take_field(std::string_view* text) {
+  size_t colon = text->find(':');
+  if (colon == 0 || colon == std::string_view::npos || colon > 6) return std::nullopt;
+  size_t length = 0;
+  for (char c : text->substr(0, colon)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    length = length * 10 + static_cast<size_t>(c - '0');
+  }
+  if (text->size() - colon - 1 < length) return std::nullopt;
+  std::string field(text->substr(colon + 1, length));
+  text->remove_prefix(colon + 1 + length);
+  return field;
+}
+
+}  // namespace
+
+std::string ContainerCgroups::to_text() const {
+  std::string out;
+  put_field(&out, kTextMagic);
+  put_field(&out, std::to_string(static_cast<int>(layout_)));
+  put_field(&out, monitor_name_);
+  put_field(&out, payload_name_);
+  put_field(&out, pivot_name_);
+  put_field(&out, std::to_string(hierarchies_.size()));
+  for (const Hierarchy& h : hierarchies_) {
+    put_field(&out, h.base_dir);
+    put_field(&out, h.unified ? "1" : "0");
+    put_field(&out, join(h.controllers, ","));
+    put_field(&out, h.monitor);
+    put_field(&out, h.payload);
+    put_field(&out, h.inner);
+    put_field(&out, h.origin);
+  }
+  return out;
+}
+
+std::optional<ContainerCgroups> ContainerCgroups::from_text(std::string_view text) {
+  std::optional<std::string> magic = take_field(&text);
+  if (!magic || *magic != kTextMagic) return std::nullopt;
+  std::optional<std::string> layout = take_field(&text), monitor = take_field(&text), payload = take_field(&text),
+                             pivot = take_field(&text), count = take_field(&text);
+  if (!count || count->empty() || count->size() > 3 || count->find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  if (!layout || layout->size() != 1 || (*layout)[0] < '0' || (*layout)[0] > '2') return std::nullopt;
+  ContainerCgroups cg;
+  cg.layout_ = static_cast<CgroupLayout>((*layout)[0] - '0');
+  cg.monitor_name_ = *monitor;
+  cg.payload_name_ = *payload;
+  cg.pivot_name_ = *pivot;
+  for (int i = 0, n = std::stoi(*count); i < n; ++i) {
+    Hierarchy h;
+    std::optional<std::string> fields[7];
+    for (std::optional<std::string>& f : fields)
+      if (!(f = take_field(&text))) return std::nullopt;
+    if (*fields[1] != "0" && *fields[1] != "1") return std::nullopt;
+    h.base_dir = *fields[0];
+    h.unified = *fields[1] == "1";
+    for (std::string_view c : split(*fields[2], ','))
+      if (!c.empty()) h.controllers.emplace_back(c);
+    h.monitor = *fields[3];
+    h.payload = *fields[4];
+    h.inner = *fields[5];
+    h.origin = *fields[6];
+    cg.hierarchies_.push_back(std::move(h));
+  }
+  if (!text.empty()) return std::nullopt;
+  return cg;
+}
+
 // ---- limits -------------------------------------------------------------------------------------
 
 const ContainerCgroups::Hierarchy* ContainerCgroups::find_controller(const std::string& controller) const {
@@ -1125,12 +1208,6 @@ Result<void> ContainerCgroups::destroy() {
   Result<void> payload = destroy_payload();
   Result<void> monitor = destroy_monitor();
   return payload ? monitor : payload;
-}
-
-bool ContainerCgroups::monitor_inside_payload() const {
-  return std::any_of(hierarchies_.begin(), hierarchies_.end(), [](const Hierarchy& h) {
-    return !h.monitor.empty() && !h.payload.empty() && h.monitor.compare(0, h.payload.size() + 1, h.payload + "/") == 0;
-  });
 }
 
 Result<void> ContainerCgroups::destroy_payload() {

@@ -75,12 +75,16 @@ class ContainerCgroups {
   void born_in_monitor();
   /// Whether the calling process is the one in the monitor cgroup.
   bool caller_in_monitor() const;
-  /// Takes the monitor cgroup that another copy of this object made with
-  /// create_monitor() (the janitor's copy, forked before it existed).
-  void adopt_monitor(const std::string& name);
   /// Removes every directory create*() made (a start that failed before
   /// anything ran in them).
   void undo_creation();
+  /// The object as text without newlines or NULs (each field as
+  /// "LENGTH:BYTES"), for the janitor that outlives a killed monitor as a
+  /// new program (runtime/janitor.hpp); from_text() reads it back, and
+  /// refuses anything else. What the calling process entered is left out:
+  /// the reader is another process.
+  std::string to_text() const;
+  static std::optional<ContainerCgroups> from_text(std::string_view text);
 
   /// Finds a running container's cgroups from its init pid
   /// (/proc/PID/cgroup): in each hierarchy the payload is the last path
@@ -148,17 +152,7 @@ class ContainerCgroups {
   /// effort: every step runs, the first error is returned. After a
   /// complete run further calls do nothing.
   Result<void> destroy();
-  /// destroy()'s two halves, which touch different directories: another
-  /// process with a copy of this object (the runtime's janitor) can remove
-  /// the payload while the monitor leaves and removes its own cgroup,
-  /// unless monitor_inside_payload().
-  Result<void> destroy_payload();
-  Result<void> destroy_monitor();
-  /// The monitor cgroup lies in the payload's tree in some hierarchy
-  /// (lxc.cgroup.dir.monitor below lxc.cgroup.dir.container): removing the
-  /// payload would then kill and remove the monitor's too.
-  bool monitor_inside_payload() const;
-  /// How long destroy_payload() keeps killing what is left in the payload.
+  /// How long destroy() keeps killing what is left in the payload.
   static constexpr std::chrono::milliseconds kKillTimeout{10000};
 
   /// Gives the container's cgroups (the payload, and the inner one init
@@ -199,6 +193,10 @@ class ContainerCgroups {
                                         const std::vector<std::string>& inner_parts, std::vector<std::string>* made,
                                         Where where = Where::all);
   const Hierarchy* find_controller(const std::string& controller) const;
+  void adopt_monitor(const std::string& name);
+  // destroy()'s two halves.
+  Result<void> destroy_payload();
+  Result<void> destroy_monitor();
   const Hierarchy* unified() const;
   Result<void> enter(pid_t pid, bool monitor);
   enum class Target { monitor, payload, origin };

@@ -180,7 +180,7 @@ Result<void> Container::make_monitor_cgroup(Setup& s) {
   }
   Result<void> r = cgroups_->create_monitor(*monitor);
   if (!r) return std::move(r.error().wrap("step create-cgroups"));
-  if (s.options->on_monitor_cgroup) s.options->on_monitor_cgroup(cgroups_->monitor_name());
+  if (s.options->on_monitor_cgroup) s.options->on_monitor_cgroup(*cgroups_);
   return {};
 }
 
@@ -412,7 +412,7 @@ void Container::abort_start() {
   finish();
 }
 
-Result<void> Container::finish(const char* target, const PayloadRemover* remover) {
+Result<void> Container::finish(const char* target) {
   if (finished_) return {};
   finished_ = true;
   Result<void> first;
@@ -448,16 +448,7 @@ Result<void> Container::finish(const char* target, const PayloadRemover* remover
   }
   run_teardown_hooks(config::HookType::stop);
   if (cgroups_) {
-    // Each rmdir and move waits for the kernel's cgroup lock, but the path
-    // walks and file opens around them overlap when two processes share
-    // the work; stop hooks have run, so the payload may go now.
-    bool elsewhere = remover && !cgroups_->monitor_inside_payload() && remover->begin();
-    Result<void> r = elsewhere ? cgroups_->destroy_monitor() : cgroups_->destroy();
-    if (elsewhere) {
-      std::optional<Result<void>> payload = remover->wait();
-      if (!payload) payload = cgroups_->destroy_payload();  // the helper is gone
-      if (!*payload && r) r = std::move(*payload);
-    }
+    Result<void> r = cgroups_->destroy();
     if (!r && first.ok()) first = std::move(r);
   }
   run_teardown_hooks(config::HookType::post_stop);

@@ -38,12 +38,12 @@ struct StartOptions {
   /// monitor blocked everything); nullptr: an empty mask.
   const sigset_t* init_signal_mask = nullptr;
   /// Called once the container's cgroups exist (the payload, before the
-  /// clone), and again with the monitor cgroup's name once that exists,
+  /// clone), and again once the monitor cgroup exists,
   /// unless it was made before the start (monitor_cgroup_made, then already
   /// in the first call): the runtime's janitor must know what to remove
   /// should the monitor die.
   std::function<void(const ContainerCgroups&)> on_payload_cgroups;
-  std::function<void(const std::string& monitor_name)> on_monitor_cgroup;
+  std::function<void(const ContainerCgroups&)> on_monitor_cgroup;
   /// A monitor cgroup made before the start (ContainerCgroups::
   /// create_monitor_first) whose unified part the monitor was born in. The
   /// start takes it over: the payload is added beside it, the monitor
@@ -60,16 +60,6 @@ struct StartOptions {
   /// short start; the runtime makes them once the container has run for a
   /// while, where Plan::monitor_cgroup_can_wait.
   bool monitor_cgroup_later = false;
-};
-
-/// A process beside the monitor that can remove the payload cgroups while
-/// the monitor leaves and removes its own (the runtime's janitor): `begin`
-/// asks it to start (false: it cannot); `wait` returns its outcome, or
-/// nothing when it is gone or does not answer in time, and the monitor then
-/// removes the payload itself.
-struct PayloadRemover {
-  std::function<bool()> begin;
-  std::function<std::optional<Result<void>>()> wait;
 };
 
 /// What this corral cannot run, refused before anything is touched: a new
@@ -108,7 +98,7 @@ class Container {
   /// hooks (§8.2 steps 4-6). `target` is the hooks' LXC_TARGET: "stop",
   /// or "reboot" when the monitor starts the container again afterwards.
   /// With a `remover`, the payload cgroups go in parallel with the monitor's.
-  Result<void> finish(const char* target = "stop", const PayloadRemover* remover = nullptr);
+  Result<void> finish(const char* target = "stop");
 
   /// The container's mount namespace, held from the clone on: init's exit
   /// then leaves its mount tree standing, and whoever closes this fd takes

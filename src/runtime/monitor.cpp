@@ -24,6 +24,7 @@
 #include "config/loader.hpp"
 #include "exec/container.hpp"
 #include "runtime/commands.hpp"
+#include "runtime/janitor.hpp"
 #include "util/proctitle.hpp"
 
 namespace corral::runtime {
@@ -113,7 +114,7 @@ class Monitor {
       }
       handover_.reset();
     };
-    opts.on_monitor_cgroup = [this](const std::string& name) { tell_janitor("m" + name + "\n"); };
+    opts.on_monitor_cgroup = [this](const exec::ContainerCgroups& cg) { publish_to_janitor(cg); };
     opts.warn = [this](const std::string& w) {
       if (!r_.daemon) std::fprintf(stderr, "%s: %s: %s\n", r_.prog.c_str(), r_.paths.name.c_str(), w.c_str());
     };
@@ -131,7 +132,7 @@ class Monitor {
       Result<std::unique_ptr<exec::Container>> started = exec::Container::start(r_.plan, opts);
       opts.monitor_cgroup_made = nullptr;  // the container has taken it over
       if (!started) {
-        dismiss_janitor();  // the failed start undid everything itself
+        janitor_.dismiss();  // the failed start undid everything itself
         set_state(State::aborting);
         if (first_start) {
           on_started(State::aborting, &started.error());
@@ -160,10 +161,9 @@ class Monitor {
       bool reboot = WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP;
       stop_console_peer();
       set_state(State::stopping);
-      exec::PayloadRemover remover{[this] { return tell_janitor("p\n"); }, [this] { return janitor_answer(); }};
-      Result<void> fin = container_->finish(reboot ? "reboot" : "stop", &remover);
+      Result<void> fin = container_->finish(reboot ? "reboot" : "stop");
       if (!fin) report(fin.error());
-      dismiss_janitor(container_->take_mount_namespace());
+      janitor_.dismiss(container_->take_mount_namespace());
       if (reboot && fin) {
         container_.reset();
         set_state(State::starting);
@@ -178,12 +178,12 @@ class Monitor {
 
  private:
   /// Makes and enters the monitor cgroup the start left to the runtime
-  /// (kMonitorCgroupDelay); the janitor learns its name in between.
+  /// (kMonitorCgroupDelay); the janitor learns of it in between.
   Result<void> join_monitor_cgroup() {
     CORRAL_TRY(container_->make_due_monitor_cgroup());
     exec::ContainerCgroups* cgroups = container_->cgroups();
     if (!cgroups || cgroups->monitor_name().empty()) return {};
-    tell_janitor("m" + cgroups->monitor_name() + "\n");
+    publish_to_janitor(*cgroups);
     Result<void> entered = cgroups->enter_monitor_self(false);
     if (!entered) entered.error().wrap("moving the monitor into its cgroup");
     return entered;
@@ -219,114 +219,27 @@ class Monitor {
     }
   }
 
-  /// A process that outlives a killed monitor. Forked as soon as the
-  /// container's payload cgroups exist, before the clone, so that a monitor
-  /// killed (SIGKILL) at any point of the start or the run leaves no cgroup
-  /// behind: when its socket reaches end-of-file without a goodbye, it
-  /// removes the container's cgroups, killing what is left in them (init
-  /// and the setup process die with the monitor: they have a parent-death
-  /// signal). Network devices go with the network namespace. It is not in
-  /// the monitor cgroup, which the monitor enters later, so it never keeps
-  /// that busy; the monitor tells it that cgroup's name once it exists. At
-  /// the stop it removes the payload cgroups while the monitor removes its
-  /// own (Container::finish's PayloadRemover).
+  /// The janitor (runtime/janitor.hpp) starts as soon as the container's
+  /// payload cgroups exist, before the clone, so that a monitor killed
+  /// (SIGKILL) at any point of the start or the run leaves no cgroup behind
+  /// (init and the setup process die with the monitor: they have a
+  /// parent-death signal; network devices go with the network namespace).
+  /// A monitor born in its cgroup (launch, daemon mode) has the janitor
+  /// born back in the monitor's original cgroup, so that it never keeps the
+  /// monitor cgroup busy. Without a janitor (it could not start) the start
+  /// goes on, as LXC's does, which has none.
   void spawn_janitor(const exec::ContainerCgroups& cgroups) {
-    // The previous start's janitor (a reboot) was told to go long ago.
-    if (dismissed_janitor_ > 0) ::waitpid(std::exchange(dismissed_janitor_, -1), nullptr, 0);
-    int p[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0) return;
-    // A monitor born in its cgroup (launch, daemon mode) has the janitor
-    // born back in the monitor's original cgroup.
     UniqueFd origin;
     if (cgroups.caller_in_monitor()) origin = cgroups.open_unified_origin_dir();
-    pid_t pid = origin ? exec::clone_into_cgroup(0, nullptr, origin.get()) : ::fork();
-    if (pid < 0) {
-      ::close(p[0]);
-      ::close(p[1]);
+    Result<void> spawned = janitor_.spawn(r_.paths.name, origin ? origin.get() : -1);
+    if (!spawned) {
+      report(spawned.error());
       return;
     }
-    if (pid > 0) {
-      ::close(p[0]);
-      janitor_sock_.reset(p[1]);
-      janitor_ = pid;
-      return;
-    }
-    // Keep only the socket: holding the command socket would keep the
-    // container "running" for its clients. Nor the tool's stdio: a reader
-    // of its output would wait for this process too.
-    if (p[0] > 3) ::close_range(3, static_cast<unsigned>(p[0]) - 1, 0);
-    ::close_range(static_cast<unsigned>(p[0]) + 1, ~0U, 0);
-    if (int null = ::open("/dev/null", O_RDWR | O_CLOEXEC); null >= 0) {
-      for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
-      if (null > 2) ::close(null);
-    }
-    set_process_title("[corral janitor] " + r_.paths.name);
-    exec::ContainerCgroups cg = cgroups;
-    std::vector<UniqueFd> held;  // the container's mount namespace, from the goodbye
-    std::string pending;
-    char buf[512];
-    for (;;) {
-      ssize_t n = recv_with_fds(p[0], buf, sizeof buf, &held);
-      if (n <= 0) break;  // the monitor is gone without a goodbye
-      pending.append(buf, static_cast<size_t>(n));
-      for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
-        // The monitor has torn down; the container's mount tree goes with
-        // this process.
-        if (pending[0] == 'x') ::_exit(0);
-        if (pending[0] == 'm') cg.adopt_monitor(pending.substr(1, nl - 1));
-        // The container has ended: its payload goes while the monitor
-        // removes its own cgroup; the answer is "P" or "F" and the error.
-        // (A monitor gone meanwhile: the next read sees end-of-file.)
-        if (pending[0] == 'p') {
-          Result<void> r = cg.destroy_payload();
-          std::string answer = r ? "P" : "F" + r.error().render();
-          std::replace(answer.begin(), answer.end(), '\n', ' ');
-          answer += '\n';
-          write_full(p[0], answer.data(), answer.size());
-        }
-      }
-    }
-    cg.destroy();
-    ::_exit(0);
+    publish_to_janitor(cgroups);
   }
-  bool tell_janitor(const std::string& message, const std::vector<int>& fds = {}) {
-    return janitor_ > 0 && send_with_fds(janitor_sock_.get(), message.data(), message.size(), fds) == 0;
-  }
-  /// The janitor's answer to "p": the payload is gone, or why not; nothing
-  /// when the janitor is gone or still silent after the longest a removal
-  /// takes (ContainerCgroups::kKillTimeout), stopped or stuck.
-  std::optional<Result<void>> janitor_answer() {
-    using namespace std::chrono;
-    const auto deadline = steady_clock::now() + exec::ContainerCgroups::kKillTimeout + seconds(5);
-    std::string line;
-    for (;;) {
-      int left = static_cast<int>(duration_cast<milliseconds>(deadline - steady_clock::now()).count());
-      struct pollfd pfd {janitor_sock_.get(), POLLIN, 0};
-      int ready = left > 0 ? ::poll(&pfd, 1, left) : 0;
-      if (ready < 0 && errno == EINTR) continue;
-      if (ready <= 0) return std::nullopt;
-      char buf[256];
-      ssize_t n = ::read(janitor_sock_.get(), buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return std::nullopt;
-      line.append(buf, static_cast<size_t>(n));
-      if (size_t nl = line.find('\n'); nl != std::string::npos) {
-        if (line[0] == 'P') return Result<void>();
-        return Result<void>(Error(Error::Kind::system, line.substr(1, nl - 1)));
-      }
-    }
-  }
-  /// Tells the janitor to go, handing it `mount_ns` (see
-  /// Container::take_mount_namespace) to close as it exits.
-  void dismiss_janitor(UniqueFd mount_ns = UniqueFd()) {
-    if (janitor_ <= 0) return;
-    std::vector<int> fds;
-    if (mount_ns) fds.push_back(mount_ns.get());
-    tell_janitor("x\n", fds);
-    // Not waited for now: the tool need not wait for it. Reaped before the
-    // next janitor is spawned (a reboot), else it goes with the monitor.
-    janitor_sock_.reset();
-    dismissed_janitor_ = std::exchange(janitor_, -1);
+  void publish_to_janitor(const exec::ContainerCgroups& cgroups) {
+    if (Result<void> r = janitor_.publish(cgroups); !r) report(r.error());
   }
 
   void open_console_log() {
@@ -684,12 +597,7 @@ class Monitor {
   UniqueFd console_device_;           // lxc.console.path's device
   const exec::ContainerCgroups* monitor_cgroup_made_;  // made before the monitor, which was born in it
   UniqueFd handover_;  // to the maker of monitor_cgroup_made_: "the janitor guards it now"
-  pid_t janitor_ = -1;
-  pid_t dismissed_janitor_ = -1;  // told to exit, not yet reaped
-  // To the janitor: "mNAME\n" the monitor cgroup; "p\n" remove the payload
-  // (it answers "P\n", or "F" and the error); "x\n" done, the monitor has
-  // torn down.
-  UniqueFd janitor_sock_;
+  Janitor janitor_;
 };
 
 Result<void> write_pidfile(const std::string& path) {

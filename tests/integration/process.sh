@@ -143,6 +143,11 @@ expect_eq "monitor: in lxc.monitor.proc-d in every hierarchy" "" \
 janitor=$(pgrep -P "$monitor" | grep -vx "$init" | head -1)
 expect_eq "janitor: in the tool's cgroups, not the monitor's" "$(cat /proc/self/cgroup)" \
   "$(cat "/proc/$janitor/cgroup" 2>&1)"
+# It shares the monitor's memory (no copy of it is made), hence its
+# command line; its name tells it apart.
+expect_eq "janitor: named corral-janitor" "corral-janitor" "$(cat "/proc/$janitor/comm" 2>&1)"
+expect_eq "janitor: the monitor's memory, so its command line" "$(tr '\0' ' ' <"/proc/$monitor/cmdline")" \
+  "$(tr '\0' ' ' <"/proc/$janitor/cmdline" 2>&1)"
 # corral info / ls --format json: the same facts as the text forms.
 json_fields() { python3 -c 'import json, sys; d = json.load(sys.stdin); d = d[0] if isinstance(d, list) else d; print(" ".join(str(d[k]) for k in sys.argv[1:]))' "$@"; }
 expect_eq "info --format json: name, state, pid" "proc-d RUNNING $init" \
@@ -323,10 +328,9 @@ else
 fi
 assert_host_clean "restart after a killed monitor"
 
-# At the stop the janitor removes the payload cgroups while the monitor
-# removes its own; a janitor that is gone leaves that to the monitor, and
-# one that never answers (stopped) costs the stop the longest a payload
-# removal may take (10 s of killing) plus 5 s, not forever.
+# The janitor only watches while the monitor lives: the monitor removes
+# every cgroup itself at the stop, so a janitor killed or stopped changes
+# nothing there (the stop does not wait for it).
 # janitor_test WHAT SIGNAL: starts proc-d, sends SIGNAL to its janitor,
 # stops proc-d; TOOK is how long the stop took, in seconds.
 janitor_test() {
@@ -334,7 +338,7 @@ janitor_test() {
   run_lxc lxc-start -n proc-d
   init=$(info proc-d -p -H)
   monitor=$(awk '{ print $4 }' "/proc/$init/stat" 2>/dev/null)
-  janitor=$(pgrep -P "$monitor" -f '^\[corral janitor\] proc-d$')
+  janitor=$(pgrep -P "$monitor" -x corral-janitor)
   [ -n "$janitor" ] || not_ok "janitor $what: found the janitor of monitor $monitor"
   [ -z "$janitor" ] || kill "-$signal" "$janitor"
   SECONDS=0
@@ -346,12 +350,12 @@ janitor_test() {
 janitor_test SIGKILLed KILL
 assert_host_clean "janitor killed, container stopped"
 janitor_test stopped STOP
-check "janitor stopped: the stop waited for it about 15 s ($TOOK s)" test "$TOOK" -ge 14 -a "$TOOK" -le 25
+check "janitor stopped: the stop did not wait for it ($TOOK s)" test "$TOOK" -le 5
 assert_host_clean "janitor stopped, container stopped"
 
-# A payload the janitor cannot remove (a file system mounted on a cgroup
-# below it): its answer carries the error, which the foreground monitor
-# prints without trying again itself; the command's exit status stays. The
+# A payload that cannot be removed (a file system mounted on a cgroup
+# below it): the foreground monitor prints the error once; the command's
+# exit status stays. The
 # tool runs in a mount namespace of its own, where the test mounts: other
 # suites running meanwhile compare the host's mount table.
 new_container proc-busy
@@ -393,8 +397,9 @@ remove_leftover_cgroups proc-busy
 assert_host_clean "payload not removable"
 
 # The container's mount tree is taken down by the janitor as it exits (the
-# monitor hands it the namespace with its goodbye), not in init's exit: a
-# moment after the tool returns, nobody holds that namespace any more.
+# monitor hands it the namespace with its goodbye), not in init's exit nor
+# the tool's: a moment after the tool returns, nobody holds that namespace
+# any more.
 mnt_ns_free() {
   local link
   for link in /proc/[0-9]*/ns/mnt /proc/[0-9]*/fd/*; do

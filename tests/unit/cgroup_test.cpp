@@ -18,10 +18,13 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "runtime/janitor.hpp"
 
 namespace corral::exec {
 namespace {
@@ -549,68 +552,15 @@ TEST_F(CgroupTest, MonitorCgroupMadeLateOrNeverGoesWithThePayload) {
   EXPECT_CHILD_PASSES([&] { return body(false); }, meaning);
 }
 
-TEST_F(CgroupTest, DestroyHalvesRunInTwoProcessesAtOnce) {
-  // The runtime's teardown: the monitor leaves and removes its cgroup while
-  // the janitor, forked before the monitor entered it and holding its own
-  // copy, removes the payload; both start on the same byte.
-  Result<ContainerCgroups> cg = ContainerCgroups::create(host_, step());
-  ASSERT_TRUE(cg) << cg.error().render();
-  ContainerCgroups& c = cg.value();
-  EXPECT_FALSE(c.monitor_inside_payload());
-  auto body = [&]() -> int {
-    int go[2];
-    if (::pipe(go) != 0) return 9;
-    ContainerCgroups copy = c;
-    pid_t helper = ::fork();
-    if (helper == 0) {
-      char byte;
-      if (::read(go[0], &byte, 1) != 1) ::_exit(2);
-      ::_exit(copy.destroy_payload() ? 0 : 1);
-    }
-    if (helper < 0 || !c.enter_monitor_self(false)) return 10;
-    if (::write(go[1], "g", 1) != 1) return 9;
-    Result<void> own = c.destroy_monitor();
-    for (const std::string& dir : c.monitor_dirs())
-      if (exists(dir)) return 12;
-    int status = 0;
-    if (::waitpid(helper, &status, 0) != helper || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return 13;
-    return own ? 0 : 11;
-  };
-  EXPECT_CHILD_PASSES(body, "9: setup; 10: entering; 11/12: the monitor half failed; 13: the payload half failed");
-  for (const std::string& dir : c.monitor_dirs()) EXPECT_FALSE(exists(dir)) << dir;
-  for (const std::string& dir : c.payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
-  // The parent's copy did neither half; the directories are gone already.
-  EXPECT_TRUE(c.destroy());
-}
-
-TEST_F(CgroupTest, DestroyHalvesLeaveEachOther) {
-  Result<ContainerCgroups> a = ContainerCgroups::create(host_, step());
-  ASSERT_TRUE(a) << a.error().render();
-  ASSERT_TRUE(a.value().destroy_monitor());
-  for (const std::string& dir : a.value().monitor_dirs()) EXPECT_FALSE(exists(dir)) << dir;
-  for (const std::string& dir : a.value().payload_dirs()) EXPECT_TRUE(exists(dir)) << dir;
-  ASSERT_TRUE(a.value().destroy());
-  for (const std::string& dir : a.value().payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
-
-  Result<ContainerCgroups> c = ContainerCgroups::create(host_, step());
-  ASSERT_TRUE(c) << c.error().render();
-  ASSERT_TRUE(c.value().destroy_payload());
-  for (const std::string& dir : c.value().payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
-  for (const std::string& dir : c.value().monitor_dirs()) EXPECT_TRUE(exists(dir)) << dir;
-  ASSERT_TRUE(c.value().destroy());
-  for (const std::string& dir : c.value().monitor_dirs()) EXPECT_FALSE(exists(dir)) << dir;
-}
-
-TEST_F(CgroupTest, MonitorInsideThePayloadIsSeen) {
+TEST_F(CgroupTest, MonitorInsideThePayloadGoesWithIt) {
   // lxc.cgroup.dir.monitor below lxc.cgroup.dir.container: removing the
-  // payload would take the monitor's cgroup with it.
+  // payload takes the monitor's cgroup with it.
   CreateCgroups s = step();
   s.payload = tag_ + "-nest";
   s.monitor = tag_ + "-nest/monitor";
   s.payload_retry = s.monitor_retry = false;
   Result<ContainerCgroups> cg = ContainerCgroups::create(host_, s);
   ASSERT_TRUE(cg) << cg.error().render();
-  EXPECT_TRUE(cg.value().monitor_inside_payload());
   Result<void> d = cg.value().destroy();
   EXPECT_TRUE(d) << d.error().render();
   for (const std::string& dir : cg.value().payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
@@ -1008,6 +958,115 @@ TEST_F(CgroupTest, DestroyLeavesAPivotItDidNotMake) {
 }
 
 // ---- for_pid ---------------------------------------------------------------------------------
+
+// ---- the janitor ---------------------------------------------------------------------------
+
+TEST_F(CgroupTest, TextNamesTheSameDirectoriesAndRefusesAnythingElse) {
+  Result<ContainerCgroups> cg = ContainerCgroups::create(host_, step());
+  ASSERT_TRUE(cg) << cg.error().render();
+  std::string text = cg.value().to_text();
+  EXPECT_EQ(text.find('\n'), std::string::npos);
+  std::optional<ContainerCgroups> back = ContainerCgroups::from_text(text);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->payload_dirs(), cg.value().payload_dirs());
+  EXPECT_EQ(back->monitor_dirs(), cg.value().monitor_dirs());
+  EXPECT_EQ(back->init_dirs(), cg.value().init_dirs());
+  EXPECT_EQ(back->to_text(), text);
+  for (const std::string& bad : {std::string(), std::string("garbage"), text.substr(0, text.size() - 1), text + "x",
+                                 "17:corral-cgroups/1" + text.substr(text.find(':') + 17),
+                                 "16:corral-cgroups/2" + text.substr(text.find(':') + 17)})
+    EXPECT_FALSE(ContainerCgroups::from_text(bad)) << bad;
+  ASSERT_TRUE(back->destroy());
+  for (const std::string& dir : cg.value().payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
+  for (const std::string& dir : cg.value().monitor_dirs()) EXPECT_FALSE(exists(dir)) << dir;
+}
+
+/// Whether `dirs` are all gone within `seconds`.
+bool gone_within(const std::vector<std::string>& dirs, int seconds) {
+  for (int i = 0; i < seconds * 20; ++i) {
+    if (std::none_of(dirs.begin(), dirs.end(), exists)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+TEST_F(CgroupTest, JanitorRemovesTheCgroupsOfAKilledMonitor) {
+  // A "monitor" (a child of the test) starts the janitor, publishes the
+  // payload alone, then the monitor cgroup too, and is killed: the janitor
+  // executes corral, which kills the container's process and removes both.
+  Result<ContainerCgroups> cg = ContainerCgroups::create(host_, step());
+  ASSERT_TRUE(cg) << cg.error().render();
+  pid_t init = spawn();
+  ASSERT_GT(init, 0);
+  ASSERT_TRUE(cg.value().enter_payload(init));
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  pid_t monitor = ::fork();
+  ASSERT_GE(monitor, 0);
+  if (monitor == 0) {
+    runtime::Janitor janitor;
+    if (!janitor.spawn(tag_, -1, CORRAL_BINARY)) ::_exit(1);
+    ContainerCgroups payload_only = cg.value();
+    if (!janitor.publish(payload_only) || !janitor.publish(cg.value())) ::_exit(2);
+    std::string pid = std::to_string(janitor.pid());
+    if (::write(ready[1], pid.c_str(), pid.size()) <= 0) ::_exit(3);
+    for (;;) ::pause();
+  }
+  ::close(ready[1]);
+  char buf[32] = {};
+  ASSERT_GT(::read(ready[0], buf, sizeof buf - 1), 0) << "the monitor could not start its janitor";
+  ::close(ready[0]);
+  pid_t janitor = std::atoi(buf);
+  EXPECT_EQ(trimmed(read_file("/proc/" + std::string(buf) + "/comm")), "corral-janitor");
+  ::kill(monitor, SIGKILL);
+  ::waitpid(monitor, nullptr, 0);
+  std::vector<std::string> all = cg.value().payload_dirs();
+  for (const std::string& dir : cg.value().monitor_dirs()) all.push_back(dir);
+  ASSERT_TRUE(gone_within(all, 15)) << "the janitor left the cgroups";  // TearDown kills init then
+  int status = 0;
+  EXPECT_EQ(::waitpid(init, &status, 0), init);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
+  children_.clear();
+  EXPECT_TRUE(gone_within({"/proc/" + std::to_string(janitor)}, 5)) << "the janitor stays";
+}
+
+TEST_F(CgroupTest, JanitorDismissedLeavesEverythingAndGoes) {
+  Result<ContainerCgroups> cg = ContainerCgroups::create(host_, step());
+  ASSERT_TRUE(cg) << cg.error().render();
+  auto body = [&]() -> int {
+    runtime::Janitor janitor;
+    if (!janitor.spawn(tag_, -1, CORRAL_BINARY)) return 10;
+    if (!janitor.publish(cg.value())) return 11;
+    pid_t pid = janitor.pid();
+    janitor.dismiss();
+    int status = 0;
+    if (::waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return 12;
+    return 0;
+  };
+  EXPECT_CHILD_PASSES(body, "10: spawn; 11: publish; 12: the janitor did not exit 0 at the goodbye");
+  for (const std::string& dir : cg.value().payload_dirs()) EXPECT_TRUE(exists(dir)) << dir;
+  for (const std::string& dir : cg.value().monitor_dirs()) EXPECT_TRUE(exists(dir)) << dir;
+}
+
+TEST_F(CgroupTest, JanitorOfAMonitorKilledBeforeAnyPublishTouchesNothing) {
+  Result<ContainerCgroups> cg = ContainerCgroups::create(host_, step());
+  ASSERT_TRUE(cg) << cg.error().render();
+  auto body = [&]() -> int {
+    pid_t monitor = ::fork();
+    if (monitor == 0) {
+      runtime::Janitor janitor;
+      if (!janitor.spawn(tag_, -1, CORRAL_BINARY)) ::_exit(1);
+      for (;;) ::pause();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ::kill(monitor, SIGKILL);
+    ::waitpid(monitor, nullptr, 0);
+    return 0;
+  };
+  EXPECT_CHILD_PASSES(body, "setup");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (const std::string& dir : cg.value().payload_dirs()) EXPECT_TRUE(exists(dir)) << dir;
+}
 
 TEST_F(CgroupTest, ForPidFindsTheSameDirs) {
   Result<ContainerCgroups> cg = ContainerCgroups::create(host_, step());
