@@ -124,7 +124,7 @@ corral_clone3_run:
 
 // The watcher. Raw system calls only, no libc, no sanitizer hooks: the
 // monitor's memory and thread pointer are its own too (see janitor.hpp).
-[[gnu::no_sanitize("address", "undefined")]] int watch(void* arg) {
+__attribute__((no_sanitize("address", "undefined"))) int watch(void* arg) {
   auto* shared = static_cast<Janitor::Shared*>(arg);
   const long sock = shared->sock;
   // Only the socket stays open: the command socket would keep the container
