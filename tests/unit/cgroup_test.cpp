@@ -1017,7 +1017,11 @@ TEST_F(CgroupTest, JanitorRemovesTheCgroupsOfAKilledMonitor) {
   ASSERT_GT(::read(ready[0], buf, sizeof buf - 1), 0) << "the monitor could not start its janitor";
   ::close(ready[0]);
   pid_t janitor = std::atoi(buf);
-  EXPECT_EQ(trimmed(read_file("/proc/" + std::string(buf) + "/comm")), "corral-janitor");
+  // It names itself once it runs, perhaps only after the monitor's word.
+  std::string comm;
+  for (int i = 0; i < 100 && (comm = trimmed(read_file("/proc/" + std::string(buf) + "/comm"))) != "corral-janitor"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(comm, "corral-janitor");
   ::kill(monitor, SIGKILL);
   ::waitpid(monitor, nullptr, 0);
   std::vector<std::string> all = cg.value().payload_dirs();
