@@ -886,16 +886,23 @@ void put_field(std::string* out, std::string_view field) {
   *out += field;
 }
 
+// Reads a decimal number of 1 to `max_digits` digits, nothing else.
+bool small_number(std::string_view digits, size_t max_digits, size_t* n) {
+  if (digits.empty() || digits.size() > max_digits) return false;
+  *n = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+    *n = *n * 10 + static_cast<size_t>(c - '0');
+  }
+  return true;
+}
+
 // Takes one "LENGTH:BYTES" field off the front of `text`.
 std::optional<std::string> take_field(std::string_view* text) {
-  size_t colon = text->find(':');
-  if (colon == 0 || colon == std::string_view::npos || colon > 6) return std::nullopt;
-  size_t length = 0;
-  for (char c : text->substr(0, colon)) {
-    if (c < '0' || c > '9') return std::nullopt;
-    length = length * 10 + static_cast<size_t>(c - '0');
-  }
-  if (text->size() - colon - 1 < length) return std::nullopt;
+  size_t colon = text->find(':'), length = 0;
+  if (colon == std::string_view::npos || !small_number(text->substr(0, colon), 6, &length) ||
+      text->size() - colon - 1 < length)
+    return std::nullopt;
   std::string field(text->substr(colon + 1, length));
   text->remove_prefix(colon + 1 + length);
   return field;
@@ -928,15 +935,16 @@ std::optional<ContainerCgroups> ContainerCgroups::from_text(std::string_view tex
   if (!magic || *magic != kTextMagic) return std::nullopt;
   std::optional<std::string> layout = take_field(&text), monitor = take_field(&text), payload = take_field(&text),
                              pivot = take_field(&text), count = take_field(&text);
-  if (!count || count->empty() || count->size() > 3 || count->find_first_not_of("0123456789") != std::string::npos)
+  size_t hierarchies = 0, layout_number = 0;
+  if (!monitor || !payload || !pivot || !count || !small_number(*count, 3, &hierarchies) || !layout ||
+      !small_number(*layout, 1, &layout_number) || layout_number > static_cast<size_t>(CgroupLayout::unified))
     return std::nullopt;
-  if (!layout || layout->size() != 1 || (*layout)[0] < '0' || (*layout)[0] > '2') return std::nullopt;
   ContainerCgroups cg;
-  cg.layout_ = static_cast<CgroupLayout>((*layout)[0] - '0');
+  cg.layout_ = static_cast<CgroupLayout>(layout_number);
   cg.monitor_name_ = *monitor;
   cg.payload_name_ = *payload;
   cg.pivot_name_ = *pivot;
-  for (int i = 0, n = std::stoi(*count); i < n; ++i) {
+  for (size_t i = 0; i < hierarchies; ++i) {
     Hierarchy h;
     std::optional<std::string> fields[7];
     for (std::optional<std::string>& f : fields)

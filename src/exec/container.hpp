@@ -97,7 +97,6 @@ class Container {
   /// After init has been reaped: stop hooks, cgroups removed, post-stop
   /// hooks (§8.2 steps 4-6). `target` is the hooks' LXC_TARGET: "stop",
   /// or "reboot" when the monitor starts the container again afterwards.
-  /// With a `remover`, the payload cgroups go in parallel with the monitor's.
   Result<void> finish(const char* target = "stop");
 
   /// The container's mount namespace, held from the clone on: init's exit

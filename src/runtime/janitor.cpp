@@ -9,12 +9,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <climits>
 #include <csignal>
 #include <cstring>
+#include <new>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace corral::runtime {
@@ -38,7 +41,6 @@ struct Janitor::Shared {
   int sock = -1;                   // the watcher's end
   char program[PATH_MAX];
   char title[256];
-  char verb[16];
   char* argv[4];
   char text[2][kTextMax];
 };
@@ -164,7 +166,7 @@ __attribute__((no_sanitize("address", "undefined"))) int watch(void* arg) {
   int slot = shared->published.load(std::memory_order_acquire);
   if (slot < 0 || slot > 1) raw_syscall(SYS_exit_group, 0);  // nothing was made yet
   shared->argv[0] = shared->title;
-  shared->argv[1] = shared->verb;
+  shared->argv[1] = const_cast<char*>(kJanitorVerb);
   shared->argv[2] = shared->text[slot];
   shared->argv[3] = nullptr;
   static char* const kNoEnv[] = {nullptr};
@@ -212,15 +214,14 @@ Result<void> Janitor::spawn(const std::string& name, int cgroup_fd, const char* 
   if (dismissed_ > 0) ::waitpid(std::exchange(dismissed_, -1), nullptr, 0);
   Result<Block> block = shared_block();
   if (!block) return std::move(block.error());
-  Shared* shared = block.value().shared;
+  shared_ = block.value().shared;
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
     return Error::system("make the janitor's socket", "", errno);
-  shared->published.store(-1, std::memory_order_relaxed);
-  shared->sock = pair[0];
-  copy_string(shared->program, sizeof shared->program, program);
-  copy_string(shared->title, sizeof shared->title, "[corral janitor] " + name);
-  copy_string(shared->verb, sizeof shared->verb, kJanitorVerb);
+  shared_->published.store(-1, std::memory_order_relaxed);
+  shared_->sock = pair[0];
+  copy_string(shared_->program, sizeof shared_->program, program);
+  copy_string(shared_->title, sizeof shared_->title, "[corral janitor] " + name);
 
   struct clone_args args {};
   args.flags = CLONE_VM | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
@@ -228,7 +229,7 @@ Result<void> Janitor::spawn(const std::string& name, int cgroup_fd, const char* 
   args.stack = reinterpret_cast<uint64_t>(block.value().stack);
   args.stack_size = kStackSize;
   args.cgroup = cgroup_fd >= 0 ? static_cast<uint64_t>(cgroup_fd) : 0;
-  long pid = corral_clone3_run(&args, sizeof args, watch, shared);
+  long pid = corral_clone3_run(&args, sizeof args, watch, shared_);
   ::close(pair[0]);
   if (pid < 0) {
     ::close(pair[1]);
@@ -241,16 +242,13 @@ Result<void> Janitor::spawn(const std::string& name, int cgroup_fd, const char* 
 
 Result<void> Janitor::publish(const exec::ContainerCgroups& cgroups) {
   if (pid_ <= 0) return {};
-  Result<Block> block = shared_block();
-  if (!block) return std::move(block.error());
-  Shared* shared = block.value().shared;
   std::string text = cgroups.to_text();
   if (text.size() >= kTextMax)
     return Error(Error::Kind::system, "the container's cgroups take " + std::to_string(text.size()) +
                                           " bytes to describe, more than the janitor holds");
-  int slot = shared->published.load(std::memory_order_relaxed) == 0 ? 1 : 0;
-  std::memcpy(shared->text[slot], text.c_str(), text.size() + 1);
-  shared->published.store(slot, std::memory_order_release);
+  int slot = shared_->published.load(std::memory_order_relaxed) == 0 ? 1 : 0;
+  std::memcpy(shared_->text[slot], text.c_str(), text.size() + 1);
+  shared_->published.store(slot, std::memory_order_release);
   return {};
 }
 

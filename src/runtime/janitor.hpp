@@ -54,6 +54,7 @@ class Janitor {
   struct Shared;  // the block the monitor and the watcher share
 
  private:
+  Shared* shared_ = nullptr;  // mapped by the first spawn, never unmapped
   pid_t pid_ = -1;
   pid_t dismissed_ = -1;
   UniqueFd sock_;

@@ -981,19 +981,26 @@ TEST_F(CgroupTest, TextNamesTheSameDirectoriesAndRefusesAnythingElse) {
   for (const std::string& dir : cg.value().monitor_dirs()) EXPECT_FALSE(exists(dir)) << dir;
 }
 
+/// Whether `holds()` comes true within `seconds` (polled every 20 ms).
+template <typename Predicate>
+bool within(int seconds, Predicate holds) {
+  for (int i = 0; i < seconds * 50; ++i) {
+    if (holds()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return holds();
+}
+
 /// Whether `dirs` are all gone within `seconds`.
 bool gone_within(const std::vector<std::string>& dirs, int seconds) {
-  for (int i = 0; i < seconds * 20; ++i) {
-    if (std::none_of(dirs.begin(), dirs.end(), exists)) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
+  return within(seconds, [&] { return std::none_of(dirs.begin(), dirs.end(), exists); });
 }
 
 TEST_F(CgroupTest, JanitorRemovesTheCgroupsOfAKilledMonitor) {
-  // A "monitor" (a child of the test) starts the janitor, publishes the
-  // payload alone, then the monitor cgroup too, and is killed: the janitor
-  // executes corral, which kills the container's process and removes both.
+  // A "monitor" (a child of the test) starts the janitor, publishes twice
+  // (the second text takes the other slot), and is killed: the janitor
+  // executes corral, which kills the container's process and removes the
+  // payload and monitor cgroups.
   Result<ContainerCgroups> cg = ContainerCgroups::create(host_, step());
   ASSERT_TRUE(cg) << cg.error().render();
   pid_t init = spawn();
@@ -1006,8 +1013,7 @@ TEST_F(CgroupTest, JanitorRemovesTheCgroupsOfAKilledMonitor) {
   if (monitor == 0) {
     runtime::Janitor janitor;
     if (!janitor.spawn(tag_, -1, CORRAL_BINARY)) ::_exit(1);
-    ContainerCgroups payload_only = cg.value();
-    if (!janitor.publish(payload_only) || !janitor.publish(cg.value())) ::_exit(2);
+    if (!janitor.publish(cg.value()) || !janitor.publish(cg.value())) ::_exit(2);
     std::string pid = std::to_string(janitor.pid());
     if (::write(ready[1], pid.c_str(), pid.size()) <= 0) ::_exit(3);
     for (;;) ::pause();
@@ -1019,8 +1025,7 @@ TEST_F(CgroupTest, JanitorRemovesTheCgroupsOfAKilledMonitor) {
   pid_t janitor = std::atoi(buf);
   // It names itself once it runs, perhaps only after the monitor's word.
   std::string comm;
-  for (int i = 0; i < 100 && (comm = trimmed(read_file("/proc/" + std::string(buf) + "/comm"))) != "corral-janitor"; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  within(2, [&] { return (comm = trimmed(read_file("/proc/" + std::string(buf) + "/comm"))) == "corral-janitor"; });
   EXPECT_EQ(comm, "corral-janitor");
   ::kill(monitor, SIGKILL);
   ::waitpid(monitor, nullptr, 0);
