@@ -12,24 +12,49 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "exec/hooks.hpp"
 #include "exec/message.hpp"
 #include "exec/mounts.hpp"
-
-extern char** environ;
+#include "util/exec_path.hpp"
+#include "util/raw_syscall.hpp"
 
 namespace corral::exec {
 
 namespace {
 
+/// How the child's part ends. Filled on the child's stack, so that all the
+/// child allocated from the heap it shares with the monitor can be freed
+/// before the monitor takes its turn again (run_child).
+struct ChildEnd {
+  bool exec = false;  // ready to exec init: the exec-init step ran up to it
+  bool failed = false;
+  int32_t step = -1;
+  int32_t err = 0;
+  size_t len = 0;
+  char text[kMaxSyncText];
+
+  void fail(const Plan& plan, int32_t at, Error e) {
+    if (at >= 0) e.wrap("step " + plan.steps[static_cast<size_t>(at)].name);
+    std::string rendered = e.render();
+    failed = true;
+    step = at;
+    err = e.sys_errno();
+    len = std::min(rendered.size(), sizeof text);
+    std::memcpy(text, rendered.data(), len);
+  }
+};
+
 class Child {
  public:
   explicit Child(const ChildSetup& s) : s_(s), plan_(*s.plan) {}
 
-  [[noreturn]] void main() {
+  /// Runs the child's steps as the monitor says; returns when init is to be
+  /// exec'd, on a failure, or when the monitor is gone (`end` says which).
+  void main(ChildEnd* end) {
     ::close(s_.parent_sync);
     // The container must not outlive its monitor (spec §5.3 row 1).
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -38,45 +63,64 @@ class Child {
     // at exec, is the namespace this process is in by then, whatever is
     // mounted on /proc in the container (see announce_exec).
     if (plan_.has_teardown_hooks()) ns_dir_.reset(::open("/proc/self/ns", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    // Into the payload cgroups before anything else, unless the plan defers
-    // it (EnterCgroups): in particular before joining a shared user
-    // namespace, which takes away the right to, and before the cgroup
-    // namespace is made, whose root is the cgroup it is made in. A failure
-    // is reported when the monitor first listens.
+    // The first turn is the child's (Container::clone_child waits for its
+    // `ack`). Into the payload cgroups before anything else, unless the
+    // plan defers it (EnterCgroups): in particular before joining a shared
+    // user namespace, which takes away the right to, before the monitor
+    // writes the id maps, and before the cgroup namespace is made, whose
+    // root is the cgroup it is made in.
     const Step* enter = plan_.find("enter-cgroups");
-    Result<void> in_cgroup;
-    if (enter && !std::get<EnterCgroups>(enter->data).wait_for_v1) in_cgroup = enter_cgroups();
-    for (const auto& [fd, flag] : s_.share_fds) {
-      if (::setns(fd, flag) != 0) fail(-1, Error::system("join a shared namespace", fd_path(fd), errno));
+    if (enter && !std::get<EnterCgroups>(enter->data).wait_for_v1) {
+      Result<void> in = enter_cgroups();
+      if (!in) return end->fail(plan_, -1, std::move(in.error()));
     }
+    for (const auto& [fd, flag] : s_.share_fds) {
+      if (::setns(fd, flag) != 0)
+        return end->fail(plan_, -1, Error::system("join a shared namespace", fd_path(fd), errno));
+    }
+    if (!send_sync(s_.sync, SyncKind::ack, 0)) return;
     for (;;) {
       bool eof = false;
       Result<SyncMessage> m = recv_sync(s_.sync, &eof);
-      if (!m || eof) ::_exit(1);  // the monitor is gone
+      if (!m || eof) return;  // the monitor is gone, or ends this process
       if (m.value().kind == SyncKind::trees) {
         keep_idmapped_trees(m.value());
+        if (!send_sync(s_.sync, SyncKind::ack, 0)) return;
         continue;
       }
-      if (m.value().kind != SyncKind::go) ::_exit(1);
-      if (!in_cgroup) fail(-1, std::move(in_cgroup.error()));
+      if (m.value().kind != SyncKind::go) return;
       size_t i = static_cast<size_t>(m.value().step);
       for (; i < plan_.steps.size() && plan_.steps[i].actor == Actor::child; ++i) {
         Result<void> r = run_step(plan_.steps[i]);
-        if (!r) fail(static_cast<int32_t>(i), std::move(r.error()));
+        if (!r) return end->fail(plan_, static_cast<int32_t>(i), std::move(r.error()));
+        if (exec_ready_) {
+          end->exec = true;
+          end->step = static_cast<int32_t>(i);
+          return;
+        }
       }
-      Result<void> r = send_sync(s_.sync, SyncKind::at, static_cast<int32_t>(i));
-      if (!r) ::_exit(1);
+      if (!send_sync(s_.sync, SyncKind::at, static_cast<int32_t>(i))) return;
     }
   }
 
  private:
-  [[noreturn]] void fail(int32_t step, Error e) {
-    if (step >= 0) e.wrap("step " + plan_.steps[static_cast<size_t>(step)].name);
-    send_sync(s_.sync, SyncKind::error, step, e.sys_errno(), e.render());
-    ::_exit(1);
-  }
-
   const std::string& root() const { return plan_.rootfs_mount; }
+
+  /// The monitor closed its end: it is gone, or ends this start.
+  static Error monitor_gone() { return Error(Error::Kind::system, "the monitor ended the start"); }
+
+  /// Waits for the monitor to have handled this process's last message: the
+  /// two share their memory, and take turns (see container.cpp).
+  Result<void> wait_ack() {
+    bool eof = false;
+    Result<SyncMessage> m = recv_sync(s_.sync, &eof);
+    if (!m) return std::move(m.error());
+    if (eof) return monitor_gone();
+    if (m.value().kind != SyncKind::ack)
+      return Error(Error::Kind::internal, "expected the monitor's acknowledgement, got message " +
+                                              std::to_string(static_cast<int>(m.value().kind)));
+    return {};
+  }
 
   /// The monitor's id-mapped trees (see SyncKind::trees).
   void keep_idmapped_trees(SyncMessage& m) {
@@ -120,14 +164,16 @@ class Child {
     if (!e.wait_for_v1) return {};  // done as soon as this process existed (main)
     bool eof = false;
     Result<SyncMessage> m = recv_sync(s_.sync, &eof);
-    if (!m || eof) ::_exit(1);  // the monitor is gone, or failed and kills this process
+    if (!m) return std::move(m.error());
+    if (eof) return monitor_gone();
     if (m.value().kind != SyncKind::cgroups)
       return Error(Error::Kind::internal, "expected the monitor's word that the v1 payload cgroups exist");
     CORRAL_TRY(enter_cgroups());
     // The monitor enters its own cgroups only now: its move in the unified
     // hierarchy may wait for an RCU grace period with the kernel's cgroup
     // lock held, which would hold up this process's moves.
-    return send_sync(s_.sync, SyncKind::entered, 0);
+    CORRAL_TRY(send_sync(s_.sync, SyncKind::entered, 0));
+    return wait_ack();
   }
 
   Result<void> do_step(const Step&, const UnshareNamespaces& u) {
@@ -206,6 +252,7 @@ class Child {
     // slave nobody holds reports a hang-up (before init has opened
     // /dev/console, say), and the monitor would stop reading it.
     CORRAL_TRY(send_sync(s_.sync, SyncKind::fds, 0, 0, "console", {p.value().master.get(), p.value().slave.get()}));
+    CORRAL_TRY(wait_ack());
     console_ = std::move(p.value());
     return {};
   }
@@ -215,7 +262,10 @@ class Child {
     if (!ttys) return std::move(ttys.error());
     std::vector<int> masters;
     for (const Pty& p : ttys.value()) masters.push_back(p.master.get());
-    if (!masters.empty()) CORRAL_TRY(send_sync(s_.sync, SyncKind::fds, 0, 0, "ttys", masters));
+    if (!masters.empty()) {
+      CORRAL_TRY(send_sync(s_.sync, SyncKind::fds, 0, 0, "ttys", masters));
+      CORRAL_TRY(wait_ack());
+    }
     return {};  // the slaves stay open only through their bind mounts
   }
 
@@ -292,21 +342,18 @@ class Child {
     if (::setuid(x.uid) != 0) return Error::system("setuid " + std::to_string(x.uid), "", errno);
     if (::chdir(x.cwd.c_str()) != 0) return Error::system("chdir (lxc.init.cwd)", x.cwd, errno);
     ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-    sigprocmask(SIG_SETMASK, &s_.original_mask, nullptr);
+    // The shim restores it for the command; until then no signal may end
+    // pid 1 before it handles them.
+    if (!x.shim) sigprocmask(SIG_SETMASK, &s_.original_mask, nullptr);
     if (plan_.signals.monitor_death && plan_.signals.monitor_death != SIGKILL)
       ::prctl(PR_SET_PDEATHSIG, plan_.signals.monitor_death);
     CORRAL_TRY(announce_exec());
-    if (x.shim) run_init_shim(x, s_.sync);
-
-    std::vector<char*> argv;
-    for (const std::string& a : x.argv) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (const std::string& e : x.env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    environ = envp.data();
-    ::execvp(argv[0], argv.data());
-    return Error::system("exec init", x.argv[0], errno);
+    CORRAL_TRY(wait_ack());
+    // The monitor now waits for this process's exec (the end-of-file of its
+    // close-on-exec socket) or its error, and takes no turn of its own;
+    // run_child execs once the Child is gone.
+    exec_ready_ = true;
+    return {};
   }
 
   /// Tells the monitor that init is about to be exec'd, handing it the
@@ -345,13 +392,33 @@ class Child {
   Pty console_;
   bool from_host_console_ = false;
   IdmappedFds idmapped_;
+  bool exec_ready_ = false;
 };
 
 }  // namespace
 
-void run_child(const ChildSetup& setup) {
-  Child c(setup);
-  c.main();
+int run_child(const ChildSetup& setup) {
+  // This process shares the monitor's memory until it execs: whatever it
+  // allocated is freed (the Child's scope) before the monitor's turn
+  // comes again, which is at the exec or at the error message.
+  ChildEnd end;
+  Child(setup).main(&end);
+  if (end.exec) {
+    const auto& x = std::get<ExecInit>(setup.plan->steps[static_cast<size_t>(end.step)].data);
+    long error = 0;
+    if (x.shim) {
+      error = -raw_syscall(__NR_execveat, setup.shim_file, reinterpret_cast<long>(""),
+                           reinterpret_cast<long>(setup.exec_argv.data()),
+                           reinterpret_cast<long>(setup.exec_envp.data()), AT_EMPTY_PATH);
+      end.fail(*setup.plan, end.step, Error::system("exec the init shim", "", static_cast<int>(error)));
+    } else {
+      error = exec_searching_path(setup.exec_argv.data(), setup.exec_envp.data());
+      end.fail(*setup.plan, end.step, Error::system("exec init", x.argv[0], static_cast<int>(error)));
+    }
+  }
+  if (end.failed)
+    send_sync(setup.sync, SyncKind::error, end.step, end.err, std::string_view(end.text, end.len));
+  return 1;
 }
 
 }  // namespace corral::exec

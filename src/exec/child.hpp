@@ -15,26 +15,37 @@
 
 namespace corral::exec {
 
-/// What the monitor prepared before clone; the child gets a copy of it with
-/// its memory.
+/// What the monitor prepared before clone. The child shares the monitor's
+/// memory until it execs (CLONE_VM; see container.cpp): this stays the
+/// monitor's, alive and unchanged until init has exec'd.
 struct ChildSetup {
   const Plan* plan = nullptr;
   int sync = -1;                    // the child's end of the sync pair
   int parent_sync = -1;             // the monitor's end, closed by the child
-  sigset_t original_mask;           // restored before init runs
+  sigset_t original_mask;           // restored before init runs (by the shim, for execute)
   const SeccompProgram* seccomp = nullptr;
   const Pty* host_console = nullptr;  // a console pty from the host's devpts (lxc.pty.max <= 1)
   bool daemon = false;
   std::vector<std::pair<int, int>> share_fds;  // (fd of /proc/PID/ns/X, CLONE_NEW*) to setns, user first
   ContainerCgroups* cgroups = nullptr;         // init moves itself into the payload first thing
   bool born_in_unified_cgroup = false;         // clone3 put it into the cgroup2 payload already
+  // What init execs, ready before the clone: the child may not allocate
+  // once the monitor runs again. For execute, the shim (shim_file) with
+  // "init" COMMAND [ARG...]; otherwise the init command itself.
+  std::vector<char*> exec_argv;  // null-terminated
+  std::vector<char*> exec_envp;  // null-terminated
+  int shim_file = -1;
 };
 
-/// Never returns: execs init, or _exits after reporting an error.
-[[noreturn]] void run_child(const ChildSetup& setup);
+/// Execs init, or reports an error and returns the exit status the child
+/// ends with (the clone trampoline exits with it: no noreturn call here, for
+/// AddressSanitizer, which would look for the monitor's stack).
+int run_child(const ChildSetup& setup);
 
-/// Runs argv as pid 2 under a minimal init (spec §10): reaps every child,
-/// forwards signals to the command, exits with its status. Used by execute.
-[[noreturn]] void run_init_shim(const ExecInit& exec, int sync_fd);
+/// The init shim of execute (spec §10; src/shim/init.cpp) in a sealed,
+/// read-only memfd, for init to exec as pid 1 with the argv "init" COMMAND
+/// [ARG...] MASK: it runs the command as pid 2, forwards signals to it, reaps
+/// every orphan and exits with the command's status.
+Result<UniqueFd> init_shim_file();
 
 }  // namespace corral::exec

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -21,6 +23,7 @@
 #include "exec/mounts.hpp"
 #include "config/loader.hpp"
 #include "exec/seccomp.hpp"
+#include "util/clone_vm.hpp"
 #include "util/fs.hpp"
 #include "util/strings.hpp"
 
@@ -41,6 +44,10 @@ struct Container::Setup {
   const CreateCgroups* monitor_to_make = nullptr;
   const CreateCgroups* monitor_to_enter = nullptr;
   const CreateCgroups* v1_payload = nullptr;  // made then too, first (CreateCgroups::v1_payload_after_clone)
+  bool v1_payload_made = false;  // and the child not told yet (SyncKind::cgroups)
+  ChildSetup child;       // the child reads it from here: see clone_child
+  UniqueFd shim_file;     // execute's init shim, for the child to exec
+  std::string shim_mask;  // its last argument: the command's signal mask
 };
 
 namespace {
@@ -83,6 +90,29 @@ Result<std::unique_ptr<Container>> Container::start(const Plan& plan, const Star
 Result<void> Container::run(const StartOptions& options) {
   Setup s;
   s.options = &options;
+  Result<void> r = run_steps(s);
+  if (!r) end_child(s);
+  return r;
+}
+
+void Container::end_child(Setup& s) {
+  // A failed start, on the monitor's turn: the child waits for a message,
+  // or has failed and exits. Closing the socket ends its wait; it frees
+  // what it allocated and exits, and only then may the monitor go on (the
+  // two share their memory). One that does not exit within 5 s is killed.
+  s.sync.reset();
+  if (!pidfd_) return;
+  struct pollfd p {pidfd_.get(), POLLIN, 0};
+  int n;
+  while ((n = ::poll(&p, 1, 5000)) < 0 && errno == EINTR) {
+  }
+  if (n == 0) ::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+  siginfo_t info{};
+  ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED | WNOWAIT);
+}
+
+Result<void> Container::run_steps(Setup& s) {
+  const StartOptions& options = *s.options;
   if (options.monitor_cgroup_made) cgroups_ = *options.monitor_cgroup_made;  // from here on, finish() removes it
   size_t i = 0;
   const size_t n = plan_.steps.size();
@@ -98,22 +128,27 @@ Result<void> Container::run(const StartOptions& options) {
       ++i;
       continue;
     }
-    // The child runs from here up to the next monitor step.
-    CORRAL_TRY(send_sync(s.sync.get(), SyncKind::go, static_cast<int32_t>(i)));
-    bool monitor_after_child = false;
+    // The child runs from here up to the next monitor step. It shares this
+    // process's memory until it execs (clone_child), so the two take
+    // turns: the monitor does its part first (the v1 payload, its own
+    // cgroup), then sends `go` and waits until the child stops at a
+    // monitor step, asks something and waits for the `ack`, fails, or execs.
     if (s.v1_payload) {
-      // The child mounts meanwhile, then waits for this word (enter-cgroups)
-      // and says when it is in them.
       Result<void> r = cgroups_->add_payload_v1(*std::exchange(s.v1_payload, nullptr));
       if (!r) {
         r.error().wrap("step create-cgroups");
         return r;
       }
-      // Not sent when the child has failed already: its error is queued
-      // for the loop below.
-      monitor_after_child = send_sync(s.sync.get(), SyncKind::cgroups, 0).ok();
+      s.v1_payload_made = true;
     }
     CORRAL_TRY(make_monitor_cgroup(s));
+    CORRAL_TRY(send_sync(s.sync.get(), SyncKind::go, static_cast<int32_t>(i)));
+    // The child enters the v1 payload once it has mounted (enter-cgroups)
+    // and says so; the monitor enters its own cgroups then. Not sent when
+    // the child has failed already: its error is queued for the loop below.
+    bool monitor_after_child = false;
+    if (std::exchange(s.v1_payload_made, false))
+      monitor_after_child = send_sync(s.sync.get(), SyncKind::cgroups, 0).ok();
     if (!monitor_after_child) CORRAL_TRY(enter_monitor_cgroup(s));
     bool exec_announced = false;
     for (;;) {
@@ -123,7 +158,13 @@ Result<void> Container::run(const StartOptions& options) {
       if (eof) {
         // After the exec announcement, end-of-file means init was exec'd
         // (the child's end is close-on-exec); before it, the child died.
-        if (exec_announced) return {};
+        if (exec_announced) {
+          // Init's memory is its own now: its stack here can go, and the
+          // console the child read from the setup is the monitor's.
+          init_stack_ = ChildStack();
+          if (s.host_console.master) console_ = std::move(s.host_console);
+          return {};
+        }
         siginfo_t info{};
         ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED | WNOWAIT);
         return Error(Error::Kind::system, "the container's setup process died before init ran (" +
@@ -132,11 +173,13 @@ Result<void> Container::run(const StartOptions& options) {
       }
       if (m.value().kind == SyncKind::entered) {
         CORRAL_TRY(enter_monitor_cgroup(s));
+        CORRAL_TRY(send_sync(s.sync.get(), SyncKind::ack, 0));
         continue;
       }
       if (m.value().kind == SyncKind::exec) {
         exec_announced = true;
         keep_namespaces(m.value());
+        CORRAL_TRY(send_sync(s.sync.get(), SyncKind::ack, 0));
         continue;
       }
       SyncMessage& msg = m.value();
@@ -156,6 +199,7 @@ Result<void> Container::run(const StartOptions& options) {
             ttys_.push_back(std::move(p));
           }
         }
+        CORRAL_TRY(send_sync(s.sync.get(), SyncKind::ack, 0));
         continue;
       }
       if (msg.kind == SyncKind::at) {
@@ -168,10 +212,21 @@ Result<void> Container::run(const StartOptions& options) {
   return {};
 }
 
+Result<void> Container::wait_for_ack(Setup& s) {
+  bool eof = false;
+  Result<SyncMessage> m = recv_sync(s.sync.get(), &eof);
+  if (!m) return std::move(m.error());
+  if (eof) return Error(Error::Kind::system, "the container's setup process died before init ran");
+  if (m.value().kind == SyncKind::error) return Error(Error::Kind::system, m.value().text);
+  if (m.value().kind != SyncKind::ack)
+    return Error(Error::Kind::internal, "unexpected message from the container's setup process");
+  return {};
+}
+
 Result<void> Container::make_monitor_cgroup(Setup& s) {
-  // While the child sets itself up, the monitor makes its own cgroup:
-  // nothing the child does depends on it. A monitor born in the unified
-  // part (StartOptions::monitor_cgroup_made) has it already.
+  // Made after the clone, before the child's first step: nothing the child
+  // does depends on it. A monitor born in the unified part
+  // (StartOptions::monitor_cgroup_made) has it already.
   const CreateCgroups* monitor = std::exchange(s.monitor_to_make, nullptr);
   if (!monitor || s.options->monitor_cgroup_made) return {};
   if (s.options->monitor_cgroup_later) {
@@ -242,7 +297,8 @@ Result<void> Container::run_monitor_step(size_t index, Setup& s) {
       Result<void> sent = send_sync(s.sync.get(), SyncKind::trees, static_cast<int32_t>(index), 0, made, raw);
       chunk.clear();
       made.clear();
-      return sent;
+      if (!sent) return sent;
+      return wait_for_ack(s);  // the child keeps them: its turn
     };
     for (const IdmappedTree& tree : prepare->trees) {
       Result<UniqueFd> fd = make_idmapped_tree(tree, pid_);
@@ -341,7 +397,7 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
     }
   }
 
-  ChildSetup cs;
+  ChildSetup& cs = s.child;
   cs.plan = &plan_;
   cs.sync = s.child_sync.get();
   cs.parent_sync = s.sync.get();
@@ -359,6 +415,32 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
     cs.original_mask = *s.options->init_signal_mask;
   else
     sigemptyset(&cs.original_mask);
+  if (const Step* exec = plan_.find("exec-init")) {
+    const auto& x = std::get<ExecInit>(exec->data);
+    static char kShimTitle[] = "init";
+    if (x.shim) {
+      Result<UniqueFd> shim = init_shim_file();
+      if (!shim) return std::move(shim.error());
+      s.shim_file = std::move(shim.value());
+      cs.shim_file = s.shim_file.get();
+      cs.exec_argv.push_back(kShimTitle);
+    }
+    for (const std::string& a : x.argv) cs.exec_argv.push_back(const_cast<char*>(a.c_str()));
+    if (x.shim) {
+      // The shim starts with every signal still blocked (none may end it
+      // before it handles them) and gives the command this mask.
+      uint64_t mask = 0;
+      for (int sig = 1; sig <= 64; ++sig)
+        if (sigismember(&cs.original_mask, sig) == 1) mask |= uint64_t{1} << (sig - 1);
+      char hex[17];
+      std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(mask));
+      s.shim_mask = hex;
+      cs.exec_argv.push_back(s.shim_mask.data());
+    }
+    cs.exec_argv.push_back(nullptr);
+    for (const std::string& e : x.env) cs.exec_envp.push_back(const_cast<char*>(e.c_str()));
+    cs.exec_envp.push_back(nullptr);
+  }
   UniqueFd own_pid_ns;
   if (s.pid_ns_for_child) {
     own_pid_ns.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
@@ -373,25 +455,47 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
   UniqueFd into_cgroup = cgroups_ ? cgroups_->open_unified_init_dir() : UniqueFd();
   cs.cgroups = cgroups_ ? &*cgroups_ : nullptr;
   cs.born_in_unified_cgroup = into_cgroup.valid();
-  int pidfd = -1;
-  pid_t pid = clone_into_cgroup(clone.clone_flags, &pidfd, into_cgroup.get());
-  if (pid < 0 && into_cgroup && errno != ENOMEM && errno != EAGAIN) {
-    cs.born_in_unified_cgroup = false;
-    pid = clone_into_cgroup(clone.clone_flags, &pidfd, -1);
+  // Init shares this process's memory (CLONE_VM) until it execs, as a
+  // vforked child would, but the two run in turns (see run): copying the
+  // monitor's page tables for init and faulting its pages in again on both
+  // sides, then tearing the copy down at init's exit, was the largest cost
+  // of a start. Init runs on a stack of its own, kept until it has exec'd.
+  Result<ChildStack> stack = ChildStack::map(kInitStackSize, "the container's init");
+  if (!stack) {
+    ::sigprocmask(SIG_SETMASK, &monitor_mask, nullptr);
+    return std::move(stack.error());
   }
-  int clone_errno = errno;
-  if (pid == 0) run_child(cs);
+  init_stack_ = std::move(stack.value());
+  int pidfd = -1;
+  auto clone_init = [&](int cgroup_fd) {
+    struct clone_args args {};
+    args.flags = clone.clone_flags | CLONE_VM | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
+    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    args.stack = reinterpret_cast<uint64_t>(init_stack_.base());
+    args.stack_size = init_stack_.size();
+    args.cgroup = cgroup_fd >= 0 ? static_cast<uint64_t>(cgroup_fd) : 0;
+    auto child_main = [](void* setup) { return run_child(*static_cast<const ChildSetup*>(setup)); };
+    return corral_clone3_run(&args, sizeof args, child_main, &cs);
+  };
+  long pid = clone_init(into_cgroup.get());
+  if (pid < 0 && into_cgroup && pid != -ENOMEM && pid != -EAGAIN) {
+    cs.born_in_unified_cgroup = false;
+    pid = clone_init(-1);
+  }
   if (own_pid_ns) ::setns(own_pid_ns.get(), CLONE_NEWPID);
   ::sigprocmask(SIG_SETMASK, &monitor_mask, nullptr);
   if (pid < 0) return Error::system("clone the container's init (" + clone_flag_names(clone.clone_flags) + ")", "",
-                                    clone_errno);
-  pid_ = pid;
+                                    static_cast<int>(-pid));
+  pid_ = static_cast<pid_t>(pid);
   pidfd_.reset(pidfd);
+  s.child_sync.reset();
+  // The first turn is the child's: it enters its cgroups and joins shared
+  // namespaces (Child::main).
+  CORRAL_TRY(wait_for_ack(s));
   // Init is this process's child and not reaped: the pid is still its own.
   if (clone.clone_flags & CLONE_NEWNS)
     mount_ns_.reset(::open(("/proc/" + std::to_string(pid) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));
-  s.child_sync.reset();
-  if (s.host_console.master) console_ = std::move(s.host_console);
   return {};
 }
 

@@ -18,6 +18,7 @@
 #include "exec/devices.hpp"
 #include "exec/net.hpp"
 #include "exec/plan.hpp"
+#include "util/clone_vm.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 
@@ -111,6 +112,9 @@ class Container {
   explicit Container(const Plan& plan) : plan_(plan) {}
   struct Setup;
   Result<void> run(const StartOptions& options);
+  Result<void> run_steps(Setup& s);
+  void end_child(Setup& s);
+  Result<void> wait_for_ack(Setup& s);
   Result<void> make_monitor_cgroup(Setup& s);
   Result<void> enter_monitor_cgroup(Setup& s);
   Result<void> run_monitor_step(size_t index, Setup& s);
@@ -122,6 +126,10 @@ class Container {
   const Plan& plan_;
   pid_t pid_ = -1;
   UniqueFd pidfd_;
+  // Init's stack while it shares this process's memory (clone_child);
+  // released once init has exec'd, or by ~Container, which ends init first.
+  ChildStack init_stack_;
+  static constexpr size_t kInitStackSize = 1024 * 1024;
   UniqueFd mount_ns_;  // see take_mount_namespace()
   Pty console_;
   std::vector<Pty> ttys_;

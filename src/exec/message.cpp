@@ -15,17 +15,15 @@ struct Header {
   uint32_t len;
 };
 
-constexpr size_t kMaxText = 8192;
-
 }  // namespace
 
-Result<void> send_sync(int sock, SyncKind kind, int32_t step, int32_t err, const std::string& text,
+Result<void> send_sync(int sock, SyncKind kind, int32_t step, int32_t err, std::string_view text,
                        const std::vector<int>& fds) {
-  char buf[sizeof(Header) + kMaxText];
-  size_t len = std::min(text.size(), kMaxText);
+  char buf[sizeof(Header) + kMaxSyncText];
+  size_t len = std::min(text.size(), kMaxSyncText);
   Header h{static_cast<int32_t>(kind), step, err, static_cast<uint32_t>(len)};
   std::memcpy(buf, &h, sizeof h);
-  std::memcpy(buf + sizeof h, text.data(), len);
+  if (len) std::memcpy(buf + sizeof h, text.data(), len);
   if (int e = send_with_fds(sock, buf, sizeof h + len, fds))
     return Error::system("send to the container's setup process", "", e);
   return {};
@@ -33,7 +31,7 @@ Result<void> send_sync(int sock, SyncKind kind, int32_t step, int32_t err, const
 
 Result<SyncMessage> recv_sync(int sock, bool* eof) {
   *eof = false;
-  char buf[sizeof(Header) + kMaxText];
+  char buf[sizeof(Header) + kMaxSyncText];
   SyncMessage m;
   ssize_t n;
   // ECONNRESET: the peer exited with a message of ours unread (a child that

@@ -6,10 +6,17 @@
 // way) travel with SCM_RIGHTS. A
 // successful exec closes the child's end (it is O_CLOEXEC): the monitor
 // reads end-of-file.
+//
+// The child shares the monitor's memory until it execs (exec/container.cpp),
+// so the two take turns and never run at once: after `go` the monitor only
+// waits; a child that tells the monitor something and goes on (`fds`,
+// `entered`, `exec`) waits for its `ack` first, as the monitor does after
+// `trees`.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/error.hpp"
@@ -29,6 +36,7 @@ enum class SyncKind : int32_t {
               // tree that could not be made)
   cgroups = 7,  // monitor → child: the v1 payload cgroups exist (EnterCgroups::wait_for_v1)
   entered = 8,  // child → monitor: in them now (after cgroups)
+  ack = 9,      // either way: the message before was handled; the receiver's turn
 };
 
 struct SyncMessage {
@@ -39,8 +47,11 @@ struct SyncMessage {
   std::vector<UniqueFd> fds;
 };
 
-/// Sends one message (with fds, if any). Safe in the child after clone.
-Result<void> send_sync(int sock, SyncKind kind, int32_t step, int32_t err = 0, const std::string& text = {},
+/// The longest text a message carries; longer ones are cut.
+inline constexpr size_t kMaxSyncText = 8192;
+
+/// Sends one message (with fds, if any). Allocates nothing unless it fails.
+Result<void> send_sync(int sock, SyncKind kind, int32_t step, int32_t err = 0, std::string_view text = {},
                        const std::vector<int>& fds = {});
 
 /// Receives one message; `eof` is set when the peer closed its end.

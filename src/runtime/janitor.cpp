@@ -20,6 +20,9 @@
 #include <utility>
 #include <vector>
 
+#include "util/clone_vm.hpp"
+#include "util/raw_syscall.hpp"
+
 namespace corral::runtime {
 
 namespace {
@@ -47,82 +50,6 @@ struct Janitor::Shared {
 
 namespace {
 
-// clone3(2) running fn(arg) in the child on the stack `args` gives, then
-// exit_group with its result. In assembly: with CLONE_VM the child may not
-// return through the parent's frames (they are the parent's own stack).
-extern "C" long corral_clone3_run(struct clone_args* args, size_t size, int (*fn)(void*), void* arg);
-
-#if defined(__x86_64__)
-asm(R"(
-  .text
-  .globl corral_clone3_run
-  .type corral_clone3_run, @function
-corral_clone3_run:
-  mov %rdx, %r8
-  mov %rcx, %r9
-  mov $435, %eax
-  syscall
-  test %rax, %rax
-  jnz 1f
-  xor %ebp, %ebp
-  mov %r9, %rdi
-  call *%r8
-  mov %eax, %edi
-  mov $231, %eax
-  syscall
-  hlt
-1:
-  ret
-  .size corral_clone3_run, .-corral_clone3_run
-  .section .note.GNU-stack,"",@progbits
-  .text
-)");
-
-// A system call that never touches errno (which the watcher shares with
-// the monitor): the result, or -errno.
-[[gnu::always_inline]] inline long raw_syscall(long n, long a = 0, long b = 0, long c = 0, long d = 0) {
-  long ret;
-  register long r10 asm("r10") = d;
-  asm volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
-  return ret;
-}
-#elif defined(__aarch64__)
-asm(R"(
-  .text
-  .globl corral_clone3_run
-  .type corral_clone3_run, %function
-corral_clone3_run:
-  mov x9, x2
-  mov x10, x3
-  mov x8, #435
-  svc #0
-  cbnz x0, 1f
-  mov x29, xzr
-  mov x30, xzr
-  mov x0, x10
-  blr x9
-  mov x8, #94
-  svc #0
-  brk #0
-1:
-  ret
-  .size corral_clone3_run, .-corral_clone3_run
-  .section .note.GNU-stack,"",%progbits
-  .text
-)");
-
-[[gnu::always_inline]] inline long raw_syscall(long n, long a = 0, long b = 0, long c = 0, long d = 0) {
-  register long x8 asm("x8") = n;
-  register long x0 asm("x0") = a;
-  register long x1 asm("x1") = b;
-  register long x2 asm("x2") = c;
-  register long x3 asm("x3") = d;
-  asm volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
-  return x0;
-}
-#else
-#error "runtime/janitor.cpp: the watcher's clone3 and system calls exist for x86_64 and aarch64 only"
-#endif
 
 // The watcher. Raw system calls only, no libc, no sanitizer hooks: the
 // monitor's memory and thread pointer are its own too (see janitor.hpp).

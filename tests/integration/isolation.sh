@@ -25,6 +25,12 @@ run_execute iso-pid -- sh -c "tr '\\0' ' ' </proc/1/cmdline"
 expect_eq "pid ns: init's title (cmdline) is init" "init" "$(sed 's/ *$//' <<<"$OUT")"
 run_execute iso-pid -- cat /proc/1/comm
 expect_eq "pid ns: init's comm is init" "init" "$OUT"
+# corral's init is a program of a few KiB of its own (src/shim/init.cpp),
+# not a copy of the monitor: its memory is its own and small.
+run_execute iso-pid -- sh -c 'readlink /proc/1/exe; awk "/^VmRSS:/ { print \$2 }" /proc/1/status'
+expect_eq "pid ns: init is the shim, run from a memfd" "/memfd:init (deleted)" "$(head -1 <<<"$OUT")"
+rss=$(sed -n 2p <<<"$OUT")
+check "pid ns: init's resident memory is under 256 KiB (${rss:-?} KiB)" test "${rss:-999999}" -lt 256
 run_execute iso-pid -- sh -c 'cut -d" " -f4 /proc/$$/stat'
 expect_eq "pid ns: the command's parent is init" "1" "$OUT"
 # From the host: init is a child of lxc-execute (the monitor), the command a
