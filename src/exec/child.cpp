@@ -55,30 +55,37 @@ class Child {
   /// Runs the child's steps as the monitor says; returns when init is to be
   /// exec'd, on a failure, or when the monitor is gone (`end` says which).
   void main(ChildEnd* end) {
-    ::close(s_.parent_sync);
+    // Until its first turn the monitor runs too: raw system calls only
+    // (errno is the monitor's as well), and nothing from the heap.
+    raw_syscall(__NR_close, s_.parent_sync);
     // The container must not outlive its monitor (spec §5.3 row 1).
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    devnull_.reset(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    raw_syscall(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL);
+    devnull_.reset(static_cast<int>(std::max(-1L, raw_syscall(__NR_openat, AT_FDCWD, reinterpret_cast<long>("/dev/null"),
+                                                              O_RDWR | O_CLOEXEC))));
     // Kept open through the setup: /proc/self/ns/NAME, opened through it
     // at exec, is the namespace this process is in by then, whatever is
     // mounted on /proc in the container (see announce_exec).
-    if (plan_.has_teardown_hooks()) ns_dir_.reset(::open("/proc/self/ns", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    // The first turn is the child's (Container::clone_child waits for its
-    // `ack`). Into the payload cgroups before anything else, unless the
-    // plan defers it (EnterCgroups): in particular before joining a shared
-    // user namespace, which takes away the right to, before the monitor
-    // writes the id maps, and before the cgroup namespace is made, whose
-    // root is the cgroup it is made in.
-    const Step* enter = plan_.find("enter-cgroups");
-    if (enter && !std::get<EnterCgroups>(enter->data).wait_for_v1) {
-      Result<void> in = enter_cgroups();
-      if (!in) return end->fail(plan_, -1, std::move(in.error()));
+    if (plan_.has_teardown_hooks())
+      ns_dir_.reset(static_cast<int>(std::max(-1L, raw_syscall(__NR_openat, AT_FDCWD, reinterpret_cast<long>("/proc/self/ns"),
+                                                               O_RDONLY | O_DIRECTORY | O_CLOEXEC))));
+    // A first turn of its own (ChildSetup::first_turn) when something must
+    // come before the monitor's next steps: into the payload cgroups before
+    // anything else, unless the plan defers it (EnterCgroups), in particular
+    // before joining a shared user namespace, which takes away the right to,
+    // before the monitor writes the id maps, and before the cgroup namespace
+    // is made, whose root is the cgroup it is made in.
+    if (s_.first_turn) {
+      const Step* enter = plan_.find("enter-cgroups");
+      if (enter && !std::get<EnterCgroups>(enter->data).wait_for_v1) {
+        Result<void> in = enter_cgroups();
+        if (!in) return end->fail(plan_, -1, std::move(in.error()));
+      }
+      for (const auto& [fd, flag] : s_.share_fds) {
+        if (::setns(fd, flag) != 0)
+          return end->fail(plan_, -1, Error::system("join a shared namespace", fd_path(fd), errno));
+      }
+      if (!send_sync(s_.sync, SyncKind::ack, 0)) return;
     }
-    for (const auto& [fd, flag] : s_.share_fds) {
-      if (::setns(fd, flag) != 0)
-        return end->fail(plan_, -1, Error::system("join a shared namespace", fd_path(fd), errno));
-    }
-    if (!send_sync(s_.sync, SyncKind::ack, 0)) return;
     for (;;) {
       bool eof = false;
       Result<SyncMessage> m = recv_sync(s_.sync, &eof);
@@ -171,9 +178,11 @@ class Child {
     CORRAL_TRY(enter_cgroups());
     // The monitor enters its own cgroups only now: its move in the unified
     // hierarchy may wait for an RCU grace period with the kernel's cgroup
-    // lock held, which would hold up this process's moves.
+    // lock held, which would hold up this process's moves. It takes a turn
+    // for that (and acknowledges) only when it has cgroups to enter (the
+    // step of its word).
     CORRAL_TRY(send_sync(s_.sync, SyncKind::entered, 0));
-    return wait_ack();
+    return m.value().step ? wait_ack() : Result<void>();
   }
 
   Result<void> do_step(const Step&, const UnshareNamespaces& u) {
@@ -347,11 +356,13 @@ class Child {
     if (!x.shim) sigprocmask(SIG_SETMASK, &s_.original_mask, nullptr);
     if (plan_.signals.monitor_death && plan_.signals.monitor_death != SIGKILL)
       ::prctl(PR_SET_PDEATHSIG, plan_.signals.monitor_death);
-    CORRAL_TRY(announce_exec());
-    CORRAL_TRY(wait_ack());
-    // The monitor now waits for this process's exec (the end-of-file of its
-    // close-on-exec socket) or its error, and takes no turn of its own;
-    // run_child execs once the Child is gone.
+    // The monitor takes a turn (and acknowledges) only to keep namespaces;
+    // otherwise it just waits for this process's exec (the end-of-file of
+    // its close-on-exec socket) or its error. run_child execs once the
+    // Child is gone.
+    Result<bool> sent_namespaces = announce_exec();
+    if (!sent_namespaces) return std::move(sent_namespaces.error());
+    if (sent_namespaces.value()) CORRAL_TRY(wait_ack());
     exec_ready_ = true;
     return {};
   }
@@ -361,7 +372,7 @@ class Child {
   /// for the teardown hooks, if there are any: sent now, while this process
   /// lives, they stay valid however fast init exits. (Without hooks nobody
   /// holds them, and the container's mounts go with its last process.)
-  Result<void> announce_exec() {
+  Result<bool> announce_exec() {
     static const std::pair<const char*, unsigned long> kKept[] = {{"mnt", CLONE_NEWNS},  {"pid", CLONE_NEWPID},
                                                                   {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC},
                                                                   {"net", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP}};
@@ -376,7 +387,8 @@ class Child {
       fds.push_back(fd.get());
       held.push_back(std::move(fd));
     }
-    return send_sync(s_.sync, SyncKind::exec, 0, 0, names, fds);
+    CORRAL_TRY(send_sync(s_.sync, SyncKind::exec, 0, 0, names, fds));
+    return !fds.empty();
   }
 
   // Monitor steps never reach the child.

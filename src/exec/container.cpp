@@ -148,7 +148,7 @@ Result<void> Container::run_steps(Setup& s) {
     // the child has failed already: its error is queued for the loop below.
     bool monitor_after_child = false;
     if (std::exchange(s.v1_payload_made, false))
-      monitor_after_child = send_sync(s.sync.get(), SyncKind::cgroups, 0).ok();
+      monitor_after_child = send_sync(s.sync.get(), SyncKind::cgroups, monitor_cgroup_to_enter(s) ? 1 : 0).ok();
     if (!monitor_after_child) CORRAL_TRY(enter_monitor_cgroup(s));
     bool exec_announced = false;
     for (;;) {
@@ -171,13 +171,18 @@ Result<void> Container::run_steps(Setup& s) {
                                               std::string(info.si_code == CLD_EXITED ? "exit status " : "signal ") +
                                               std::to_string(info.si_status) + ")");
       }
+      // Without an acknowledgement the child goes on at once: what the
+      // monitor does then, up to its next receive, touches nothing on the
+      // heap (see message.hpp).
       if (m.value().kind == SyncKind::entered) {
+        if (!monitor_cgroup_to_enter(s)) continue;
         CORRAL_TRY(enter_monitor_cgroup(s));
         CORRAL_TRY(send_sync(s.sync.get(), SyncKind::ack, 0));
         continue;
       }
       if (m.value().kind == SyncKind::exec) {
         exec_announced = true;
+        if (m.value().fds.empty()) continue;
         keep_namespaces(m.value());
         CORRAL_TRY(send_sync(s.sync.get(), SyncKind::ack, 0));
         continue;
@@ -239,12 +244,17 @@ Result<void> Container::make_monitor_cgroup(Setup& s) {
   return {};
 }
 
+bool Container::monitor_cgroup_to_enter(const Setup& s) const {
+  return s.monitor_to_enter && !monitor_cgroup_due();
+}
+
 Result<void> Container::enter_monitor_cgroup(Setup& s) {
   // Entering cgroup2 can wait for an RCU grace period with the kernel's
   // cgroup lock held (see ContainerCgroups::enter_monitor_self). A monitor
   // born in the unified part has only v1 left to enter; one whose cgroup
   // is made later (StartOptions::monitor_cgroup_later) enters it then.
-  if (!std::exchange(s.monitor_to_enter, nullptr) || monitor_cgroup_due()) return {};
+  if (!monitor_cgroup_to_enter(s)) return {};
+  s.monitor_to_enter = nullptr;
   Result<void> r = cgroups_->enter_monitor_self(s.options->monitor_cgroup_made != nullptr);
   if (!r) r.error().wrap("step create-cgroups");
   return r;
@@ -455,6 +465,8 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
   UniqueFd into_cgroup = cgroups_ ? cgroups_->open_unified_init_dir() : UniqueFd();
   cs.cgroups = cgroups_ ? &*cgroups_ : nullptr;
   cs.born_in_unified_cgroup = into_cgroup.valid();
+  const Step* enter = plan_.find("enter-cgroups");
+  cs.first_turn = (cgroups_ && enter && !std::get<EnterCgroups>(enter->data).wait_for_v1) || !cs.share_fds.empty();
   // Init shares this process's memory (CLONE_VM) until it execs, as a
   // vforked child would, but the two run in turns (see run): copying the
   // monitor's page tables for init and faulting its pages in again on both
@@ -490,9 +502,9 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
   pid_ = static_cast<pid_t>(pid);
   pidfd_.reset(pidfd);
   s.child_sync.reset();
-  // The first turn is the child's: it enters its cgroups and joins shared
-  // namespaces (Child::main).
-  CORRAL_TRY(wait_for_ack(s));
+  // The child enters its cgroups and joins shared namespaces first, if it
+  // has to (Child::main).
+  if (cs.first_turn) CORRAL_TRY(wait_for_ack(s));
   // Init is this process's child and not reaped: the pid is still its own.
   if (clone.clone_flags & CLONE_NEWNS)
     mount_ns_.reset(::open(("/proc/" + std::to_string(pid) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));

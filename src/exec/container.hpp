@@ -115,6 +115,7 @@ class Container {
   Result<void> run_steps(Setup& s);
   void end_child(Setup& s);
   Result<void> wait_for_ack(Setup& s);
+  bool monitor_cgroup_to_enter(const Setup& s) const;
   Result<void> make_monitor_cgroup(Setup& s);
   Result<void> enter_monitor_cgroup(Setup& s);
   Result<void> run_monitor_step(size_t index, Setup& s);

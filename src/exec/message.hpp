@@ -8,10 +8,12 @@
 // reads end-of-file.
 //
 // The child shares the monitor's memory until it execs (exec/container.cpp),
-// so the two take turns and never run at once: after `go` the monitor only
-// waits; a child that tells the monitor something and goes on (`fds`,
-// `entered`, `exec`) waits for its `ack` first, as the monitor does after
-// `trees`.
+// so the two take turns and never use the heap at once: after `go` the
+// monitor only waits; a child that tells the monitor something the monitor
+// acts on (`fds`, `entered` when the monitor has cgroups to enter, `exec`
+// with namespaces) waits for its `ack` first, as the monitor does after
+// `trees`. When no `ack` comes, the child goes on at once, and what the
+// monitor does up to its next receive must not touch the heap.
 #pragma once
 
 #include <cstdint>
@@ -31,10 +33,12 @@ enum class SyncKind : int32_t {
   fds = 4,    // child → monitor: `step` made these fds (console master, tty masters)
   exec = 5,   // child → monitor: about to exec init; end-of-file now means it did;
               // carries the container's namespaces, text = their names joined by ','
+              // (acknowledged when it does)
   trees = 6,  // monitor → child, before a `go`: id-mapped mount trees; text has one
               // character per planned tree, '1' (its fd follows) or '0' (an optional
               // tree that could not be made)
-  cgroups = 7,  // monitor → child: the v1 payload cgroups exist (EnterCgroups::wait_for_v1)
+  cgroups = 7,  // monitor → child: the v1 payload cgroups exist (EnterCgroups::wait_for_v1);
+                // step 1: the monitor acknowledges `entered` (it enters its own then)
   entered = 8,  // child → monitor: in them now (after cgroups)
   ack = 9,      // either way: the message before was handled; the receiver's turn
 };
