@@ -11,20 +11,20 @@
 // argv: "init" COMMAND [ARG...] MASK, MASK being the command's signal mask
 // (16 hex digits; the shim starts with every signal blocked); the
 // environment is the command's.
-#include <asm/signal.h>
-#include <linux/fcntl.h>
-#include <linux/prctl.h>
-#include <linux/signalfd.h>
-#include <linux/wait.h>
 #include <asm/ioctls.h>
+#include <asm/signal.h>
 #include <asm/termbits.h>
 #include <linux/errno.h>
-
+#include <linux/fcntl.h>
+#include <linux/prctl.h>
 #include <linux/sched.h>
+#include <linux/signalfd.h>
+#include <linux/wait.h>
 
 #include "util/exec_path.hpp"
 #include "util/raw_syscall.hpp"
 
+// The command starts as a vforked child (util/clone_vm.hpp has the same).
 extern "C" long corral_clone3_run(struct clone_args* args, unsigned long size, int (*fn)(void*), void* arg);
 #include "util/clone3_run.inc"
 
@@ -126,20 +126,17 @@ struct Command {
 // the shim's memory until its exec (vfork), on a stack of its own.
 int run_command(void* arg) {
   const Command& c = *static_cast<Command*>(arg);
-  char** argv = c.argv;
-  char** envp = c.envp;
-  SigSet ignored = c.ignored;
-  SigSet original = c.original;
+  // exec resets caught signals; ignored ones stay ignored unless reset.
   KernelSigaction dfl{};
   for (int sig = 1; sig <= kMaxSignal; ++sig)
-    if (ignored & bit(sig)) raw_syscall(__NR_rt_sigaction, sig, reinterpret_cast<long>(&dfl), 0, sizeof(SigSet));
-  set_mask(original, nullptr);
+    if (c.ignored & bit(sig)) raw_syscall(__NR_rt_sigaction, sig, reinterpret_cast<long>(&dfl), 0, sizeof(SigSet));
+  set_mask(c.original, nullptr);
   raw_syscall(__NR_setsid);
   struct termios t;
   if (raw_syscall(__NR_ioctl, 0, TCGETS, reinterpret_cast<long>(&t)) == 0) raw_syscall(__NR_ioctl, 0, TIOCSCTTY, 0);
-  long error = corral::exec_searching_path(argv, envp);
+  long error = corral::exec_searching_path(c.argv, c.envp);
   say("init: failed to exec '");
-  say(argv[0]);
+  say(c.argv[0]);
   say("': ");
   say(describe(error));
   say("\n");
