@@ -21,11 +21,12 @@ ChildStack& ChildStack::operator=(ChildStack&& other) noexcept {
 }
 
 ChildStack::~ChildStack() {
+  if (!base_) return;
   // A child's frames leave AddressSanitizer's marks on the stack (a no-op
   // in other builds): cleared, or memory mapped here later would seem
   // poisoned.
-  if (base_) ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(base_) + kGuard, size_);
-  if (base_) ::munmap(base_, kGuard + size_);
+  ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(base_) + kGuard, size_);
+  ::munmap(base_, kGuard + size_);
   base_ = nullptr;
 }
 
