@@ -68,15 +68,14 @@ class Child {
     if (plan_.has_teardown_hooks())
       ns_dir_.reset(static_cast<int>(std::max(-1L, raw_syscall(__NR_openat, AT_FDCWD, reinterpret_cast<long>("/proc/self/ns"),
                                                                O_RDONLY | O_DIRECTORY | O_CLOEXEC))));
-    // A first turn of its own (ChildSetup::first_turn) when something must
+    // A first turn of its own (ChildSetup::first_turn()) when something must
     // come before the monitor's next steps: into the payload cgroups before
     // anything else, unless the plan defers it (EnterCgroups), in particular
     // before joining a shared user namespace, which takes away the right to,
     // before the monitor writes the id maps, and before the cgroup namespace
     // is made, whose root is the cgroup it is made in.
-    if (s_.first_turn) {
-      const Step* enter = plan_.find("enter-cgroups");
-      if (enter && !std::get<EnterCgroups>(enter->data).wait_for_v1) {
+    if (s_.first_turn()) {
+      if (s_.enters_cgroups_first) {
         Result<void> in = enter_cgroups();
         if (!in) return end->fail(plan_, -1, std::move(in.error()));
       }

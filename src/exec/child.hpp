@@ -29,7 +29,9 @@ struct ChildSetup {
   std::vector<std::pair<int, int>> share_fds;  // (fd of /proc/PID/ns/X, CLONE_NEW*) to setns, user first
   ContainerCgroups* cgroups = nullptr;         // init moves itself into the payload first thing
   bool born_in_unified_cgroup = false;         // clone3 put it into the cgroup2 payload already
-  bool first_turn = false;  // the child moves first (cgroups, shared namespaces) and acknowledges
+  bool enters_cgroups_first = false;  // at once, not at a deferred EnterCgroups step
+  /// The child moves first (cgroups, shared namespaces) and acknowledges.
+  bool first_turn() const { return enters_cgroups_first || !share_fds.empty(); }
   // What init execs, ready before the clone: the child may not allocate
   // once the monitor runs again. For execute, the shim (shim_file) with
   // "init" COMMAND [ARG...]; otherwise the init command itself.

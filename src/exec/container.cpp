@@ -44,7 +44,6 @@ struct Container::Setup {
   const CreateCgroups* monitor_to_make = nullptr;
   const CreateCgroups* monitor_to_enter = nullptr;
   const CreateCgroups* v1_payload = nullptr;  // made then too, first (CreateCgroups::v1_payload_after_clone)
-  bool v1_payload_made = false;  // and the child not told yet (SyncKind::cgroups)
   ChildSetup child;       // the child reads it from here: see clone_child
   UniqueFd shim_file;     // execute's init shim, for the child to exec
   std::string shim_mask;  // its last argument: the command's signal mask
@@ -133,13 +132,13 @@ Result<void> Container::run_steps(Setup& s) {
     // turns: the monitor does its part first (the v1 payload, its own
     // cgroup), then sends `go` and waits until the child stops at a
     // monitor step, asks something and waits for the `ack`, fails, or execs.
-    if (s.v1_payload) {
+    const bool v1_payload_made = s.v1_payload != nullptr;
+    if (v1_payload_made) {
       Result<void> r = cgroups_->add_payload_v1(*std::exchange(s.v1_payload, nullptr));
       if (!r) {
         r.error().wrap("step create-cgroups");
         return r;
       }
-      s.v1_payload_made = true;
     }
     CORRAL_TRY(make_monitor_cgroup(s));
     CORRAL_TRY(send_sync(s.sync.get(), SyncKind::go, static_cast<int32_t>(i)));
@@ -147,7 +146,7 @@ Result<void> Container::run_steps(Setup& s) {
     // and says so; the monitor enters its own cgroups then. Not sent when
     // the child has failed already: its error is queued for the loop below.
     bool monitor_after_child = false;
-    if (std::exchange(s.v1_payload_made, false))
+    if (v1_payload_made)
       monitor_after_child = send_sync(s.sync.get(), SyncKind::cgroups, monitor_cgroup_to_enter(s) ? 1 : 0).ok();
     if (!monitor_after_child) CORRAL_TRY(enter_monitor_cgroup(s));
     bool exec_announced = false;
@@ -357,6 +356,38 @@ Result<void> Container::run_monitor_step(size_t index, Setup& s) {
   return Error(Error::Kind::internal, "step " + step.name + " is not the monitor's");
 }
 
+Result<void> Container::prepare_init_exec(Setup& s) {
+  // Ready before the clone: init may not allocate once the monitor runs
+  // again (ChildSetup::exec_argv).
+  ChildSetup& cs = s.child;
+  const Step* exec = plan_.find("exec-init");
+  if (!exec) return {};
+  const auto& x = std::get<ExecInit>(exec->data);
+  static char kShimTitle[] = "init";
+  if (x.shim) {
+    Result<UniqueFd> shim = init_shim_file();
+    if (!shim) return std::move(shim.error());
+    s.shim_file = std::move(shim.value());
+    cs.shim_file = s.shim_file.get();
+    // The shim starts with every signal still blocked (none may end it
+    // before it handles them) and gives the command this mask, its last
+    // argument.
+    uint64_t mask = 0;
+    for (int sig = 1; sig <= 64; ++sig)
+      if (sigismember(&cs.original_mask, sig) == 1) mask |= uint64_t{1} << (sig - 1);
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(mask));
+    s.shim_mask = hex;
+    cs.exec_argv.push_back(kShimTitle);
+  }
+  for (const std::string& a : x.argv) cs.exec_argv.push_back(const_cast<char*>(a.c_str()));
+  if (x.shim) cs.exec_argv.push_back(s.shim_mask.data());
+  cs.exec_argv.push_back(nullptr);
+  for (const std::string& e : x.env) cs.exec_envp.push_back(const_cast<char*>(e.c_str()));
+  cs.exec_envp.push_back(nullptr);
+  return {};
+}
+
 Result<void> Container::clone_child(size_t index, Setup& s) {
   const auto& clone = std::get<CloneInit>(plan_.steps[index].data);
   int pair[2];
@@ -416,41 +447,25 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
   cs.daemon = s.options->daemon;
   cs.share_fds = s.share_list;
 
-  // Signals stay blocked across the clone so none is handled by a copy of
-  // the monitor's handlers; the child restores the mask before init runs.
-  sigset_t all, monitor_mask;
-  sigfillset(&all);
-  ::sigprocmask(SIG_BLOCK, &all, &monitor_mask);
   if (s.options->init_signal_mask)
     cs.original_mask = *s.options->init_signal_mask;
   else
     sigemptyset(&cs.original_mask);
-  if (const Step* exec = plan_.find("exec-init")) {
-    const auto& x = std::get<ExecInit>(exec->data);
-    static char kShimTitle[] = "init";
-    if (x.shim) {
-      Result<UniqueFd> shim = init_shim_file();
-      if (!shim) return std::move(shim.error());
-      s.shim_file = std::move(shim.value());
-      cs.shim_file = s.shim_file.get();
-      cs.exec_argv.push_back(kShimTitle);
-    }
-    for (const std::string& a : x.argv) cs.exec_argv.push_back(const_cast<char*>(a.c_str()));
-    if (x.shim) {
-      // The shim starts with every signal still blocked (none may end it
-      // before it handles them) and gives the command this mask.
-      uint64_t mask = 0;
-      for (int sig = 1; sig <= 64; ++sig)
-        if (sigismember(&cs.original_mask, sig) == 1) mask |= uint64_t{1} << (sig - 1);
-      char hex[17];
-      std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(mask));
-      s.shim_mask = hex;
-      cs.exec_argv.push_back(s.shim_mask.data());
-    }
-    cs.exec_argv.push_back(nullptr);
-    for (const std::string& e : x.env) cs.exec_envp.push_back(const_cast<char*>(e.c_str()));
-    cs.exec_envp.push_back(nullptr);
-  }
+  CORRAL_TRY(prepare_init_exec(s));
+  // Init shares this process's memory (CLONE_VM) until it execs, as a
+  // vforked child would, but the two run in turns (see run): copying the
+  // monitor's page tables for init and faulting its pages in again on both
+  // sides, then tearing the copy down at init's exit, was the largest cost
+  // of a start. Init runs on a stack of its own, kept until it has exec'd.
+  Result<ChildStack> stack = ChildStack::map(kInitStackSize, "the container's init");
+  if (!stack) return std::move(stack.error());
+  init_stack_ = std::move(stack.value());
+
+  // Signals stay blocked across the clone so none is handled by the
+  // monitor's handlers in init; init restores the mask before it execs.
+  sigset_t all, monitor_mask;
+  sigfillset(&all);
+  ::sigprocmask(SIG_BLOCK, &all, &monitor_mask);
   UniqueFd own_pid_ns;
   if (s.pid_ns_for_child) {
     own_pid_ns.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
@@ -466,18 +481,7 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
   cs.cgroups = cgroups_ ? &*cgroups_ : nullptr;
   cs.born_in_unified_cgroup = into_cgroup.valid();
   const Step* enter = plan_.find("enter-cgroups");
-  cs.first_turn = (cgroups_ && enter && !std::get<EnterCgroups>(enter->data).wait_for_v1) || !cs.share_fds.empty();
-  // Init shares this process's memory (CLONE_VM) until it execs, as a
-  // vforked child would, but the two run in turns (see run): copying the
-  // monitor's page tables for init and faulting its pages in again on both
-  // sides, then tearing the copy down at init's exit, was the largest cost
-  // of a start. Init runs on a stack of its own, kept until it has exec'd.
-  Result<ChildStack> stack = ChildStack::map(kInitStackSize, "the container's init");
-  if (!stack) {
-    ::sigprocmask(SIG_SETMASK, &monitor_mask, nullptr);
-    return std::move(stack.error());
-  }
-  init_stack_ = std::move(stack.value());
+  cs.enters_cgroups_first = cgroups_ && enter && !std::get<EnterCgroups>(enter->data).wait_for_v1;
   int pidfd = -1;
   auto clone_init = [&](int cgroup_fd) {
     struct clone_args args {};
@@ -504,7 +508,7 @@ Result<void> Container::clone_child(size_t index, Setup& s) {
   s.child_sync.reset();
   // The child enters its cgroups and joins shared namespaces first, if it
   // has to (Child::main).
-  if (cs.first_turn) CORRAL_TRY(wait_for_ack(s));
+  if (cs.first_turn()) CORRAL_TRY(wait_for_ack(s));
   // Init is this process's child and not reaped: the pid is still its own.
   if (clone.clone_flags & CLONE_NEWNS)
     mount_ns_.reset(::open(("/proc/" + std::to_string(pid) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));

@@ -115,6 +115,7 @@ class Container {
   Result<void> run_steps(Setup& s);
   void end_child(Setup& s);
   Result<void> wait_for_ack(Setup& s);
+  Result<void> prepare_init_exec(Setup& s);
   bool monitor_cgroup_to_enter(const Setup& s) const;
   Result<void> make_monitor_cgroup(Setup& s);
   Result<void> enter_monitor_cgroup(Setup& s);
