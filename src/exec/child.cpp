@@ -417,8 +417,16 @@ int run_child(const ChildSetup& setup) {
   if (end.exec) {
     const auto& x = std::get<ExecInit>(setup.plan->steps[static_cast<size_t>(end.step)].data);
     long error = 0;
-    if (x.shim) {
-      error = -raw_syscall(__NR_execveat, setup.shim_file, reinterpret_cast<long>(""),
+    if (x.shim && setup.shim_path) {
+      error = -raw_syscall(__NR_execve, reinterpret_cast<long>(setup.shim_path),
+                           reinterpret_cast<long>(setup.exec_argv.data()),
+                           reinterpret_cast<long>(setup.exec_envp.data()));
+      end.fail(*setup.plan, end.step,
+               Error::system("exec the init shim by its name in /proc (the seccomp policy denies execveat)",
+                             setup.shim_path,
+                             static_cast<int>(error)));
+    } else if (x.shim) {
+      error = -raw_syscall(__NR_execveat, setup.shim_file, reinterpret_cast<long>(kEmptyPath),
                            reinterpret_cast<long>(setup.exec_argv.data()),
                            reinterpret_cast<long>(setup.exec_envp.data()), AT_EMPTY_PATH);
       end.fail(*setup.plan, end.step, Error::system("exec the init shim", "", static_cast<int>(error)));

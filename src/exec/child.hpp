@@ -38,7 +38,13 @@ struct ChildSetup {
   std::vector<char*> exec_argv;  // null-terminated
   std::vector<char*> exec_envp;  // null-terminated
   int shim_file = -1;
+  // Set when the seccomp policy would deny execveat on shim_file: the shim
+  // is exec'd by this path instead, /proc/self/fd/N in the container.
+  const char* shim_path = nullptr;
 };
+
+/// The empty path of the shim's execveat(fd, "", ..., AT_EMPTY_PATH).
+inline constexpr char kEmptyPath[] = "";
 
 /// Execs init, or reports an error and returns the exit status the child
 /// ends with (the clone trampoline exits with it: no noreturn call here, for

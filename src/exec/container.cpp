@@ -46,6 +46,7 @@ struct Container::Setup {
   const CreateCgroups* v1_payload = nullptr;  // made then too, first (CreateCgroups::v1_payload_after_clone)
   ChildSetup child;       // the child reads it from here: see clone_child
   UniqueFd shim_file;     // execute's init shim, for the child to exec
+  std::string shim_path;  // its name in /proc, when the seccomp policy denies execveat
   std::string shim_mask;  // its last argument: the command's signal mask
 };
 
@@ -385,6 +386,38 @@ Result<void> Container::prepare_init_exec(Setup& s) {
   cs.exec_argv.push_back(nullptr);
   for (const std::string& e : x.env) cs.exec_envp.push_back(const_cast<char*>(e.c_str()));
   cs.exec_envp.push_back(nullptr);
+  if (x.shim && s.seccomp) return choose_shim_exec(s);
+  return {};
+}
+
+Result<void> Container::choose_shim_exec(Setup& s) {
+  // The policy is loaded just before the exec: ask it, as the kernel will,
+  // whether it lets execveat run the shim from its descriptor. If not (LXC's
+  // own shim is exec'd by path, so a policy may well deny execveat alone),
+  // execve the descriptor's name in the container's /proc.
+  ChildSetup& cs = s.child;
+  struct seccomp_data call {};
+  call.arch = seccomp_arch_native();
+  call.nr = __NR_execveat;
+  call.args[0] = static_cast<uint64_t>(cs.shim_file);
+  call.args[1] = reinterpret_cast<uintptr_t>(kEmptyPath);
+  call.args[2] = reinterpret_cast<uintptr_t>(cs.exec_argv.data());
+  call.args[3] = reinterpret_cast<uintptr_t>(cs.exec_envp.data());
+  call.args[4] = AT_EMPTY_PATH;
+  if (seccomp_allows(seccomp_verdict(*s.seccomp, call))) return {};
+  s.shim_path = "/proc/self/fd/" + std::to_string(cs.shim_file);
+  call = {};
+  call.arch = seccomp_arch_native();
+  call.nr = __NR_execve;
+  call.args[0] = reinterpret_cast<uintptr_t>(s.shim_path.c_str());
+  call.args[1] = reinterpret_cast<uintptr_t>(cs.exec_argv.data());
+  call.args[2] = reinterpret_cast<uintptr_t>(cs.exec_envp.data());
+  if (!seccomp_allows(seccomp_verdict(*s.seccomp, call))) {
+    const std::string& profile = std::get<LoadSeccomp>(plan_.find("load-seccomp")->data).profile;
+    return Error::config("lxc.seccomp.profile `" + profile +
+                         "` denies both execveat and execve: execute's init shim cannot be started");
+  }
+  cs.shim_path = s.shim_path.c_str();
   return {};
 }
 

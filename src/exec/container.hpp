@@ -116,6 +116,7 @@ class Container {
   void end_child(Setup& s);
   Result<void> wait_for_ack(Setup& s);
   Result<void> prepare_init_exec(Setup& s);
+  Result<void> choose_shim_exec(Setup& s);
   bool monitor_cgroup_to_enter(const Setup& s) const;
   Result<void> make_monitor_cgroup(Setup& s);
   Result<void> enter_monitor_cgroup(Setup& s);

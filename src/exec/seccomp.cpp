@@ -198,6 +198,96 @@ Result<SeccompProgram> compile_seccomp_file(const std::string& path) {
   return program;
 }
 
+uint32_t seccomp_verdict(const SeccompProgram& program, const struct seccomp_data& call) {
+  const std::vector<struct sock_filter>& code = program.filter;
+  uint32_t a = 0, x = 0;
+  uint32_t mem[BPF_MEMWORDS] = {};
+  auto word_at = [&call](uint32_t offset, uint32_t* out) {
+    if (offset % 4 != 0 || offset + 4 > sizeof call) return false;
+    std::memcpy(out, reinterpret_cast<const char*>(&call) + offset, 4);
+    return true;
+  };
+  for (size_t pc = 0; pc < code.size(); ++pc) {
+    const struct sock_filter& i = code[pc];
+    const uint32_t k = i.k;
+    const uint32_t operand = BPF_SRC(i.code) == BPF_X ? x : k;
+    switch (BPF_CLASS(i.code)) {
+      case BPF_LD:
+      case BPF_LDX: {
+        uint32_t& reg = BPF_CLASS(i.code) == BPF_LD ? a : x;
+        if (BPF_SIZE(i.code) != BPF_W) return SECCOMP_RET_KILL_PROCESS;
+        switch (BPF_MODE(i.code)) {
+          case BPF_ABS:
+            if (BPF_CLASS(i.code) != BPF_LD || !word_at(k, &reg)) return SECCOMP_RET_KILL_PROCESS;
+            break;
+          case BPF_LEN: reg = sizeof call; break;
+          case BPF_IMM: reg = k; break;
+          case BPF_MEM:
+            if (k >= BPF_MEMWORDS) return SECCOMP_RET_KILL_PROCESS;
+            reg = mem[k];
+            break;
+          default: return SECCOMP_RET_KILL_PROCESS;
+        }
+        break;
+      }
+      case BPF_ST:
+      case BPF_STX:
+        if (k >= BPF_MEMWORDS) return SECCOMP_RET_KILL_PROCESS;
+        mem[k] = BPF_CLASS(i.code) == BPF_ST ? a : x;
+        break;
+      case BPF_ALU:
+        switch (BPF_OP(i.code)) {
+          case BPF_ADD: a += operand; break;
+          case BPF_SUB: a -= operand; break;
+          case BPF_MUL: a *= operand; break;
+          case BPF_DIV:
+          case BPF_MOD:
+            if (operand == 0) return 0;  // the kernel's filter then returns 0: kill
+            a = BPF_OP(i.code) == BPF_DIV ? a / operand : a % operand;
+            break;
+          case BPF_OR: a |= operand; break;
+          case BPF_AND: a &= operand; break;
+          case BPF_XOR: a ^= operand; break;
+          case BPF_LSH: a = operand < 32 ? a << operand : 0; break;
+          case BPF_RSH: a = operand < 32 ? a >> operand : 0; break;
+          case BPF_NEG: a = 0 - a; break;
+          default: return SECCOMP_RET_KILL_PROCESS;
+        }
+        break;
+      case BPF_JMP: {
+        size_t skip = 0;
+        switch (BPF_OP(i.code)) {
+          case BPF_JA: skip = k; break;
+          case BPF_JEQ: skip = a == operand ? i.jt : i.jf; break;
+          case BPF_JGT: skip = a > operand ? i.jt : i.jf; break;
+          case BPF_JGE: skip = a >= operand ? i.jt : i.jf; break;
+          case BPF_JSET: skip = (a & operand) != 0 ? i.jt : i.jf; break;
+          default: return SECCOMP_RET_KILL_PROCESS;
+        }
+        if (skip >= code.size() - pc - 1) return SECCOMP_RET_KILL_PROCESS;
+        pc += skip;
+        break;
+      }
+      case BPF_RET:
+        if (BPF_RVAL(i.code) == BPF_K) return k;
+        if (BPF_RVAL(i.code) == BPF_A) return a;
+        return SECCOMP_RET_KILL_PROCESS;
+      case BPF_MISC:
+        if (BPF_MISCOP(i.code) == BPF_TAX) x = a;
+        else if (BPF_MISCOP(i.code) == BPF_TXA) a = x;
+        else return SECCOMP_RET_KILL_PROCESS;
+        break;
+      default: return SECCOMP_RET_KILL_PROCESS;
+    }
+  }
+  return SECCOMP_RET_KILL_PROCESS;  // ran off the end: the kernel refuses such a program
+}
+
+bool seccomp_allows(uint32_t verdict) {
+  const uint32_t action = verdict & SECCOMP_RET_ACTION_FULL;
+  return action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG;
+}
+
 Result<void> load_seccomp(const SeccompProgram& program) {
   // Error messages stay within std::string's small buffer: nothing is allocated.
   struct sock_fprog prog {};

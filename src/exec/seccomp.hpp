@@ -4,6 +4,9 @@
 #pragma once
 
 #include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include <cstdint>
 
 #include <string>
 #include <vector>
@@ -33,6 +36,16 @@ Result<SeccompProgram> compile_seccomp(const config::SeccompPolicy& policy,
 /// Reads, parses and compiles a policy file; parse errors are rendered into
 /// the message. Every error names the file.
 Result<SeccompProgram> compile_seccomp_file(const std::string& path);
+
+/// What the filter answers for one system call: the SECCOMP_RET_* action
+/// with its data, found by running the program over `call` as the kernel
+/// runs a classic BPF seccomp filter. A program the kernel would refuse
+/// (an unknown instruction, a jump or load out of bounds) answers
+/// SECCOMP_RET_KILL_PROCESS. Allocates nothing.
+uint32_t seccomp_verdict(const SeccompProgram& program, const struct seccomp_data& call);
+
+/// The verdict lets the system call run (SECCOMP_RET_ALLOW or _LOG).
+bool seccomp_allows(uint32_t verdict);
 
 /// Loads the filter into the calling thread (seccomp(2) SECCOMP_SET_MODE_FILTER
 /// without flags, prctl(PR_SET_SECCOMP) on kernels without seccomp(2)). The

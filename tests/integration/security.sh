@@ -158,6 +158,26 @@ new_container sec-seccomp-missing "lxc.seccomp.profile = $WORK/missing.seccomp"
 run_execute sec-seccomp-missing -- echo started
 check "seccomp: a missing policy fails the start (rc $RC)" test "$RC" != 0 -a -z "$OUT"
 expect_match "seccomp: the error names the missing file" 'missing.seccomp' "$ERR"
+# A policy refusing what execute's init shim uses first (execveat of its
+# memfd, clone3 for the command): the shim is exec'd by its name in /proc and
+# forks with clone. With execveat killed and clone3 failing, the status of
+# the command proves both ways were taken.
+printf '2\ndenylist\nexecveat\nclone3 errno 38\n' >"$WORK/deny-shim.seccomp"
+new_container sec-seccomp-shim "lxc.seccomp.profile = $WORK/deny-shim.seccomp"
+run_execute sec-seccomp-shim -- sh -c "tr '\\0' ' ' </proc/1/cmdline; exit 7"
+check "seccomp without execveat and clone3: the command's status (rc $RC, err '$ERR')" test "$RC" = 7
+expect_eq "seccomp without execveat and clone3: pid 1 is the shim" "init" "$(sed 's/ *$//' <<<"$OUT")"
+new_container sec-seccomp-noproc "lxc.seccomp.profile = $WORK/deny-shim.seccomp" "lxc.mount.auto ="
+run_execute sec-seccomp-noproc -- echo started
+check "seccomp without execveat, no /proc: refused (rc $RC)" test "$RC" != 0 -a -z "$OUT"
+expect_match "seccomp without execveat, no /proc: the error says why" \
+  "exec the init shim by its name in /proc \(the seccomp policy denies execveat\).*No such file" "$ERR"
+printf '2\ndenylist\nexecveat errno 1\nexecve errno 1\n' >"$WORK/deny-exec.seccomp"
+new_container sec-seccomp-noexec "lxc.seccomp.profile = $WORK/deny-exec.seccomp"
+run_execute sec-seccomp-noexec -- echo started
+check "seccomp without any exec: refused (rc $RC)" test "$RC" != 0 -a -z "$OUT"
+expect_match "seccomp without any exec: the error names the policy" \
+  "deny-exec.seccomp. denies both execveat and execve: execute's init shim cannot be started" "$ERR"
 assert_host_clean "seccomp"
 
 # --- no_new_privs ------------------------------------------------------------
