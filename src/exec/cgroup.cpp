@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "util/fs.hpp"
+#include "util/raw_syscall.hpp"
 #include "util/proctitle.hpp"
 #include "util/strings.hpp"
 
@@ -720,6 +721,72 @@ Result<void> ContainerCgroups::add_payload_v1(const CreateCgroups& step) {
     h.inner.clear();
   }
   return std::move(made.error().wrap("creating the payload cgroup `" + payload_name_ + "` in the v1 hierarchies"));
+}
+
+Result<std::optional<ContainerCgroups::PayloadV1Batch>> ContainerCgroups::prepare_payload_v1(
+    const CreateCgroups& step) {
+  if (!step.payload_inner.empty() || payload_name_.find('/') != std::string::npos)
+    return std::optional<PayloadV1Batch>();
+  PayloadV1Batch batch;
+  for (const Hierarchy& h : hierarchies_) {
+    if (h.unified) continue;
+    std::string dir = join_path(h.base_dir, payload_name_);
+    batch.ops.push_back({dir, {}, true});
+    if (!has(h.controllers, "cpuset")) continue;
+    // cpuset_init for a new cgroup: its parent's cpus and mems, read now.
+    for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
+      std::string theirs;
+      if (int e = read_text(join_path(h.base_dir, file), &theirs))
+        return Error::system("read", join_path(h.base_dir, file), e);
+      if (!trim(theirs).empty()) batch.ops.push_back({join_path(dir, file), std::string(trim(theirs)), false});
+    }
+    batch.ops.push_back({join_path(dir, "cgroup.clone_children"), "1", false});
+  }
+  return std::optional<PayloadV1Batch>(std::move(batch));
+}
+
+void ContainerCgroups::make_room_for(const PayloadV1Batch& batch) { made_.reserve(made_.size() + batch.ops.size()); }
+
+void ContainerCgroups::PayloadV1Batch::run() {
+  for (done = 0; done < ops.size(); ++done) {
+    const Op& op = ops[done];
+    long r;
+    if (op.mkdir) {
+      r = raw_syscall(__NR_mkdirat, AT_FDCWD, reinterpret_cast<long>(op.path.c_str()), 0755);
+    } else {
+      r = raw_syscall(__NR_openat, AT_FDCWD, reinterpret_cast<long>(op.path.c_str()), O_WRONLY | O_CLOEXEC);
+      if (r >= 0) {
+        long fd = r;
+        r = raw_syscall(__NR_write, fd, reinterpret_cast<long>(op.value.data()), static_cast<long>(op.value.size()));
+        raw_syscall(__NR_close, fd);
+      }
+    }
+    if (r < 0) {
+      err = static_cast<int>(-r);
+      return;
+    }
+  }
+}
+
+Result<void> ContainerCgroups::finish_payload_v1(PayloadV1Batch& batch) {
+  for (size_t i = 0; i < batch.done; ++i)
+    if (batch.ops[i].mkdir) made_.push_back(std::move(batch.ops[i].path));
+  if (batch.done == batch.ops.size()) return {};
+  const PayloadV1Batch::Op& failed = batch.ops[batch.done];
+  Error e = Error::system(failed.mkdir ? "mkdir" : "write", failed.path, batch.err);
+  // What this batch made goes (the unified payload stays for destroy());
+  // what holds the name now is not this container's (add_payload_v1).
+  for (size_t i = 0; i < batch.done; ++i)
+    if (batch.ops[i].mkdir) {
+      ::rmdir(made_.back().c_str());
+      made_.pop_back();
+    }
+  for (Hierarchy& h : hierarchies_) {
+    if (h.unified) continue;
+    h.payload.clear();
+    h.inner.clear();
+  }
+  return std::move(e.wrap("creating the payload cgroup `" + payload_name_ + "` in the v1 hierarchies"));
 }
 
 Result<void> ContainerCgroups::create_monitor(const CreateCgroups& step) {

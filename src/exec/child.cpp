@@ -423,8 +423,7 @@ int run_child(const ChildSetup& setup) {
                            reinterpret_cast<long>(setup.exec_envp.data()));
       end.fail(*setup.plan, end.step,
                Error::system("exec the init shim by its name in /proc (the seccomp policy denies execveat)",
-                             setup.shim_path,
-                             static_cast<int>(error)));
+                             setup.shim_path, static_cast<int>(error)));
     } else if (x.shim) {
       error = -raw_syscall(__NR_execveat, setup.shim_file, reinterpret_cast<long>(kEmptyPath),
                            reinterpret_cast<long>(setup.exec_argv.data()),

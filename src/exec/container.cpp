@@ -43,7 +43,11 @@ struct Container::Setup {
   // and entered then too, or once init is in its own (EnterCgroups).
   const CreateCgroups* monitor_to_make = nullptr;
   const CreateCgroups* monitor_to_enter = nullptr;
-  const CreateCgroups* v1_payload = nullptr;  // made then too, first (CreateCgroups::v1_payload_after_clone)
+  // The v1 payload (CreateCgroups::v1_payload_after_clone): made then too,
+  // first; or, in the usual case, while init mounts (the batch).
+  const CreateCgroups* v1_payload = nullptr;
+  std::optional<ContainerCgroups::PayloadV1Batch> v1_batch;  // freed with Setup, once init runs alone
+  bool v1_batch_due = false;
   ChildSetup child;       // the child reads it from here: see clone_child
   UniqueFd shim_file;     // execute's init shim, for the child to exec
   std::string shim_path;  // its name in /proc, when the seccomp policy denies execveat
@@ -130,11 +134,13 @@ Result<void> Container::run_steps(Setup& s) {
     }
     // The child runs from here up to the next monitor step. It shares this
     // process's memory until it execs (clone_child), so the two take
-    // turns: the monitor does its part first (the v1 payload, its own
-    // cgroup), then sends `go` and waits until the child stops at a
-    // monitor step, asks something and waits for the `ack`, fails, or execs.
-    const bool v1_payload_made = s.v1_payload != nullptr;
-    if (v1_payload_made) {
+    // turns: the monitor does its part first (its own cgroup), then sends
+    // `go` and waits until the child stops at a monitor step, asks
+    // something and waits for the `ack`, fails, or execs. One exception:
+    // the v1 payload is made while the child mounts, with raw system calls
+    // that touch neither the heap nor errno (PayloadV1Batch).
+    const bool v1_payload_made = s.v1_payload || s.v1_batch_due;
+    if (s.v1_payload) {
       Result<void> r = cgroups_->add_payload_v1(*std::exchange(s.v1_payload, nullptr));
       if (!r) {
         r.error().wrap("step create-cgroups");
@@ -142,7 +148,18 @@ Result<void> Container::run_steps(Setup& s) {
       }
     }
     CORRAL_TRY(make_monitor_cgroup(s));
+    if (s.v1_batch_due) cgroups_->make_room_for(*s.v1_batch);
     CORRAL_TRY(send_sync(s.sync.get(), SyncKind::go, static_cast<int32_t>(i)));
+    if (std::exchange(s.v1_batch_due, false)) {
+      // Nothing here may allocate or free (the batch goes with Setup).
+      s.v1_batch->run();
+      if (s.v1_batch->done != s.v1_batch->ops.size()) end_child(s);  // its turn ends before the error is made
+      Result<void> r = cgroups_->finish_payload_v1(*s.v1_batch);
+      if (!r) {
+        r.error().wrap("step create-cgroups");
+        return r;
+      }
+    }
     // The child enters the v1 payload once it has mounted (enter-cgroups)
     // and says so; the monitor enters its own cgroups then. Not sent when
     // the child has failed already: its error is queued for the loop below.
@@ -284,7 +301,13 @@ Result<void> Container::run_monitor_step(size_t index, Setup& s) {
       cgroups_ = std::move(made.value());
     }
     s.monitor_to_make = s.monitor_to_enter = cg;
-    if (cg->v1_payload_after_clone) s.v1_payload = cg;
+    if (cg->v1_payload_after_clone) {
+      Result<std::optional<ContainerCgroups::PayloadV1Batch>> batch = cgroups_->prepare_payload_v1(*cg);
+      if (!batch) return std::move(batch.error());
+      s.v1_batch = std::move(batch.value());
+      s.v1_batch_due = s.v1_batch.has_value();
+      if (!s.v1_batch) s.v1_payload = cg;
+    }
     if (s.options->on_payload_cgroups) s.options->on_payload_cgroups(*cgroups_);
     return {};
   }

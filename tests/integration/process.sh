@@ -278,6 +278,24 @@ if command -v strace >/dev/null; then
 else
   skip "short execute: no strace here"
 fi
+# The v1 payload is made while init mounts (mkdirat, raw system calls in the
+# monitor): one that fails there ends the start with the path and errno,
+# init stopped and everything made removed. Only on a host with v1
+# hierarchies (lines of /proc/self/cgroup other than "0::").
+if ! grep -qv '^0::' /proc/self/cgroup; then
+  skip "v1 payload failing while init mounts: no v1 hierarchy here"
+elif command -v strace >/dev/null; then
+  OUT=$(in_lxc_netns timeout 20 strace -qq -o /dev/null -e trace=mkdirat -e inject=mkdirat:error=EACCES:when=2 \
+    "$COMPAT/lxc-execute" -P "$LXCPATH" -n proc-fg -- echo started 2>"$WORK/v1.err")
+  RC=$?
+  check "v1 payload failing while init mounts: the start fails (rc $RC, out '$OUT')" test "$RC" = 1 -a -z "$OUT"
+  expect_match "v1 payload failing while init mounts: the error names the step, cgroup and errno" \
+    "step create-cgroups: creating the payload cgroup .lxc.payload.proc-fg. in the v1 hierarchies: mkdir ./sys/fs/cgroup/[^ ]*/lxc.payload.proc-fg.: Permission denied" \
+    "$(cat "$WORK/v1.err")"
+  assert_host_clean "v1 payload failing while init mounts"
+else
+  skip "v1 payload failing while init mounts: no strace here"
+fi
 run_lxc lxc-start -n proc-fg -- /no/such/init
 expect_eq "start -d of a missing init: exit 1" "1" "$RC"
 expect_match "start -d of a missing init: the container failed to start" 'The container failed to start' "$ERR"

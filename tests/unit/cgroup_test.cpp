@@ -198,6 +198,8 @@ class CgroupTest : public ::testing::Test {
     return pid;
   }
 
+  void expect_v1_clash_rolled_back(Result<void> (*add)(ContainerCgroups&, const CreateCgroups&));
+
   HostFacts host_;
   std::string tag_;
   std::vector<pid_t> children_;
@@ -335,7 +337,20 @@ TEST_F(CgroupTest, PayloadInTwoStepsMakesTheInnerCgroupInBoth) {
   for (const std::string& dir : cg.value().payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
 }
 
-TEST_F(CgroupTest, PayloadV1ThatAppearedMeanwhileFailsAndIsLeftAlone) {
+/// add_payload_v1 the way the monitor runs it while init mounts
+/// (exec/container.cpp): prepared, then raw system calls, then recorded.
+Result<void> add_payload_v1_batched(ContainerCgroups& cg, const CreateCgroups& s) {
+  Result<std::optional<ContainerCgroups::PayloadV1Batch>> batch = cg.prepare_payload_v1(s);
+  if (!batch) return std::move(batch.error());
+  if (!batch.value()) return Error(Error::Kind::internal, "no batch for this payload");
+  cg.make_room_for(*batch.value());
+  batch.value()->run();
+  return cg.finish_payload_v1(*batch.value());
+}
+
+/// A v1 payload whose name was taken after the check (in the last v1
+/// hierarchy): `add` fails, rolls back, and destroy() leaves the other's.
+void CgroupTest::expect_v1_clash_rolled_back(Result<void> (*add)(ContainerCgroups&, const CreateCgroups&)) {
   const CgroupHierarchy* v1 = first_v1(host_);
   if (!v1) GTEST_SKIP() << "no v1 hierarchy";
   CreateCgroups s = step();
@@ -347,10 +362,10 @@ TEST_F(CgroupTest, PayloadV1ThatAppearedMeanwhileFailsAndIsLeftAlone) {
     if (!h.unified) last_v1 = &h;
   std::string taken = base_of(*last_v1) + "/lxc.payload." + tag_;
   ASSERT_EQ(::mkdir(taken.c_str(), 0755), 0);
-  Result<void> v1_made = cg.value().add_payload_v1(s);
+  Result<void> v1_made = add(cg.value(), s);
   ASSERT_FALSE(v1_made);
-  EXPECT_EQ(v1_made.error().sys_errno(), EEXIST);
-  EXPECT_NE(v1_made.error().render().find("in the v1 hierarchies"), std::string::npos) << v1_made.error().render();
+  EXPECT_EQ(v1_made.error().render(), "creating the payload cgroup `lxc.payload." + tag_ +
+                                          "` in the v1 hierarchies: mkdir `" + taken + "`: File exists");
   for (const CgroupHierarchy& h : host_.cgroup_hierarchies) {
     if (&h == last_v1) continue;
     EXPECT_EQ(exists(base_of(h) + "/lxc.payload." + tag_), h.unified) << "not rolled back in " << base_of(h);
@@ -362,6 +377,50 @@ TEST_F(CgroupTest, PayloadV1ThatAppearedMeanwhileFailsAndIsLeftAlone) {
       EXPECT_FALSE(exists(base_of(h) + "/lxc.payload." + tag_));
     }
   }
+}
+
+TEST_F(CgroupTest, PayloadV1ThatAppearedMeanwhileFailsAndIsLeftAlone) {
+  expect_v1_clash_rolled_back([](ContainerCgroups& cg, const CreateCgroups& s) { return cg.add_payload_v1(s); });
+}
+
+TEST_F(CgroupTest, PayloadV1BatchThatFindsTheNameTakenRollsBack) {
+  expect_v1_clash_rolled_back(add_payload_v1_batched);
+}
+
+TEST_F(CgroupTest, PayloadV1BatchMakesUsableCgroups) {
+  if (!first_v1(host_)) GTEST_SKIP() << "no v1 hierarchy";
+  CreateCgroups s = step();
+  s.v1_payload_after_clone = true;
+  Result<ContainerCgroups> cg = ContainerCgroups::create_payload(host_, s);
+  ASSERT_TRUE(cg) << cg.error().render();
+  Result<void> v1_made = add_payload_v1_batched(cg.value(), s);
+  ASSERT_TRUE(v1_made) << v1_made.error().render();
+  for (const std::string& dir : cg.value().payload_dirs()) EXPECT_TRUE(exists(dir)) << dir;
+  for (const CgroupHierarchy& h : host_.cgroup_hierarchies) {
+    if (h.unified || std::find(h.controllers.begin(), h.controllers.end(), "cpuset") == h.controllers.end()) continue;
+    std::string dir = base_of(h) + "/lxc.payload." + tag_;
+    EXPECT_EQ(trimmed(read_file(dir + "/cpuset.cpus")), trimmed(read_file(base_of(h) + "/cpuset.cpus")));
+    EXPECT_EQ(trimmed(read_file(dir + "/cpuset.mems")), trimmed(read_file(base_of(h) + "/cpuset.mems")));
+    EXPECT_EQ(trimmed(read_file(dir + "/cgroup.clone_children")), "1");
+  }
+  // The cpuset is usable: a process can enter it.
+  pid_t child = spawn();
+  ASSERT_GT(child, 0);
+  Result<void> entered = cg.value().enter_payload(child);
+  EXPECT_TRUE(entered) << entered.error().render();
+  EXPECT_TRUE(cg.value().destroy());
+  for (const std::string& dir : cg.value().payload_dirs()) EXPECT_FALSE(exists(dir)) << dir;
+}
+
+TEST_F(CgroupTest, PayloadV1BatchIsNotForANestedPayload) {
+  CreateCgroups s = inner_step();
+  s.v1_payload_after_clone = true;
+  Result<ContainerCgroups> cg = ContainerCgroups::create_payload(host_, s);
+  ASSERT_TRUE(cg) << cg.error().render();
+  Result<std::optional<ContainerCgroups::PayloadV1Batch>> batch = cg.value().prepare_payload_v1(s);
+  ASSERT_TRUE(batch) << batch.error().render();
+  EXPECT_FALSE(batch.value().has_value());
+  EXPECT_TRUE(cg.value().destroy());
 }
 
 TEST_F(CgroupTest, CreateRejectsUpwardPaths) {
