@@ -23,8 +23,8 @@
 #include <thread>
 
 #include "util/fs.hpp"
-#include "util/raw_syscall.hpp"
 #include "util/proctitle.hpp"
+#include "util/raw_syscall.hpp"
 #include "util/strings.hpp"
 
 namespace corral::exec {

@@ -79,8 +79,8 @@ class ContainerCgroups {
   struct PayloadV1Batch {
     struct Op {
       std::string path;
-      std::string value;  // written to `path`; none: mkdir `path`
-      bool mkdir = false;
+      std::string value;   // written to `path` (a cpuset file, clone_children)
+      bool mkdir = false;  // or: `path` is made
     };
     std::vector<Op> ops;
     size_t done = 0;  // ops that succeeded, in order
