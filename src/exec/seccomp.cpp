@@ -203,7 +203,7 @@ uint32_t seccomp_verdict(const SeccompProgram& program, const struct seccomp_dat
   uint32_t a = 0, x = 0;
   uint32_t mem[BPF_MEMWORDS] = {};
   auto word_at = [&call](uint32_t offset, uint32_t* out) {
-    if (offset % 4 != 0 || offset + 4 > sizeof call) return false;
+    if (offset % 4 != 0 || offset > sizeof call - 4) return false;
     std::memcpy(out, reinterpret_cast<const char*>(&call) + offset, 4);
     return true;
   };

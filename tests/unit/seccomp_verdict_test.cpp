@@ -172,6 +172,10 @@ TEST(SeccompVerdict, ProgramsTheKernelWouldRefuse) {
   EXPECT_EQ(seccomp_verdict(program({BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 2), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)}),
                             call(0)),
             SECCOMP_RET_KILL_PROCESS);
+  EXPECT_EQ(seccomp_verdict(program({BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0xfffffffc),
+                                     BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)}),
+                            call(0)),
+            SECCOMP_RET_KILL_PROCESS);
   EXPECT_EQ(seccomp_verdict(program({BPF_STMT(BPF_LD | BPF_W | BPF_IMM, 1)}), call(0)), SECCOMP_RET_KILL_PROCESS);
   EXPECT_EQ(seccomp_verdict(program({BPF_STMT(BPF_ST, BPF_MEMWORDS), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)}),
                             call(0)),
