@@ -192,14 +192,23 @@ Result<std::vector<std::string>> path_parts(const std::string& rel, std::string_
 /// writes the unmodified parent list either way; so does this.) A `fresh`
 /// directory, made just now, holds either nothing or its parent's values
 /// (the parent's clone_children), so its own are not read first.
+constexpr const char* kCpusetFiles[] = {"cpuset.cpus", "cpuset.mems"};
+
+/// The parent's value of a cpuset file, trimmed: what a new cgroup gets.
+Result<std::string> parent_cpuset(const std::string& parent, const char* file) {
+  std::string theirs;
+  if (int e = read_text(join_path(parent, file), &theirs)) return Error::system("read", join_path(parent, file), e);
+  return std::string(trim(theirs));
+}
+
 Result<void> cpuset_init(const std::string& parent, const std::string& child, bool fresh) {
-  for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
+  for (const char* file : kCpusetFiles) {
     std::string mine;
     if (!fresh && read_text(join_path(child, file), &mine) == 0 && !trim(mine).empty()) continue;
-    std::string theirs;
-    if (int e = read_text(join_path(parent, file), &theirs)) return Error::system("read", join_path(parent, file), e);
-    if (trim(theirs).empty()) continue;
-    CORRAL_TRY(write_or_error(join_path(child, file), trim(theirs)));
+    Result<std::string> theirs = parent_cpuset(parent, file);
+    if (!theirs) return std::move(theirs.error());
+    if (theirs.value().empty()) continue;
+    CORRAL_TRY(write_or_error(join_path(child, file), theirs.value()));
   }
   return write_or_error(join_path(child, "cgroup.clone_children"), "1");
 }
@@ -733,19 +742,18 @@ Result<std::optional<ContainerCgroups::PayloadV1Batch>> ContainerCgroups::prepar
     std::string dir = join_path(h.base_dir, payload_name_);
     batch.ops.push_back({dir, {}, true});
     if (!has(h.controllers, "cpuset")) continue;
-    // cpuset_init for a new cgroup: its parent's cpus and mems, read now.
-    for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
-      std::string theirs;
-      if (int e = read_text(join_path(h.base_dir, file), &theirs))
-        return Error::system("read", join_path(h.base_dir, file), e);
-      if (!trim(theirs).empty()) batch.ops.push_back({join_path(dir, file), std::string(trim(theirs)), false});
+    // cpuset_init of a fresh cgroup, its parent's values read now.
+    for (const char* file : kCpusetFiles) {
+      Result<std::string> theirs = parent_cpuset(h.base_dir, file);
+      if (!theirs) return std::move(theirs.error());
+      if (!theirs.value().empty()) batch.ops.push_back({join_path(dir, file), std::move(theirs.value()), false});
     }
     batch.ops.push_back({join_path(dir, "cgroup.clone_children"), "1", false});
   }
+  // finish_payload_v1 moves the directories into made_ without allocating.
+  made_.reserve(made_.size() + batch.ops.size());
   return std::optional<PayloadV1Batch>(std::move(batch));
 }
-
-void ContainerCgroups::make_room_for(const PayloadV1Batch& batch) { made_.reserve(made_.size() + batch.ops.size()); }
 
 void ContainerCgroups::PayloadV1Batch::run() {
   for (done = 0; done < ops.size(); ++done) {
@@ -769,23 +777,23 @@ void ContainerCgroups::PayloadV1Batch::run() {
 }
 
 Result<void> ContainerCgroups::finish_payload_v1(PayloadV1Batch& batch) {
-  for (size_t i = 0; i < batch.done; ++i)
-    if (batch.ops[i].mkdir) made_.push_back(std::move(batch.ops[i].path));
-  if (batch.done == batch.ops.size()) return {};
-  const PayloadV1Batch::Op& failed = batch.ops[batch.done];
-  Error e = Error::system(failed.mkdir ? "mkdir" : "write", failed.path, batch.err);
-  // What this batch made goes (the unified payload stays for destroy());
-  // what holds the name now is not this container's (add_payload_v1).
-  for (size_t i = 0; i < batch.done; ++i)
-    if (batch.ops[i].mkdir) {
-      ::rmdir(made_.back().c_str());
-      made_.pop_back();
-    }
+  if (batch.done == batch.ops.size()) {
+    for (PayloadV1Batch::Op& op : batch.ops)
+      if (op.mkdir) made_.push_back(std::move(op.path));
+    return {};
+  }
+  // What this batch made goes, newest first (the unified payload stays for
+  // destroy()); what holds the name now is not this container's
+  // (add_payload_v1).
+  for (size_t i = batch.done; i-- > 0;)
+    if (batch.ops[i].mkdir) ::rmdir(batch.ops[i].path.c_str());
   for (Hierarchy& h : hierarchies_) {
     if (h.unified) continue;
     h.payload.clear();
     h.inner.clear();
   }
+  const PayloadV1Batch::Op& failed = batch.ops[batch.done];
+  Error e = Error::system(failed.mkdir ? "mkdir" : "write", failed.path, batch.err);
   return std::move(e.wrap("creating the payload cgroup `" + payload_name_ + "` in the v1 hierarchies"));
 }
 

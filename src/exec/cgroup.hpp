@@ -70,12 +70,12 @@ class ContainerCgroups {
   /// then. On failure it removes what it made and leaves the v1 payload out
   /// of destroy(): whatever holds the name now is not this container's.
   Result<void> add_payload_v1(const CreateCgroups& step);
-  /// add_payload_v1 in parts, for a monitor whose init runs meanwhile in
-  /// the same memory (exec/container.cpp): prepare (allocates; none for a
-  /// nested payload or payload_inner, which add_payload_v1 makes), then
-  /// make_room_for, run (raw system calls only: no heap, no errno) and
-  /// finish (records what was made; when all of it was, allocates and frees
-  /// nothing, provided nothing changed this object since make_room_for).
+  /// add_payload_v1 in three parts, for a monitor whose init runs meanwhile
+  /// in the same memory (exec/container.cpp): prepare (allocates; none for
+  /// a nested payload or payload_inner, which add_payload_v1 makes), run
+  /// (raw system calls only: no heap, no errno) and finish (records what
+  /// was made; when all of it was, allocates and frees nothing, provided
+  /// nothing changed this object since prepare).
   struct PayloadV1Batch {
     struct Op {
       std::string path;
@@ -89,7 +89,6 @@ class ContainerCgroups {
     void run();
   };
   Result<std::optional<PayloadV1Batch>> prepare_payload_v1(const CreateCgroups& step);
-  void make_room_for(const PayloadV1Batch& batch);
   Result<void> finish_payload_v1(PayloadV1Batch& batch);
   /// The calling process was born in the unified monitor cgroup: destroy()
   /// moves it back out, as after enter_monitor_self().

@@ -44,10 +44,9 @@ struct Container::Setup {
   const CreateCgroups* monitor_to_make = nullptr;
   const CreateCgroups* monitor_to_enter = nullptr;
   // The v1 payload (CreateCgroups::v1_payload_after_clone): made then too,
-  // first; or, in the usual case, while init mounts (the batch).
+  // while init mounts (the batch, freed with Setup: init runs alone by then).
   const CreateCgroups* v1_payload = nullptr;
-  std::optional<ContainerCgroups::PayloadV1Batch> v1_batch;  // freed with Setup, once init runs alone
-  bool v1_batch_due = false;
+  std::optional<ContainerCgroups::PayloadV1Batch> v1_batch;
   ChildSetup child;       // the child reads it from here: see clone_child
   UniqueFd shim_file;     // execute's init shim, for the child to exec
   std::string shim_path;  // its name in /proc, when the seccomp policy denies execveat
@@ -139,18 +138,24 @@ Result<void> Container::run_steps(Setup& s) {
     // something and waits for the `ack`, fails, or execs. One exception:
     // the v1 payload is made while the child mounts, with raw system calls
     // that touch neither the heap nor errno (PayloadV1Batch).
-    const bool v1_payload_made = s.v1_payload || s.v1_batch_due;
-    if (s.v1_payload) {
-      Result<void> r = cgroups_->add_payload_v1(*std::exchange(s.v1_payload, nullptr));
+    CORRAL_TRY(make_monitor_cgroup(s));
+    const CreateCgroups* v1_payload = std::exchange(s.v1_payload, nullptr);
+    if (v1_payload) {
+      Result<std::optional<ContainerCgroups::PayloadV1Batch>> batch = cgroups_->prepare_payload_v1(*v1_payload);
+      Result<void> r;
+      if (!batch)
+        r = std::move(batch.error());
+      else if (batch.value())
+        s.v1_batch = std::move(batch.value());
+      else
+        r = cgroups_->add_payload_v1(*v1_payload);  // nested: made now, in the monitor's turn
       if (!r) {
         r.error().wrap("step create-cgroups");
         return r;
       }
     }
-    CORRAL_TRY(make_monitor_cgroup(s));
-    if (s.v1_batch_due) cgroups_->make_room_for(*s.v1_batch);
     CORRAL_TRY(send_sync(s.sync.get(), SyncKind::go, static_cast<int32_t>(i)));
-    if (std::exchange(s.v1_batch_due, false)) {
+    if (v1_payload && s.v1_batch) {
       // Nothing here may allocate or free (the batch goes with Setup).
       s.v1_batch->run();
       if (s.v1_batch->done != s.v1_batch->ops.size()) end_child(s);  // its turn ends before the error is made
@@ -164,7 +169,7 @@ Result<void> Container::run_steps(Setup& s) {
     // and says so; the monitor enters its own cgroups then. Not sent when
     // the child has failed already: its error is queued for the loop below.
     bool monitor_after_child = false;
-    if (v1_payload_made)
+    if (v1_payload)
       monitor_after_child = send_sync(s.sync.get(), SyncKind::cgroups, monitor_cgroup_to_enter(s) ? 1 : 0).ok();
     if (!monitor_after_child) CORRAL_TRY(enter_monitor_cgroup(s));
     bool exec_announced = false;
@@ -301,13 +306,7 @@ Result<void> Container::run_monitor_step(size_t index, Setup& s) {
       cgroups_ = std::move(made.value());
     }
     s.monitor_to_make = s.monitor_to_enter = cg;
-    if (cg->v1_payload_after_clone) {
-      Result<std::optional<ContainerCgroups::PayloadV1Batch>> batch = cgroups_->prepare_payload_v1(*cg);
-      if (!batch) return std::move(batch.error());
-      s.v1_batch = std::move(batch.value());
-      s.v1_batch_due = s.v1_batch.has_value();
-      if (!s.v1_batch) s.v1_payload = cg;
-    }
+    if (cg->v1_payload_after_clone) s.v1_payload = cg;
     if (s.options->on_payload_cgroups) s.options->on_payload_cgroups(*cgroups_);
     return {};
   }

@@ -343,7 +343,6 @@ Result<void> add_payload_v1_batched(ContainerCgroups& cg, const CreateCgroups& s
   Result<std::optional<ContainerCgroups::PayloadV1Batch>> batch = cg.prepare_payload_v1(s);
   if (!batch) return std::move(batch.error());
   if (!batch.value()) return Error(Error::Kind::internal, "no batch for this payload");
-  cg.make_room_for(*batch.value());
   batch.value()->run();
   return cg.finish_payload_v1(*batch.value());
 }
