@@ -418,23 +418,14 @@ Result<void> Container::choose_shim_exec(Setup& s) {
   // own shim is exec'd by path, so a policy may well deny execveat alone),
   // execve the descriptor's name in the container's /proc.
   ChildSetup& cs = s.child;
-  struct seccomp_data call {};
-  call.arch = seccomp_arch_native();
-  call.nr = __NR_execveat;
-  call.args[0] = static_cast<uint64_t>(cs.shim_file);
-  call.args[1] = reinterpret_cast<uintptr_t>(kEmptyPath);
-  call.args[2] = reinterpret_cast<uintptr_t>(cs.exec_argv.data());
-  call.args[3] = reinterpret_cast<uintptr_t>(cs.exec_envp.data());
-  call.args[4] = AT_EMPTY_PATH;
-  if (seccomp_allows(seccomp_verdict(*s.seccomp, call))) return {};
+  auto allowed = [&](const struct seccomp_data& call) { return seccomp_allows(seccomp_verdict(*s.seccomp, call)); };
+  const auto argv = reinterpret_cast<uintptr_t>(cs.exec_argv.data());
+  const auto envp = reinterpret_cast<uintptr_t>(cs.exec_envp.data());
+  if (allowed(seccomp_call(__NR_execveat, {static_cast<uint64_t>(cs.shim_file), reinterpret_cast<uintptr_t>(kEmptyPath),
+                                           argv, envp, AT_EMPTY_PATH})))
+    return {};
   s.shim_path = "/proc/self/fd/" + std::to_string(cs.shim_file);
-  call = {};
-  call.arch = seccomp_arch_native();
-  call.nr = __NR_execve;
-  call.args[0] = reinterpret_cast<uintptr_t>(s.shim_path.c_str());
-  call.args[1] = reinterpret_cast<uintptr_t>(cs.exec_argv.data());
-  call.args[2] = reinterpret_cast<uintptr_t>(cs.exec_envp.data());
-  if (!seccomp_allows(seccomp_verdict(*s.seccomp, call))) {
+  if (!allowed(seccomp_call(__NR_execve, {reinterpret_cast<uintptr_t>(s.shim_path.c_str()), argv, envp}))) {
     const std::string& profile = std::get<LoadSeccomp>(plan_.find("load-seccomp")->data).profile;
     return Error::config("lxc.seccomp.profile `" + profile +
                          "` denies both execveat and execve: execute's init shim cannot be started");

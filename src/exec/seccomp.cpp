@@ -283,6 +283,16 @@ uint32_t seccomp_verdict(const SeccompProgram& program, const struct seccomp_dat
   return SECCOMP_RET_KILL_PROCESS;  // ran off the end: the kernel refuses such a program
 }
 
+struct seccomp_data seccomp_call(int nr, std::initializer_list<uint64_t> args, uint32_t arch) {
+  struct seccomp_data call {};
+  call.nr = nr;
+  call.arch = arch ? arch : seccomp_arch_native();
+  size_t i = 0;
+  for (uint64_t a : args)
+    if (i < 6) call.args[i++] = a;
+  return call;
+}
+
 bool seccomp_allows(uint32_t verdict) {
   const uint32_t action = verdict & SECCOMP_RET_ACTION_FULL;
   return action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG;

@@ -7,6 +7,7 @@
 #include <linux/seccomp.h>
 
 #include <cstdint>
+#include <initializer_list>
 
 #include <string>
 #include <vector>
@@ -46,6 +47,10 @@ uint32_t seccomp_verdict(const SeccompProgram& program, const struct seccomp_dat
 
 /// The verdict lets the system call run (SECCOMP_RET_ALLOW or _LOG).
 bool seccomp_allows(uint32_t verdict);
+
+/// A system call as a filter sees it: number, arguments, ABI (the native
+/// one unless given).
+struct seccomp_data seccomp_call(int nr, std::initializer_list<uint64_t> args = {}, uint32_t arch = 0);
 
 /// Loads the filter into the calling thread (seccomp(2) SECCOMP_SET_MODE_FILTER
 /// without flags, prctl(PR_SET_SECCOMP) on kernels without seccomp(2)). The

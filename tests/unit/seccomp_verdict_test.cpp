@@ -22,6 +22,7 @@ namespace {
 
 using corral::exec::SeccompProgram;
 using corral::exec::seccomp_allows;
+using corral::exec::seccomp_call;
 using corral::exec::seccomp_verdict;
 
 SeccompProgram compile(const std::string& text) {
@@ -34,40 +35,31 @@ SeccompProgram compile(const std::string& text) {
   return program.ok() ? std::move(program.value()) : SeccompProgram{};
 }
 
-struct seccomp_data call(int nr, std::initializer_list<uint64_t> args = {}, uint32_t arch = seccomp_arch_native()) {
-  struct seccomp_data c {};
-  c.nr = nr;
-  c.arch = arch;
-  size_t i = 0;
-  for (uint64_t a : args) c.args[i++] = a;
-  return c;
-}
-
 constexpr uint32_t errno_verdict(int e) { return SECCOMP_RET_ERRNO | static_cast<uint32_t>(e); }
 
 TEST(SeccompVerdict, DenylistNamesOnlyItsCall) {
   SeccompProgram p = compile("2\ndenylist\nmkdir errno 1\n");
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_mkdir)), errno_verdict(EPERM));
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_mkdirat)), SECCOMP_RET_ALLOW);
-  EXPECT_TRUE(seccomp_allows(seccomp_verdict(p, call(SYS_execveat))));
-  EXPECT_FALSE(seccomp_allows(seccomp_verdict(p, call(SYS_mkdir))));
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_mkdir)), errno_verdict(EPERM));
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_mkdirat)), SECCOMP_RET_ALLOW);
+  EXPECT_TRUE(seccomp_allows(seccomp_verdict(p, seccomp_call(SYS_execveat))));
+  EXPECT_FALSE(seccomp_allows(seccomp_verdict(p, seccomp_call(SYS_mkdir))));
 }
 
 TEST(SeccompVerdict, AllowlistDefault) {
   SeccompProgram p = compile("2\nallowlist errno 38\nexit_group\ngetpid\nexecve\n");
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_getpid)), SECCOMP_RET_ALLOW);
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_execve)), SECCOMP_RET_ALLOW);
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_getppid)), errno_verdict(ENOSYS));
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_execveat)), errno_verdict(ENOSYS));
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_getpid)), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_execve)), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_getppid)), errno_verdict(ENOSYS));
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_execveat)), errno_verdict(ENOSYS));
 }
 
 TEST(SeccompVerdict, KillAction) {
   // A denylist rule without an action kills (SCMP_ACT_KILL: the thread).
   SeccompProgram p = compile("2\ndenylist\nexecveat\n");
-  uint32_t v = seccomp_verdict(p, call(SYS_execveat, {3, 0, 0, 0, AT_EMPTY_PATH}));
+  uint32_t v = seccomp_verdict(p, seccomp_call(SYS_execveat, {3, 0, 0, 0, AT_EMPTY_PATH}));
   EXPECT_EQ(v & SECCOMP_RET_ACTION_FULL, SECCOMP_RET_KILL_THREAD);
   EXPECT_FALSE(seccomp_allows(v));
-  EXPECT_TRUE(seccomp_allows(seccomp_verdict(p, call(SYS_execve))));
+  EXPECT_TRUE(seccomp_allows(seccomp_verdict(p, seccomp_call(SYS_execve))));
 }
 
 TEST(SeccompVerdict, ArgumentComparisons) {
@@ -78,32 +70,32 @@ TEST(SeccompVerdict, ArgumentComparisons) {
       "dup errno 33 [0,1000,>=]\n"
       "kill errno 7 [0,1,==][1,0,==]\n"
       "execveat errno 1 [4,0x1000,SCMP_CMP_MASKED_EQ,0x1000]\n");
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_personality, {0xffffffff})), errno_verdict(ENOMSG));
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_personality, {0})), SECCOMP_RET_ALLOW);
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_dup, {1000})), errno_verdict(EDOM));
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_dup, {5000})), errno_verdict(EDOM));
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_dup, {999})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_personality, {0xffffffff})), errno_verdict(ENOMSG));
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_personality, {0})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_dup, {1000})), errno_verdict(EDOM));
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_dup, {5000})), errno_verdict(EDOM));
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_dup, {999})), SECCOMP_RET_ALLOW);
   // The high half of a 64-bit argument counts too.
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_dup, {uint64_t{1} << 32})), errno_verdict(EDOM));
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_kill, {1, 0})), errno_verdict(E2BIG));
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_kill, {1, 9})), SECCOMP_RET_ALLOW);
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_umount2, {0, MNT_FORCE | MNT_DETACH})), errno_verdict(EACCES));
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_umount2, {0, MNT_DETACH})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_dup, {uint64_t{1} << 32})), errno_verdict(EDOM));
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_kill, {1, 0})), errno_verdict(E2BIG));
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_kill, {1, 9})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_umount2, {0, MNT_FORCE | MNT_DETACH})), errno_verdict(EACCES));
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_umount2, {0, MNT_DETACH})), SECCOMP_RET_ALLOW);
   // execveat with AT_EMPTY_PATH (0x1000) in its flags, the shim's way, only.
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_execveat, {3, 0, 0, 0, AT_EMPTY_PATH})), errno_verdict(EPERM));
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_execveat, {3, 0, 0, 0, 0})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_execveat, {3, 0, 0, 0, AT_EMPTY_PATH})), errno_verdict(EPERM));
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_execveat, {3, 0, 0, 0, 0})), SECCOMP_RET_ALLOW);
 }
 
 #if defined(__x86_64__)
 TEST(SeccompVerdict, OtherAbis) {
   SeccompProgram p = compile("2\ndenylist\nmkdir errno 1\n");
   constexpr int kI386Mkdir = 39, kI386Getpid = 20, kX32Bit = 0x40000000;
-  EXPECT_EQ(seccomp_verdict(p, call(kI386Mkdir, {}, AUDIT_ARCH_I386)), errno_verdict(EPERM));
-  EXPECT_EQ(seccomp_verdict(p, call(kI386Getpid, {}, AUDIT_ARCH_I386)), SECCOMP_RET_ALLOW);
-  EXPECT_EQ(seccomp_verdict(p, call(kX32Bit | SYS_mkdir)), errno_verdict(EPERM));
-  EXPECT_EQ(seccomp_verdict(p, call(kX32Bit | SYS_getpid)), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(kI386Mkdir, {}, AUDIT_ARCH_I386)), errno_verdict(EPERM));
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(kI386Getpid, {}, AUDIT_ARCH_I386)), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(kX32Bit | SYS_mkdir)), errno_verdict(EPERM));
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(kX32Bit | SYS_getpid)), SECCOMP_RET_ALLOW);
   // An ABI the filter does not cover gets libseccomp's bad-arch kill.
-  uint32_t v = seccomp_verdict(p, call(SYS_getpid, {}, AUDIT_ARCH_AARCH64));
+  uint32_t v = seccomp_verdict(p, seccomp_call(SYS_getpid, {}, AUDIT_ARCH_AARCH64));
   EXPECT_FALSE(seccomp_allows(v));
 }
 #endif
@@ -112,11 +104,11 @@ TEST(SeccompVerdict, LxcCommonPolicy) {
   auto compiled = corral::exec::compile_seccomp_file("/usr/share/lxc/config/common.seccomp");
   if (!compiled.ok()) GTEST_SKIP() << compiled.error().render();
   const SeccompProgram& p = compiled.value();
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_open_by_handle_at)), errno_verdict(EPERM));
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_kexec_load)), errno_verdict(EPERM));
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_umount2, {0, MNT_FORCE})), errno_verdict(EACCES));
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_execveat, {3, 0, 0, 0, AT_EMPTY_PATH})), SECCOMP_RET_ALLOW);
-  EXPECT_EQ(seccomp_verdict(p, call(SYS_execve)), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_open_by_handle_at)), errno_verdict(EPERM));
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_kexec_load)), errno_verdict(EPERM));
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_umount2, {0, MNT_FORCE})), errno_verdict(EACCES));
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_execveat, {3, 0, 0, 0, AT_EMPTY_PATH})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(SYS_execve)), SECCOMP_RET_ALLOW);
 }
 
 // Hand-written programs: the instructions libseccomp does not emit.
@@ -135,8 +127,8 @@ TEST(SeccompVerdict, ScratchMemoryAndRegisters) {
       BPF_STMT(BPF_ALU | BPF_OR | BPF_K, SECCOMP_RET_ERRNO),
       BPF_STMT(BPF_RET | BPF_A, 0),
   });
-  EXPECT_EQ(seccomp_verdict(p, call(3)), errno_verdict(33));
-  EXPECT_EQ(seccomp_verdict(p, call(0)), errno_verdict(0));
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(3)), errno_verdict(33));
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(0)), errno_verdict(0));
 }
 
 TEST(SeccompVerdict, JumpsAndLength) {
@@ -153,38 +145,38 @@ TEST(SeccompVerdict, JumpsAndLength) {
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   });
-  EXPECT_EQ(seccomp_verdict(p, call(1, {0, 4})), SECCOMP_RET_TRAP);
-  EXPECT_EQ(seccomp_verdict(p, call(1, {0, 129})), SECCOMP_RET_LOG);
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(1, {0, 4})), SECCOMP_RET_TRAP);
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(1, {0, 129})), SECCOMP_RET_LOG);
   EXPECT_TRUE(seccomp_allows(SECCOMP_RET_LOG));
-  EXPECT_EQ(seccomp_verdict(p, call(1, {0, 99})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(seccomp_verdict(p, seccomp_call(1, {0, 99})), SECCOMP_RET_ALLOW);
 }
 
 TEST(SeccompVerdict, ProgramsTheKernelWouldRefuse) {
   // A jump past the end, a load outside seccomp_data, running off the end,
   // scratch memory out of range: no verdict but a kill.
   EXPECT_EQ(seccomp_verdict(program({BPF_STMT(BPF_JMP | BPF_JA, 5), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)}),
-                            call(0)),
+                            seccomp_call(0)),
             SECCOMP_RET_KILL_PROCESS);
   EXPECT_EQ(seccomp_verdict(program({BPF_STMT(BPF_LD | BPF_W | BPF_ABS, sizeof(struct seccomp_data)),
                                      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)}),
-                            call(0)),
+                            seccomp_call(0)),
             SECCOMP_RET_KILL_PROCESS);
   EXPECT_EQ(seccomp_verdict(program({BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 2), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)}),
-                            call(0)),
+                            seccomp_call(0)),
             SECCOMP_RET_KILL_PROCESS);
   EXPECT_EQ(seccomp_verdict(program({BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0xfffffffc),
                                      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)}),
-                            call(0)),
+                            seccomp_call(0)),
             SECCOMP_RET_KILL_PROCESS);
-  EXPECT_EQ(seccomp_verdict(program({BPF_STMT(BPF_LD | BPF_W | BPF_IMM, 1)}), call(0)), SECCOMP_RET_KILL_PROCESS);
+  EXPECT_EQ(seccomp_verdict(program({BPF_STMT(BPF_LD | BPF_W | BPF_IMM, 1)}), seccomp_call(0)), SECCOMP_RET_KILL_PROCESS);
   EXPECT_EQ(seccomp_verdict(program({BPF_STMT(BPF_ST, BPF_MEMWORDS), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)}),
-                            call(0)),
+                            seccomp_call(0)),
             SECCOMP_RET_KILL_PROCESS);
-  EXPECT_EQ(seccomp_verdict(SeccompProgram{}, call(0)), SECCOMP_RET_KILL_PROCESS);
+  EXPECT_EQ(seccomp_verdict(SeccompProgram{}, seccomp_call(0)), SECCOMP_RET_KILL_PROCESS);
   // Division by a zero X ends the filter with 0, the kernel's way.
   EXPECT_EQ(seccomp_verdict(program({BPF_STMT(BPF_LDX | BPF_W | BPF_IMM, 0), BPF_STMT(BPF_ALU | BPF_DIV | BPF_X, 0),
                                      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)}),
-                            call(0)),
+                            seccomp_call(0)),
             0u);
 }
 
