@@ -10,10 +10,10 @@
 // The child shares the monitor's memory until it execs (exec/container.cpp),
 // so the two take turns and never use the heap at once: after `go` the
 // monitor only waits (or makes the v1 payload cgroups with raw system
-// calls, ContainerCgroups::PayloadV1Batch, before its `cgroups`); a child that tells the monitor something the monitor
-// acts on (`fds`, `entered` when the monitor has cgroups to enter, `exec`
-// with namespaces) waits for its `ack` first, as the monitor does after
-// `trees`. When no `ack` comes, the child goes on at once, and what the
+// calls, ContainerCgroups::PayloadV1Batch, before its `cgroups`); a child
+// that tells the monitor something the monitor acts on (`fds`, `entered`
+// when the monitor has cgroups to enter, `exec` with namespaces) waits for
+// its `ack` first, as the monitor does after `trees`. When no `ack` comes, the child goes on at once, and what the
 // monitor does up to its next receive must not touch the heap.
 #pragma once
 
