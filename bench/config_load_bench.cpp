@@ -1,5 +1,6 @@
 // Loads the generated 100,000-line benchmark config (bench/gen_config.py),
-// and a small realistic one, through the whole loader.
+// and a small realistic one, through the whole loader; and seccomp policies
+// whose argument rules make every add a rehearsed one.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "config/loader.hpp"
+#include "config/seccomp_policy.hpp"
 
 namespace {
 
@@ -44,5 +46,20 @@ void BM_LoadSmallConfig(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_LoadSmallConfig);
+
+/// A denylist with N argument rules for ioctl: from the second on, each is
+/// an add libseccomp might never finish, so each is tried in a forked copy.
+void BM_ParseSeccompArgumentRules(benchmark::State& state) {
+  std::string text = "2\ndenylist\n";
+  for (int64_t i = 0; i < state.range(0); ++i) text += "ioctl errno 1 [1," + std::to_string(0x5400 + i) + ",==]\n";
+  for (auto _ : state) {
+    corral::config::Diagnostics diags;
+    corral::config::SourceTable sources;
+    corral::config::SeccompPolicy p = corral::config::parse_seccomp_policy(text, "bench.policy", diags, sources);
+    if (diags.error_count() != 0) state.SkipWithError("benchmark policy did not parse");
+    benchmark::DoNotOptimize(p);
+  }
+}
+BENCHMARK(BM_ParseSeccompArgumentRules)->Arg(2)->Arg(20)->Arg(200)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -8,12 +8,14 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cctype>
 #include <climits>
@@ -177,6 +179,16 @@ std::vector<uint32_t> compat_arches(HostArch h) {
 
 /// The filter contexts LXC builds for a version 2 policy (or the single one
 /// of version 1), used only to find out whether libseccomp accepts a rule.
+///
+/// libseccomp 2.5.4 loops forever merging some pairs of rules with
+/// arguments for one system call (a rule on arguments 0 and 2 after one on
+/// arguments 0, 1 and 2, comparing argument 0 with '<', for instance); LXC
+/// hangs on such a policy. So from the first `risky` add on, every add is
+/// rehearsed first in a forked copy of the filters (one child per policy,
+/// fed the adds over a socket) that may spend one second of CPU time on
+/// each (a real add takes microseconds); the add is made here only once the
+/// copy has finished it. One copy for the whole policy rather than one fork
+/// per add: a policy with hundreds of argument rules costs one fork.
 class Validator {
  public:
   Validator(uint32_t default_action, const std::vector<uint32_t>& compat) {
@@ -194,6 +206,7 @@ class Validator {
     }
   }
   ~Validator() {
+    stop_rehearsal();
     if (main_) seccomp_release(main_);
     for (auto& [arch, ctx] : compat_) seccomp_release(ctx);
   }
@@ -201,57 +214,118 @@ class Validator {
   Validator& operator=(const Validator&) = delete;
 
   bool ok() const { return main_ != nullptr; }
-  scmp_filter_ctx main() const { return main_; }
-  scmp_filter_ctx compat(uint32_t arch) const {
+
+  /// seccomp_rule_add_exact_array() on the filter for `arch`: its result,
+  /// or nullopt when libseccomp would never return (the filters are then no
+  /// copy of LXC's any more; drop the validator).
+  std::optional<int> add(uint32_t arch, uint32_t action, int nr, const std::vector<scmp_arg_cmp>& cmps,
+                         bool risky) {
+    AddRequest request{arch, action, nr, static_cast<unsigned>(std::min(cmps.size(), kMaxGroups)), {}};
+    std::copy_n(cmps.begin(), request.count, request.cmps);
+    if (risky && rehearsal_pid_ < 0) start_rehearsal();
+    if (rehearsal_pid_ >= 0 && rehearse(request) == Rehearsed::never_returned) return std::nullopt;
+    return apply(request);
+  }
+
+ private:
+  static constexpr std::size_t kMaxGroups = 6;  // LXC reads at most six argument groups
+  struct AddRequest {
+    uint32_t arch;
+    uint32_t action;
+    int nr;
+    unsigned count;
+    scmp_arg_cmp cmps[kMaxGroups];
+  };
+  enum class Rehearsed { returned, never_returned, lost };
+
+  scmp_filter_ctx context(uint32_t arch) const {
+    if (arch == seccomp_arch_native()) return main_;
     for (const auto& [a, ctx] : compat_)
       if (a == arch) return ctx;
     return nullptr;
   }
+  int apply(const AddRequest& r) const {
+    return seccomp_rule_add_exact_array(context(r.arch), r.action, r.nr, r.count, r.count ? r.cmps : nullptr);
+  }
 
- private:
+  /// Forks the copy; without one (no fork), adds are made as LXC makes them.
+  void start_rehearsal() {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return;
+    pid_t pid = ::fork();
+    if (pid < 0) {
+      ::close(sv[0]);
+      ::close(sv[1]);
+      return;
+    }
+    if (pid == 0) {
+      ::close(sv[0]);
+      serve_rehearsals(sv[1]);
+    }
+    ::close(sv[1]);
+    rehearsal_pid_ = pid;
+    rehearsal_fd_ = sv[0];
+  }
+
+  /// The copy: makes each add it is sent, each within one second of CPU time.
+  [[noreturn]] void serve_rehearsals(int fd) const {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    struct sigaction on_cpu_timer {};
+    on_cpu_timer.sa_handler = [](int) { ::_exit(kNeverReturned); };
+    ::sigaction(SIGPROF, &on_cpu_timer, nullptr);
+    sigset_t prof;
+    sigemptyset(&prof);
+    sigaddset(&prof, SIGPROF);
+    ::sigprocmask(SIG_UNBLOCK, &prof, nullptr);
+    AddRequest r;
+    while (::recv(fd, &r, sizeof r, 0) == static_cast<ssize_t>(sizeof r)) {
+      struct itimerval budget {{0, 0}, {1, 0}};
+      ::setitimer(ITIMER_PROF, &budget, nullptr);
+      int rc = apply(r);
+      struct itimerval off {};
+      ::setitimer(ITIMER_PROF, &off, nullptr);
+      if (::send(fd, &rc, sizeof rc, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof rc)) break;
+    }
+    ::_exit(0);
+  }
+
+  Rehearsed rehearse(const AddRequest& r) {
+    int rc = 0;
+    ssize_t n = -1;
+    if (::send(rehearsal_fd_, &r, sizeof r, MSG_NOSIGNAL) == static_cast<ssize_t>(sizeof r)) {
+      do n = ::recv(rehearsal_fd_, &rc, sizeof rc, 0);
+      while (n < 0 && errno == EINTR);
+    }
+    if (n == static_cast<ssize_t>(sizeof rc)) return Rehearsed::returned;
+    // The copy is gone: out of time on this add, or lost for another reason
+    // (then the add is made here, as LXC makes it).
+    int status = stop_rehearsal();
+    return WIFEXITED(status) && WEXITSTATUS(status) == kNeverReturned ? Rehearsed::never_returned : Rehearsed::lost;
+  }
+
+  /// Ends the copy; its wait status.
+  int stop_rehearsal() {
+    if (rehearsal_pid_ < 0) return 0;
+    ::close(rehearsal_fd_);  // a waiting copy sees the end and exits
+    int status = 0;
+    while (::waitpid(rehearsal_pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    rehearsal_pid_ = -1;
+    rehearsal_fd_ = -1;
+    return status;
+  }
+
+  static constexpr int kNeverReturned = 2;
   scmp_filter_ctx main_ = nullptr;
   std::vector<std::pair<uint32_t, scmp_filter_ctx>> compat_;
+  pid_t rehearsal_pid_ = -1;
+  int rehearsal_fd_ = -1;
 };
-
 
 /// "2.5.4": the libseccomp this binary runs with.
 std::string libseccomp_version() {
   const scmp_version* v = seccomp_version();
   return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro);
-}
-
-/// seccomp_rule_add_exact_array(), or nullopt when it would never return.
-/// libseccomp 2.5.4 loops forever merging some pairs of rules with
-/// arguments for one system call (a rule on arguments 0 and 2 after one on
-/// arguments 0, 1 and 2, comparing argument 0 with '<', for instance); LXC
-/// hangs on such a policy. So when `risky`, the call is first made in a
-/// forked copy of this process allowed one second of CPU time (a real add
-/// takes microseconds), and here only once that copy has finished.
-std::optional<int> rule_add_unless_endless(scmp_filter_ctx ctx, uint32_t action, int nr,
-                                           const std::vector<scmp_arg_cmp>& cmps, bool risky) {
-  auto add = [&] {
-    return seccomp_rule_add_exact_array(ctx, action, nr, static_cast<unsigned>(cmps.size()),
-                                        cmps.empty() ? nullptr : cmps.data());
-  };
-  if (!risky) return add();
-  pid_t pid = ::fork();
-  if (pid < 0) return add();  // no copy to try it in: as LXC, take the chance
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    struct rlimit cpu {1, 2};  // SIGXCPU after 1 s, SIGKILL after 2 s
-    ::setrlimit(RLIMIT_CPU, &cpu);
-    ::signal(SIGXCPU, [](int) { ::_exit(2); });  // no core dump
-    sigset_t xcpu;
-    sigemptyset(&xcpu);
-    sigaddset(&xcpu, SIGXCPU);
-    ::sigprocmask(SIG_UNBLOCK, &xcpu, nullptr);
-    ::_exit(add() == 0 ? 0 : 1);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) == 2)) return std::nullopt;
-  return add();
 }
 
 struct OpName {
@@ -765,7 +839,7 @@ struct action<g::v1_line> {
            "syscall number " + std::to_string(v.value) + " is negative: libseccomp refuses the rule");
     }
     if (st.validator && st.validator->ok()) {
-      int rc = seccomp_rule_add(st.validator->main(), SCMP_ACT_ALLOW, v.value, 0);
+      int rc = st.validator->add(seccomp_arch_native(), SCMP_ACT_ALLOW, v.value, {}, false).value_or(0);
       if (rc < 0) {
         fail(in, st, st.name_at, length,
              "libseccomp refuses an allow rule for syscall number " + std::to_string(v.value) + ": " +
@@ -1088,8 +1162,7 @@ void check_and_add_rule(const pegtl::memory_input<pegtl::tracking_mode::lazy>& i
   bool risky = !r.args.empty() && !earlier_with_args.empty();
   std::vector<scmp_arg_cmp> cmps = scmp_arg_cmps(r);
   for (uint32_t arch : r.arches) {
-    scmp_filter_ctx ctx = arch == seccomp_arch_native() ? st.validator->main() : st.validator->compat(arch);
-    std::optional<int> added = rule_add_unless_endless(ctx, r.action.scmp(), r.nr, cmps, risky);
+    std::optional<int> added = st.validator->add(arch, r.action.scmp(), r.nr, cmps, risky);
     if (!added) {
       st.validator.reset();  // its filter is no copy of LXC's any more: no later rule is checked against it
       fail(in, st, st.name_at, name_length,

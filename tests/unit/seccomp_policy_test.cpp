@@ -429,6 +429,34 @@ TEST(SeccompPolicy, ConflictsFoundByLibseccomp) {
   EXPECT_EQ(p.diags.items()[0].notes, std::vector<std::string>{"the earlier rule for 'write' is at line 3"});
 }
 
+// From the first rule with arguments after another for the same call, each
+// add is rehearsed in one forked copy of the filters; the copy must see every
+// later add too, or it would not loop where LXC's filter loops.
+TEST(SeccompPolicy, RehearsalSeesEveryLaterAdd) {
+  if (!on_x86_64()) GTEST_SKIP();
+  std::string text = "2\ndenylist\npersonality errno 1 [0,0,==]\npersonality errno 1 [0,8,==]\n";  // copy starts
+  text += "read errno 1 [0,3,<][1,0,<=][2,0x10,>]\n";  // line 5: no earlier 'read' rule, so added unrehearsed
+  for (int i = 0; i < 20; ++i) text += "write errno 1 [0," + std::to_string(i) + ",==]\n";
+  text += "write errno 2 [0,3,==]\n";          // line 26: conflicts with line 9
+  text += "read errno 1 [0,3,<] [2,0x10,>]\n";  // line 27: loops after line 5
+  Parsed p = parse(text);
+  ASSERT_EQ(p.diags.error_count(), 2u) << p.rendered();
+  EXPECT_EQ(p.diags.items()[0].origin.line, 26u);
+  EXPECT_NE(p.diags.items()[0].message.find("conflicts with an earlier rule"), std::string::npos);
+  EXPECT_EQ(p.diags.items()[1].origin.line, 27u);
+  EXPECT_NE(p.diags.items()[1].message.find("never finishes adding this rule"), std::string::npos);
+  EXPECT_EQ(p.diags.items()[1].notes[0], "the earlier rules for 'read' with arguments are at line 5");
+}
+
+TEST(SeccompPolicy, ManyArgumentRulesForOneCall) {
+  if (!on_x86_64()) GTEST_SKIP();
+  std::string text = "2\ndenylist\n";
+  for (int i = 0; i < 300; ++i) text += "ioctl errno 1 [1," + std::to_string(0x5400 + i) + ",==]\n";
+  Parsed p = parse(text);
+  EXPECT_EQ(p.diags.error_count(), 0u) << p.rendered();
+  EXPECT_EQ(p.policy.rules.size(), 300u);
+}
+
 TEST(SeccompPolicy, VersionOne) {
   if (!on_x86_64()) GTEST_SKIP();
   Parsed p = parse("1\nallowlist\n0\n  1 trailing words\n60\n");
