@@ -252,6 +252,7 @@ class Validator {
   void start_rehearsal() {
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return;
+    pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) {
       ::close(sv[0]);
@@ -260,7 +261,7 @@ class Validator {
     }
     if (pid == 0) {
       ::close(sv[0]);
-      serve_rehearsals(sv[1]);
+      serve_rehearsals(sv[1], parent);
     }
     ::close(sv[1]);
     rehearsal_pid_ = pid;
@@ -268,8 +269,9 @@ class Validator {
   }
 
   /// The copy: makes each add it is sent, each within one second of CPU time.
-  [[noreturn]] void serve_rehearsals(int fd) const {
+  [[noreturn]] void serve_rehearsals(int fd, pid_t parent) const {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(0);  // the parent died before the line above
     struct sigaction on_cpu_timer {};
     on_cpu_timer.sa_handler = [](int) { ::_exit(kNeverReturned); };
     ::sigaction(SIGPROF, &on_cpu_timer, nullptr);
@@ -292,7 +294,9 @@ class Validator {
   Rehearsed rehearse(const AddRequest& r) {
     int rc = 0;
     ssize_t n = -1;
-    if (::send(rehearsal_fd_, &r, sizeof r, MSG_NOSIGNAL) == static_cast<ssize_t>(sizeof r)) {
+    do n = ::send(rehearsal_fd_, &r, sizeof r, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n == static_cast<ssize_t>(sizeof r)) {
       do n = ::recv(rehearsal_fd_, &rc, sizeof rc, 0);
       while (n < 0 && errno == EINTR);
     }
