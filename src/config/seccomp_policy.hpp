@@ -8,6 +8,7 @@
 
 #include <seccomp.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -72,6 +73,10 @@ struct SeccompPolicy {
 /// for testing which sections are used.
 struct SeccompHost {
   std::string machine;
+  /// The CPU time libseccomp may take to add one rule before the add counts
+  /// as one it never finishes (a real add takes well under a millisecond);
+  /// the fuzzer shortens it.
+  std::chrono::microseconds add_budget = std::chrono::seconds(1);
   static SeccompHost current();
 };
 

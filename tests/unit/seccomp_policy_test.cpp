@@ -5,6 +5,7 @@
 #include <sys/mount.h>
 #include <tao/pegtl/contrib/analyze.hpp>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -439,7 +440,9 @@ TEST(SeccompPolicy, RehearsalSeesEveryLaterAdd) {
   for (int i = 0; i < 20; ++i) text += "write errno 1 [0," + std::to_string(i) + ",==]\n";
   text += "write errno 2 [0,3,==]\n";          // line 26: conflicts with line 9
   text += "read errno 1 [0,3,<] [2,0x10,>]\n";  // line 27: loops after line 5
-  Parsed p = parse(text);
+  Parsed p;
+  p.policy = parse_seccomp_policy(text, "test.policy", p.diags, p.sources,
+                                  SeccompHost{"x86_64", std::chrono::milliseconds(100)});
   ASSERT_EQ(p.diags.error_count(), 2u) << p.rendered();
   EXPECT_EQ(p.diags.items()[0].origin.line, 26u);
   EXPECT_NE(p.diags.items()[0].message.find("conflicts with an earlier rule"), std::string::npos);
