@@ -185,13 +185,6 @@ Result<std::vector<std::string>> path_parts(const std::string& rel, std::string_
   return parts;
 }
 
-/// cpuset1_initialize: a new v1 cpuset cgroup has no cpus and no mems, and
-/// no task can be moved into it until it has both. Copies the parent's and
-/// turns on clone_children so that deeper levels inherit them. (LXC also
-/// computes the parent's cpus minus isolated and offline ones, but then
-/// writes the unmodified parent list either way; so does this.) A `fresh`
-/// directory, made just now, holds either nothing or its parent's values
-/// (the parent's clone_children), so its own are not read first.
 constexpr const char* kCpusetFiles[] = {"cpuset.cpus", "cpuset.mems"};
 
 /// The parent's value of a cpuset file, trimmed: what a new cgroup gets.
@@ -201,6 +194,13 @@ Result<std::string> parent_cpuset(const std::string& parent, const char* file) {
   return std::string(trim(theirs));
 }
 
+/// cpuset1_initialize: a new v1 cpuset cgroup has no cpus and no mems, and
+/// no task can be moved into it until it has both. Copies the parent's and
+/// turns on clone_children so that deeper levels inherit them. (LXC also
+/// computes the parent's cpus minus isolated and offline ones, but then
+/// writes the unmodified parent list either way; so does this.) A `fresh`
+/// directory, made just now, holds either nothing or its parent's values
+/// (the parent's clone_children), so its own are not read first.
 Result<void> cpuset_init(const std::string& parent, const std::string& child, bool fresh) {
   for (const char* file : kCpusetFiles) {
     std::string mine;
@@ -723,13 +723,17 @@ Result<void> ContainerCgroups::add_payload_v1(const CreateCgroups& step) {
   if (!inner) return inner.error();
   Result<std::string> made = create_everywhere(parts.value(), payload_name_, false, inner.value(), &made_, Where::v1_only);
   if (made) return {};
+  return v1_payload_failed(std::move(made.error()));
+}
+
+Error ContainerCgroups::v1_payload_failed(Error e) {
   // What is there now is not this container's: destroy() leaves it alone.
   for (Hierarchy& h : hierarchies_) {
     if (h.unified) continue;
     h.payload.clear();
     h.inner.clear();
   }
-  return std::move(made.error().wrap("creating the payload cgroup `" + payload_name_ + "` in the v1 hierarchies"));
+  return std::move(e.wrap("creating the payload cgroup `" + payload_name_ + "` in the v1 hierarchies"));
 }
 
 Result<std::optional<ContainerCgroups::PayloadV1Batch>> ContainerCgroups::prepare_payload_v1(
@@ -782,19 +786,13 @@ Result<void> ContainerCgroups::finish_payload_v1(PayloadV1Batch& batch) {
       if (op.mkdir) made_.push_back(std::move(op.path));
     return {};
   }
-  // What this batch made goes, newest first (the unified payload stays for
-  // destroy()); what holds the name now is not this container's
-  // (add_payload_v1).
-  for (size_t i = batch.done; i-- > 0;)
-    if (batch.ops[i].mkdir) ::rmdir(batch.ops[i].path.c_str());
-  for (Hierarchy& h : hierarchies_) {
-    if (h.unified) continue;
-    h.payload.clear();
-    h.inner.clear();
-  }
+  // What this batch made goes (the unified payload stays for destroy()).
+  std::vector<std::string> batch_made;
+  for (size_t i = 0; i < batch.done; ++i)
+    if (batch.ops[i].mkdir) batch_made.push_back(batch.ops[i].path);
+  undo(&batch_made);
   const PayloadV1Batch::Op& failed = batch.ops[batch.done];
-  Error e = Error::system(failed.mkdir ? "mkdir" : "write", failed.path, batch.err);
-  return std::move(e.wrap("creating the payload cgroup `" + payload_name_ + "` in the v1 hierarchies"));
+  return v1_payload_failed(Error::system(failed.mkdir ? "mkdir" : "write", failed.path, batch.err));
 }
 
 Result<void> ContainerCgroups::create_monitor(const CreateCgroups& step) {

@@ -213,6 +213,9 @@ class ContainerCgroups {
                                         const std::vector<std::string>& inner_parts, std::vector<std::string>* made,
                                         Where where = Where::all);
   const Hierarchy* find_controller(const std::string& controller) const;
+  /// The v1 payload could not be made: forgets it (what holds its name now
+  /// is not this container's) and says so around `e`.
+  Error v1_payload_failed(Error e);
   void adopt_monitor(const std::string& name);
   // destroy()'s two halves.
   Result<void> destroy_payload();

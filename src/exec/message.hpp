@@ -3,9 +3,8 @@
 // where to go on; the child runs its steps up to the next monitor step and
 // says where it stopped. Errors cross as structured records; file
 // descriptors (console and tty masters; id-mapped mount trees the other
-// way) travel with SCM_RIGHTS. A
-// successful exec closes the child's end (it is O_CLOEXEC): the monitor
-// reads end-of-file.
+// way) travel with SCM_RIGHTS. A successful exec closes the child's end (it
+// is O_CLOEXEC): the monitor reads end-of-file.
 //
 // The child shares the monitor's memory until it execs (exec/container.cpp),
 // so the two take turns and never use the heap at once: after `go` the
@@ -13,8 +12,9 @@
 // calls, ContainerCgroups::PayloadV1Batch, before its `cgroups`); a child
 // that tells the monitor something the monitor acts on (`fds`, `entered`
 // when the monitor has cgroups to enter, `exec` with namespaces) waits for
-// its `ack` first, as the monitor does after `trees`. When no `ack` comes, the child goes on at once, and what the
-// monitor does up to its next receive must not touch the heap.
+// its `ack` first, as the monitor does after `trees`. When no `ack` comes,
+// the child goes on at once, and what the monitor does up to its next
+// receive must not touch the heap.
 #pragma once
 
 #include <cstdint>
