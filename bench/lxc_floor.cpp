@@ -19,8 +19,17 @@
 //   --no-monitor-cgroup: without lxc.monitor.NAME, as corral runs a
 //            container that ends within 50 ms (StartOptions::
 //            monitor_cgroup_later): the floor of corral's own work.
+//   --tool-work DIR: also the least system calls of what the runtime issue
+//            asks of the tool besides the container itself: read the
+//            config DIR/config, take the container's lock (DIR/lock), serve
+//            a command socket (abstract, bound and listening), keep a
+//            watcher that would clean up after a SIGKILL (a process sharing
+//            this one's memory, blocked on a socket until dismissed), and
+//            learn from init that the command started (a channel init
+//            closes once it has), so that a failure could be reported.
 //
 // usage: lxc_floor ROOTFS MOUNTPOINT NAME [--shim] [--no-monitor-cgroup]
+//                  [--tool-work DIR]
 //        (root; exit status is /bin/true's)
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -28,17 +37,22 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -135,8 +149,61 @@ void mount_or_die(const char* src, const std::string& target, const char* type, 
   if (::mount(src, target.c_str(), type, flags, data) != 0) die("mount", target);
 }
 
+// --tool-work: the watcher, sharing the tool's memory, waits for its
+// goodbye (or the end of the tool) on a socket and exits. Only a system
+// call, as it shares the tool's libc state.
+int watch(void* sock) {
+  char byte;
+  ::syscall(SYS_read, static_cast<int>(reinterpret_cast<intptr_t>(sock)), &byte, 1);
+  ::syscall(SYS_exit, 0);
+  return 0;
+}
+
+// --tool-work: what the tool does around the container; undone by ~ToolWork.
+struct ToolWork {
+  int lock = -1, commands = -1, watcher = -1;
+  pid_t watcher_pid = -1;
+
+  explicit ToolWork(const std::string& dir, const std::string& name) {
+    // The watcher first, so that it holds none of the files below (corral's
+    // closes them): a lock it held could outlive this run.
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) die("socketpair", name);
+    alignas(16) static char stack[16384];
+    watcher_pid = ::clone(watch, stack + sizeof stack, CLONE_VM | SIGCHLD,
+                          reinterpret_cast<void*>(static_cast<intptr_t>(pair[0])));
+    if (watcher_pid < 0) die("clone", "watcher");
+    ::close(pair[0]);
+    watcher = pair[1];
+    char buf[4096];
+    int config = ::open((dir + "/config").c_str(), O_RDONLY | O_CLOEXEC);
+    if (config < 0 || ::read(config, buf, sizeof buf) < 0) die("read", dir + "/config");
+    ::close(config);
+    lock = ::open((dir + "/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    struct flock fl {};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (lock < 0 || ::fcntl(lock, F_OFD_SETLK, &fl) != 0) die("lock", dir + "/lock");
+    commands = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un addr {};
+    addr.sun_family = AF_UNIX;
+    std::string address = dir + "/command";  // abstract: the first byte stays 0
+    std::memcpy(addr.sun_path + 1, address.data(), std::min(address.size(), sizeof addr.sun_path - 1));
+    auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + address.size());
+    if (commands < 0 || ::bind(commands, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(commands, 8) != 0)
+      die("serve", "@" + address);
+  }
+  ~ToolWork() {
+    if (::write(watcher, "x", 1) != 1) std::perror("lxc_floor: dismiss the watcher");
+    ::close(watcher);
+    ::close(commands);
+    ::close(lock);
+  }
+};
+
 [[noreturn]] void child(const std::vector<Hierarchy>& hs, const std::string& payload, const std::string& rootfs,
-                        const std::string& mnt, const std::string& name, const std::string& console, bool shim) {
+                        const std::string& mnt, const std::string& name, const std::string& console, bool shim,
+                        int started) {
   g_cleanup = nullptr;  // the parent's to do
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   enter(hs, payload, true);
@@ -186,6 +253,7 @@ void mount_or_die(const char* src, const std::string& target, const char* type, 
       ::execv(argv[0], argv);
       ::_exit(127);
     }
+    if (started >= 0) ::close(started);  // it runs (or failed: its status says)
     int status = 0;
     if (command < 0 || ::waitpid(command, &status, 0) != command) die("run", argv[0]);
     ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
@@ -198,19 +266,25 @@ void mount_or_die(const char* src, const std::string& target, const char* type, 
 
 int main(int argc, char** argv) {
   bool shim = false, monitor_cgroup = true, usage = argc < 4;
+  const char* tool_dir = nullptr;
   for (int i = 4; i < argc; ++i) {
     if (std::strcmp(argv[i], "--shim") == 0)
       shim = true;
     else if (std::strcmp(argv[i], "--no-monitor-cgroup") == 0)
       monitor_cgroup = false;
+    else if (std::strcmp(argv[i], "--tool-work") == 0 && i + 1 < argc)
+      tool_dir = argv[++i];
     else
       usage = true;
   }
   if (usage) {
-    std::fprintf(stderr, "usage: lxc_floor ROOTFS MOUNTPOINT NAME [--shim] [--no-monitor-cgroup]\n");
+    std::fprintf(stderr,
+                 "usage: lxc_floor ROOTFS MOUNTPOINT NAME [--shim] [--no-monitor-cgroup] [--tool-work DIR]\n");
     return 2;
   }
   const std::string rootfs = argv[1], mnt = argv[2], name = argv[3];
+  std::optional<ToolWork> tool;
+  if (tool_dir) tool.emplace(tool_dir, name);
   const std::string payload = "lxc.payload." + name, monitor = "lxc.monitor." + name;
   static std::vector<Hierarchy> hs = hierarchies();
   g_cleanup = [] {
@@ -238,10 +312,13 @@ int main(int argc, char** argv) {
     args.cgroup = static_cast<uint64_t>(into);
   }
   args.exit_signal = SIGCHLD;
+  int started[2] = {-1, -1};  // --tool-work: init's end closes once the command runs
+  if (tool && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, started) != 0) die("socketpair", "init");
   pid_t pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
   if (pid < 0) die("clone3", "");
-  if (pid == 0) child(hs, payload, rootfs, mnt, name, console, shim);
+  if (pid == 0) child(hs, payload, rootfs, mnt, name, console, shim, started[1]);
   g_child = pid;
+  if (tool) ::close(started[1]);
 
   // Meanwhile, as corral's monitor: its own cgroup.
   if (monitor_cgroup) {
@@ -249,6 +326,12 @@ int main(int argc, char** argv) {
     enter(hs, monitor, false);
   }
 
+  if (tool) {
+    char byte;
+    while (::read(started[0], &byte, 1) > 0) {
+    }
+    ::close(started[0]);
+  }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
