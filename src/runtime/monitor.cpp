@@ -26,6 +26,7 @@
 #include "runtime/commands.hpp"
 #include "runtime/janitor.hpp"
 #include "util/proctitle.hpp"
+#include "util/resident.hpp"
 
 namespace corral::runtime {
 
@@ -66,11 +67,13 @@ void close_inherited_fds(const std::vector<int>& keep) {
     if (std::find(keep.begin(), keep.end(), fd) == keep.end()) ::close(fd);
 }
 
-/// How long a container runs before a monitor that was not born in its
-/// cgroup makes and enters it (exec::StartOptions::monitor_cgroup_later):
-/// a command that ends sooner pays neither that work nor the unified
-/// move's grace period.
-constexpr std::chrono::milliseconds kMonitorCgroupDelay{50};
+/// How long a container runs before its foreground monitor settles: one
+/// that was not born in its cgroup makes and enters it (exec::StartOptions::
+/// monitor_cgroup_later), and it gives back the start's code pages
+/// (release_program_pages). A command that ends sooner pays neither that
+/// work nor the unified move's grace period. A daemon monitor gives its
+/// pages back as soon as the start is reported: nobody waits on it then.
+constexpr std::chrono::milliseconds kSettleDelay{50};
 
 class Monitor {
  public:
@@ -150,6 +153,7 @@ class Monitor {
         on_started(State::running, nullptr);
         open_console_log();
       }
+      if (r_.daemon) release_program_pages();
       first_start = false;
       start_console_peer();
 
@@ -178,7 +182,7 @@ class Monitor {
 
  private:
   /// Makes and enters the monitor cgroup the start left to the runtime
-  /// (kMonitorCgroupDelay); the janitor learns of it in between.
+  /// (kSettleDelay); the janitor learns of it in between.
   Result<void> join_monitor_cgroup() {
     CORRAL_TRY(container_->make_due_monitor_cgroup());
     exec::ContainerCgroups* cgroups = container_->cgroups();
@@ -323,11 +327,12 @@ class Monitor {
     if (console >= 0) add(console);
     if (peer_in_ >= 0) add(peer_in_);
     bool join_cgroup = container_->monitor_cgroup_due();
-    const auto join_at = std::chrono::steady_clock::now() + kMonitorCgroupDelay;
+    bool settle = join_cgroup || !r_.daemon;
+    const auto settle_at = std::chrono::steady_clock::now() + kSettleDelay;
     for (;;) {
       int timeout = -1;
-      if (join_cgroup) {
-        auto left = std::chrono::ceil<std::chrono::milliseconds>(join_at - std::chrono::steady_clock::now());
+      if (settle) {
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(settle_at - std::chrono::steady_clock::now());
         timeout = static_cast<int>(std::max<long>(0, left.count()));
       }
       struct epoll_event events[16];
@@ -338,10 +343,12 @@ class Monitor {
       }
       // Due whether or not the wait timed out: a busy console must not
       // put it off for ever.
-      if (join_cgroup && std::chrono::steady_clock::now() >= join_at) {
-        join_cgroup = false;
+      if (settle && std::chrono::steady_clock::now() >= settle_at) {
+        settle = false;
         // The container runs on; the monitor stays where it is.
-        if (Result<void> joined = join_monitor_cgroup(); !joined) report(joined.error());
+        if (join_cgroup)
+          if (Result<void> joined = join_monitor_cgroup(); !joined) report(joined.error());
+        if (!r_.daemon) release_program_pages();
       }
       for (int i = 0; i < n; ++i) {
         int fd = events[i].data.fd;
