@@ -135,6 +135,15 @@ expect_eq "monitor: titled [lxc monitor] LXCPATH NAME" "[lxc monitor] $LXCPATH p
 expect_eq "monitor: a session leader (setsid)" "$monitor" "$(sed 's/.*) //' "/proc/$monitor/stat" 2>/dev/null | awk '{ print $4 }')"
 expect_eq "monitor: stdin is /dev/null" "/dev/null" "$(readlink "/proc/$monitor/fd/0")"
 expect_eq "monitor: cwd is /" "/" "$(readlink "/proc/$monitor/cwd")"
+# Once the start is reported the daemon monitor gives back the pages of
+# corral's code it mapped for the start (util/resident.hpp); the few the
+# info queries above ran come back. Resident: the Rss of its code mapping.
+code_rss=$(awk -v exe="$(readlink "/proc/$monitor/exe")" '
+  $1 ~ /^[0-9a-f]+-[0-9a-f]+$/ { code = ($2 ~ /^r-x/ && $6 == exe) }
+  code && $1 == "Size:" { size = $2 } code && $1 == "Rss:" { rss = $2 }
+  END { print rss + 0, size + 0 }' "/proc/$monitor/smaps" 2>/dev/null)
+check "monitor: under 40 % of corral's code resident (KiB resident, mapped: ${code_rss:-?})" \
+  test "$(awk '{ print ($2 > 0 && $1 * 10 < $2 * 4) }' <<<"$code_rss")" = 1
 # The daemon monitor is born in the unified part of its cgroup (no move, so
 # no RCU grace period) and enters the v1 parts itself; its janitor is born
 # back in the tool's cgroup, so that it never keeps the monitor cgroup busy.
