@@ -27,6 +27,7 @@
 
 #include "grammar/seccomp.hpp"
 #include "grammar/seccomp_errors.hpp"
+#include "util/fd.hpp"
 #include "util/strings.hpp"
 
 namespace corral::config {
@@ -267,7 +268,7 @@ class Validator {
     }
     ::close(sv[1]);
     rehearsal_pid_ = pid;
-    rehearsal_fd_ = sv[0];
+    rehearsal_fd_.reset(sv[0]);
   }
 
   /// The copy: makes each add it is sent, each within the budget of CPU time.
@@ -282,7 +283,7 @@ class Validator {
     sigaddset(&prof, SIGPROF);
     ::sigprocmask(SIG_UNBLOCK, &prof, nullptr);
     AddRequest r;
-    while (::recv(fd, &r, sizeof r, 0) == static_cast<ssize_t>(sizeof r)) {
+    while (recv_with_fds(fd, &r, sizeof r, nullptr) == static_cast<ssize_t>(sizeof r)) {
       struct itimerval budget {};
       budget.it_value.tv_sec = static_cast<time_t>(add_budget_.count() / 1000000);
       budget.it_value.tv_usec = static_cast<suseconds_t>(add_budget_.count() % 1000000);
@@ -290,21 +291,16 @@ class Validator {
       int rc = apply(r);
       struct itimerval off {};
       ::setitimer(ITIMER_PROF, &off, nullptr);
-      if (::send(fd, &rc, sizeof rc, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof rc)) break;
+      if (send_with_fds(fd, &rc, sizeof rc, {}) != 0) break;
     }
     ::_exit(0);
   }
 
   Rehearsed rehearse(const AddRequest& r) {
     int rc = 0;
-    ssize_t n = -1;
-    do n = ::send(rehearsal_fd_, &r, sizeof r, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    if (n == static_cast<ssize_t>(sizeof r)) {
-      do n = ::recv(rehearsal_fd_, &rc, sizeof rc, 0);
-      while (n < 0 && errno == EINTR);
-    }
-    if (n == static_cast<ssize_t>(sizeof rc)) return Rehearsed::returned;
+    if (send_with_fds(rehearsal_fd_.get(), &r, sizeof r, {}) == 0 &&
+        recv_with_fds(rehearsal_fd_.get(), &rc, sizeof rc, nullptr) == static_cast<ssize_t>(sizeof rc))
+      return Rehearsed::returned;
     // The copy is gone: out of time on this add, or lost for another reason
     // (then the add is made here, as LXC makes it).
     int status = stop_rehearsal();
@@ -314,12 +310,11 @@ class Validator {
   /// Ends the copy; its wait status.
   int stop_rehearsal() {
     if (rehearsal_pid_ < 0) return 0;
-    ::close(rehearsal_fd_);  // a waiting copy sees the end and exits
+    rehearsal_fd_.reset();  // a waiting copy sees the end and exits
     int status = 0;
     while (::waitpid(rehearsal_pid_, &status, 0) < 0 && errno == EINTR) {
     }
     rehearsal_pid_ = -1;
-    rehearsal_fd_ = -1;
     return status;
   }
 
@@ -328,7 +323,7 @@ class Validator {
   scmp_filter_ctx main_ = nullptr;
   std::vector<std::pair<uint32_t, scmp_filter_ctx>> compat_;
   pid_t rehearsal_pid_ = -1;
-  int rehearsal_fd_ = -1;
+  UniqueFd rehearsal_fd_;
 };
 
 /// "2.5.4": the libseccomp this binary runs with.

@@ -51,7 +51,10 @@ ssize_t recv_with_fds(int sock, void* buf, size_t len, std::vector<UniqueFd>* fd
     for (size_t i = 0; i < count; ++i) {
       int fd;
       std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      fds->emplace_back(fd);
+      if (fds)
+        fds->emplace_back(fd);
+      else
+        ::close(fd);
     }
   }
   return n;

@@ -42,7 +42,8 @@ class UniqueFd {
 /// sends `len` bytes and `fds` in one sendmsg (MSG_NOSIGNAL, EINTR retried)
 /// and returns 0 or the errno. recv_with_fds is one recvmsg (EINTR
 /// retried, `flags` added to MSG_CMSG_CLOEXEC) that appends the descriptors
-/// received to `fds`; it returns recvmsg's result, -1 with errno set.
+/// received to `fds` (or closes them, `fds` null: none were expected); it
+/// returns recvmsg's result, -1 with errno set.
 int send_with_fds(int sock, const void* data, size_t len, const std::vector<int>& fds);
 ssize_t recv_with_fds(int sock, void* buf, size_t len, std::vector<UniqueFd>* fds, int flags = 0);
 
