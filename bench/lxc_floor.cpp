@@ -27,9 +27,17 @@
 //            this one's memory, blocked on a socket until dismissed), and
 //            learn from init that the command started (a channel init
 //            closes once it has), so that a failure could be reported.
+//   --lxc-mounts: the mounts as LXC makes them for this config, where the
+//            floor above takes a shorter way to the same view: proc:mixed's
+//            seven operations (/proc/sys read-only with /proc/sys/net
+//            writable, /proc/sysrq-trigger read-only when present), sys:mixed's
+//            three (sysfs with devices/virtual/net writable), each auto-mount
+//            target detached first, / made rshared after the pivot, and the
+//            container's boot id (16 random bytes in /dev/.lxc-boot-id,
+//            bound read-only on /proc/sys/kernel/random/boot_id).
 //
 // usage: lxc_floor ROOTFS MOUNTPOINT NAME [--shim] [--no-monitor-cgroup]
-//                  [--tool-work DIR]
+//                  [--tool-work DIR] [--lxc-mounts]
 //        (root; exit status is /bin/true's)
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -201,9 +209,55 @@ struct ToolWork {
   }
 };
 
+constexpr unsigned long kNoSuidDevExec = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+// --lxc-mounts: LXC's proc:mixed.
+void mount_proc_mixed(const std::string& mnt) {
+  const std::string proc = mnt + "/proc";
+  ::umount2(proc.c_str(), MNT_DETACH);  // whatever the rootfs had there
+  mount_or_die("proc", proc, "proc", kNoSuidDevExec);
+  // /proc/sys/net stays writable: set aside on /proc/tty, moved back on top.
+  mount_or_die((proc + "/sys/net").c_str(), proc + "/tty", nullptr, MS_BIND);
+  mount_or_die((proc + "/sys").c_str(), proc + "/sys", nullptr, MS_BIND);
+  mount_or_die(nullptr, proc + "/sys", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | kNoSuidDevExec);
+  mount_or_die((proc + "/tty").c_str(), proc + "/sys/net", nullptr, MS_MOVE);
+  if (exists(proc + "/sysrq-trigger")) {
+    mount_or_die((proc + "/sysrq-trigger").c_str(), proc + "/sysrq-trigger", nullptr, MS_BIND);
+    mount_or_die(nullptr, proc + "/sysrq-trigger", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY);
+  }
+}
+
+// --lxc-mounts: LXC's sys:mixed.
+void mount_sys_mixed(const std::string& mnt) {
+  const std::string sys = mnt + "/sys";
+  ::umount2(sys.c_str(), MNT_DETACH);
+  mount_or_die("sysfs", sys, "sysfs", kNoSuidDevExec);
+  mount_or_die((sys + "/devices/virtual/net").c_str(), sys + "/devices/virtual/net", nullptr, MS_BIND);
+  mount_or_die(nullptr, sys, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | kNoSuidDevExec);
+}
+
+// --lxc-mounts: the container's own boot id, after the pivot.
+void set_boot_id() {
+  const char* target = "/proc/sys/kernel/random/boot_id";
+  unsigned char r[16];
+  int rnd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  if (rnd < 0 || ::read(rnd, r, sizeof r) != static_cast<ssize_t>(sizeof r)) die("read", "/dev/urandom");
+  ::close(rnd);
+  char id[38];
+  std::snprintf(id, sizeof id, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n", r[0], r[1],
+                r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+  int f = ::open("/dev/.lxc-boot-id", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+  if (f < 0 || ::write(f, id, 37) != 37) die("write", "/dev/.lxc-boot-id");
+  ::close(f);
+  mount_or_die("/dev/.lxc-boot-id", target, nullptr, MS_BIND);
+  mount_or_die(nullptr, target, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | kNoSuidDevExec);
+}
+
 [[noreturn]] void child(const std::vector<Hierarchy>& hs, const std::string& payload, const std::string& rootfs,
                         const std::string& mnt, const std::string& name, const std::string& console, bool shim,
-                        int started) {
+                        bool lxc_mounts, int started) {
   g_cleanup = nullptr;  // the parent's to do
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   enter(hs, payload, true);
@@ -213,10 +267,15 @@ struct ToolWork {
   if (::sethostname(name.data(), name.size()) != 0) die("sethostname", name);
   mount_or_die("none", mnt + "/dev", "tmpfs", 0, "size=500000,mode=755");
   ::mkdir((mnt + "/dev/pts").c_str(), 0755);
-  mount_or_die("proc", mnt + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
-  mount_or_die((mnt + "/proc/sys").c_str(), mnt + "/proc/sys", nullptr, MS_BIND);
-  mount_or_die(nullptr, mnt + "/proc/sys", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
-  mount_or_die("sysfs", mnt + "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  if (lxc_mounts) {
+    mount_proc_mixed(mnt);
+    mount_sys_mixed(mnt);
+  } else {
+    mount_or_die("proc", mnt + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    mount_or_die((mnt + "/proc/sys").c_str(), mnt + "/proc/sys", nullptr, MS_BIND);
+    mount_or_die(nullptr, mnt + "/proc/sys", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    mount_or_die("sysfs", mnt + "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  }
   ::umask(0);
   const struct {
     const char* name;
@@ -243,6 +302,10 @@ struct ToolWork {
   mount_or_die(nullptr, ".", nullptr, MS_REC | MS_SLAVE);
   if (::umount2(".", MNT_DETACH) != 0) die("umount", "old root");
   if (::chdir("/") != 0) die("chdir", "/");
+  if (lxc_mounts) {
+    mount_or_die(nullptr, "/", nullptr, MS_REC | MS_SHARED);
+    set_boot_id();
+  }
   for (int cap : {CAP_SYS_MODULE, CAP_MAC_ADMIN, CAP_MAC_OVERRIDE, CAP_SYS_TIME})
     if (::prctl(PR_CAPBSET_DROP, cap) != 0) die("drop capability", std::to_string(cap));
   ::setsid();
@@ -265,13 +328,15 @@ struct ToolWork {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool shim = false, monitor_cgroup = true, usage = argc < 4;
+  bool shim = false, monitor_cgroup = true, lxc_mounts = false, usage = argc < 4;
   const char* tool_dir = nullptr;
   for (int i = 4; i < argc; ++i) {
     if (std::strcmp(argv[i], "--shim") == 0)
       shim = true;
     else if (std::strcmp(argv[i], "--no-monitor-cgroup") == 0)
       monitor_cgroup = false;
+    else if (std::strcmp(argv[i], "--lxc-mounts") == 0)
+      lxc_mounts = true;
     else if (std::strcmp(argv[i], "--tool-work") == 0 && i + 1 < argc)
       tool_dir = argv[++i];
     else
@@ -279,7 +344,8 @@ int main(int argc, char** argv) {
   }
   if (usage) {
     std::fprintf(stderr,
-                 "usage: lxc_floor ROOTFS MOUNTPOINT NAME [--shim] [--no-monitor-cgroup] [--tool-work DIR]\n");
+                 "usage: lxc_floor ROOTFS MOUNTPOINT NAME [--shim] [--no-monitor-cgroup] [--tool-work DIR] "
+                 "[--lxc-mounts]\n");
     return 2;
   }
   const std::string rootfs = argv[1], mnt = argv[2], name = argv[3];
@@ -316,7 +382,7 @@ int main(int argc, char** argv) {
   if (tool && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, started) != 0) die("socketpair", "init");
   pid_t pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
   if (pid < 0) die("clone3", "");
-  if (pid == 0) child(hs, payload, rootfs, mnt, name, console, shim, started[1]);
+  if (pid == 0) child(hs, payload, rootfs, mnt, name, console, shim, lxc_mounts, started[1]);
   g_child = pid;
   if (tool) ::close(started[1]);
 
