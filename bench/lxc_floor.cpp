@@ -35,9 +35,15 @@
 //            target detached first, / made rshared after the pivot, and the
 //            container's boot id (16 random bytes in /dev/.lxc-boot-id,
 //            bound read-only on /proc/sys/kernel/random/boot_id).
+//   --exec-shim PATH: pid 1 is a program of its own, as it must be once
+//            the container's processes can see it (/proc/1/exe must not be
+//            the tool's binary, nor pid 1's memory the tool's): the child
+//            opens PATH before the pivot and execs it, with every signal
+//            blocked, as "init /bin/true MASK" (corral's freestanding shim,
+//            build/corral-init-shim, takes these arguments).
 //
 // usage: lxc_floor ROOTFS MOUNTPOINT NAME [--shim] [--no-monitor-cgroup]
-//                  [--tool-work DIR] [--lxc-mounts]
+//                  [--tool-work DIR] [--lxc-mounts] [--exec-shim PATH]
 //        (root; exit status is /bin/true's)
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -257,7 +263,7 @@ void set_boot_id() {
 
 [[noreturn]] void child(const std::vector<Hierarchy>& hs, const std::string& payload, const std::string& rootfs,
                         const std::string& mnt, const std::string& name, const std::string& console, bool shim,
-                        bool lxc_mounts, int started) {
+                        bool lxc_mounts, const char* exec_shim, int started) {
   g_cleanup = nullptr;  // the parent's to do
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   enter(hs, payload, true);
@@ -297,6 +303,8 @@ void set_boot_id() {
                                                             : "/proc/self/fd/2";
     if (::symlink(target.c_str(), (mnt + "/dev/" + link).c_str()) != 0) die("symlink", link);
   }
+  int shim_fd = -1;
+  if (exec_shim && (shim_fd = ::open(exec_shim, O_RDONLY | O_CLOEXEC)) < 0) die("open", exec_shim);
   if (::chdir(mnt.c_str()) != 0) die("chdir", mnt);
   if (::syscall(SYS_pivot_root, ".", ".") != 0) die("pivot_root", mnt);
   mount_or_die(nullptr, ".", nullptr, MS_REC | MS_SLAVE);
@@ -310,6 +318,14 @@ void set_boot_id() {
     if (::prctl(PR_CAPBSET_DROP, cap) != 0) die("drop capability", std::to_string(cap));
   ::setsid();
   char* argv[] = {const_cast<char*>("/bin/true"), nullptr};
+  if (exec_shim) {
+    sigset_t all;
+    ::sigfillset(&all);
+    ::sigprocmask(SIG_SETMASK, &all, nullptr);
+    char* shim_argv[] = {const_cast<char*>("init"), argv[0], const_cast<char*>("0000000000000000"), nullptr};
+    ::syscall(SYS_execveat, shim_fd, "", shim_argv, environ, AT_EMPTY_PATH);
+    die("exec", exec_shim);
+  }
   if (shim) {
     pid_t command = ::vfork();
     if (command == 0) {
@@ -330,6 +346,7 @@ void set_boot_id() {
 int main(int argc, char** argv) {
   bool shim = false, monitor_cgroup = true, lxc_mounts = false, usage = argc < 4;
   const char* tool_dir = nullptr;
+  const char* exec_shim = nullptr;
   for (int i = 4; i < argc; ++i) {
     if (std::strcmp(argv[i], "--shim") == 0)
       shim = true;
@@ -337,6 +354,8 @@ int main(int argc, char** argv) {
       monitor_cgroup = false;
     else if (std::strcmp(argv[i], "--lxc-mounts") == 0)
       lxc_mounts = true;
+    else if (std::strcmp(argv[i], "--exec-shim") == 0 && i + 1 < argc)
+      exec_shim = argv[++i];
     else if (std::strcmp(argv[i], "--tool-work") == 0 && i + 1 < argc)
       tool_dir = argv[++i];
     else
@@ -345,7 +364,7 @@ int main(int argc, char** argv) {
   if (usage) {
     std::fprintf(stderr,
                  "usage: lxc_floor ROOTFS MOUNTPOINT NAME [--shim] [--no-monitor-cgroup] [--tool-work DIR] "
-                 "[--lxc-mounts]\n");
+                 "[--lxc-mounts] [--exec-shim PATH]\n");
     return 2;
   }
   const std::string rootfs = argv[1], mnt = argv[2], name = argv[3];
@@ -382,7 +401,7 @@ int main(int argc, char** argv) {
   if (tool && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, started) != 0) die("socketpair", "init");
   pid_t pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
   if (pid < 0) die("clone3", "");
-  if (pid == 0) child(hs, payload, rootfs, mnt, name, console, shim, lxc_mounts, started[1]);
+  if (pid == 0) child(hs, payload, rootfs, mnt, name, console, shim, lxc_mounts, exec_shim, started[1]);
   g_child = pid;
   if (tool) ::close(started[1]);
 
