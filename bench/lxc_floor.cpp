@@ -323,6 +323,8 @@ void set_boot_id() {
     ::sigfillset(&all);
     ::sigprocmask(SIG_SETMASK, &all, nullptr);
     char* shim_argv[] = {const_cast<char*>("init"), argv[0], const_cast<char*>("0000000000000000"), nullptr};
+    // `started` is close-on-exec: the tool learns of the start at this
+    // exec, as corral's monitor does at init's.
     ::syscall(SYS_execveat, shim_fd, "", shim_argv, environ, AT_EMPTY_PATH);
     die("exec", exec_shim);
   }
