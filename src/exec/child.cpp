@@ -353,8 +353,10 @@ class Child {
     // The shim restores it for the command; until then no signal may end
     // pid 1 before it handles them.
     if (!x.shim) sigprocmask(SIG_SETMASK, &s_.original_mask, nullptr);
-    if (plan_.signals.monitor_death && plan_.signals.monitor_death != SIGKILL)
-      ::prctl(PR_SET_PDEATHSIG, plan_.signals.monitor_death);
+    // lxc.monitor.signal.pdeath (SIGKILL unless set; 0: none). Set again
+    // after the ids: a change of ids clears it, and LXC's own init would
+    // then outlive a killed monitor.
+    ::prctl(PR_SET_PDEATHSIG, plan_.signals.monitor_death);
     // The monitor takes a turn (and acknowledges) only to keep namespaces;
     // otherwise it just waits for this process's exec (the end-of-file of
     // its close-on-exec socket) or its error. run_child execs once the

@@ -355,6 +355,33 @@ else
 fi
 assert_host_clean "restart after a killed monitor"
 
+# With lxc.init.uid/gid, init's change of ids clears its parent-death
+# signal; corral sets it again, so init dies with a killed monitor even
+# when no janitor is there to clean up (stopped here until the end).
+new_container proc-ids "lxc.init.cmd = /bin/sleep 1000" "lxc.init.uid = 1000" "lxc.init.gid = 1000"
+run_lxc lxc-start -n proc-ids
+init=$(info proc-ids -p -H)
+monitor=$(awk '{ print $4 }' "/proc/$init/stat" 2>/dev/null)
+janitor=$(pgrep -P "$monitor" -x corral-janitor)
+if [ -n "$janitor" ] && [ -n "$monitor" ] && [ "$monitor" -gt 1 ]; then
+  expect_eq "monitor SIGKILLed, init with ids of its own: init runs as 1000" "1000" \
+    "$(awk '$1 == "Uid:" { print $2 }' "/proc/$init/status" 2>&1)"
+  kill -STOP "$janitor"
+  kill -KILL "$monitor"
+  check "monitor SIGKILLed, init with ids of its own: init dies with it, the janitor stopped" \
+    wait_until 5 proc_gone "$init"
+  kill -CONT "$janitor"
+  check "monitor SIGKILLed, init with ids of its own: STOPPED" wait_until 10 state_is proc-ids STOPPED
+  wait_until 10 proc_gone "$janitor"
+  kill -KILL "$init" 2>/dev/null
+  sleep 1
+  assert_host_clean "monitor killed, init with ids of its own"
+  remove_leftover_cgroups proc-ids
+else
+  not_ok "monitor SIGKILLed, init with ids of its own: found the monitor ($monitor) and janitor ($janitor) of init $init"
+  run_lxc lxc-stop -n proc-ids -k
+fi
+
 # The janitor only watches while the monitor lives: the monitor removes
 # every cgroup itself at the stop, so a janitor killed or stopped changes
 # nothing there (the stop does not wait for it).
