@@ -158,8 +158,11 @@ bool stop_hard(const ContainerPaths& paths) {
   Result<Reply> r = c.value().call(Cmd::stop);
   if (!r) return false;
   if (!r.value().closed && r.value().ret < 0) return false;
+  // The monitor closes the connection once the container is gone.
   char byte;
-  while (::read(c.value().fd(), &byte, 1) > 0 || errno == EINTR) {
+  for (;;) {
+    ssize_t n = ::read(c.value().fd(), &byte, 1);
+    if (n == 0 || (n < 0 && errno != EINTR)) break;
   }
   return true;
 }

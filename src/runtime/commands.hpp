@@ -64,6 +64,9 @@ struct WireStateMsg {
   int32_t value;
 };
 static_assert(sizeof(WireRequest) == 16 && sizeof(WireResponse) == 16 && sizeof(WireStateMsg) == 264);
+/// The most data a request may carry; the monitor drops a client that
+/// announces more.
+inline constexpr size_t kMaxRequestData = 65536;
 
 struct Reply {
   int32_t ret = 0;

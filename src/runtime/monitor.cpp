@@ -203,8 +203,13 @@ class Monitor {
     UniqueFd fd;
     bool state_client = false;
     bool wanted[kStateCount] = {};
-    int tty = -2;  // the tty this client holds (0 = console), -2 = none
+    int tty = -2;          // the tty this client holds (0 = console), -2 = none
+    bool allowed = false;  // root or the monitor's user (SO_PEERCRED at accept)
+    std::string in;        // what it sent of a request not yet complete
   };
+  /// Connections of other users wait only for their request, to be told
+  /// EPERM; beyond this many, new ones are closed at once.
+  static constexpr size_t kMaxRefusedClients = 16;
 
   void set_state(State s) {
     state_ = s == State::thawed ? State::running : s;
@@ -216,6 +221,13 @@ class Monitor {
         std::strncpy(msg.name, r_.paths.name.c_str(), sizeof msg.name - 1);
         msg.value = static_cast<int32_t>(s);
         write_full(c.fd.get(), &msg, sizeof msg);
+        // The client being served (a state client that asked for a
+        // freeze, say) is dropped by on_client once answered.
+        if (it->first == serving_) {
+          c.state_client = false;
+          ++it;
+          continue;
+        }
         it = clients_.erase(it);
         continue;
       }
@@ -361,10 +373,19 @@ class Monitor {
         } else if (fd == sigfd_.get()) {
           on_signal();
         } else if (fd == listener_.get()) {
-          int c = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+          // Non-blocking: a client that sends part of a request and waits
+          // must not hold up the monitor (on_client keeps what came).
+          int c = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
           if (c >= 0) {
             auto conn = std::make_unique<ClientConn>();
             conn->fd.reset(c);
+            struct ucred peer {};
+            socklen_t len = sizeof peer;
+            conn->allowed = ::getsockopt(c, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0 &&
+                            (peer.uid == 0 || peer.uid == ::geteuid());
+            size_t refused = 0;
+            for (const auto& [cfd, cc] : clients_) refused += cc->allowed ? 0 : 1;
+            if (!conn->allowed && refused >= kMaxRefusedClients) continue;  // closed here
             add(c);
             clients_[c] = std::move(conn);
           }
@@ -454,25 +475,52 @@ class Monitor {
     auto it = clients_.find(fd);
     if (it == clients_.end()) return;
     ClientConn& c = *it->second;
-    WireRequest req{};
-    if (!read_full(fd, &req, sizeof req)) {
-      drop(fd);  // also frees a tty the client held
-      return;
+    // What the client sent so far; its end of file or an error ends it
+    // (and frees a tty it held), once what it completed is answered.
+    bool open = true;
+    for (;;) {
+      char buf[4096];
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n > 0) {
+        c.in.append(buf, static_cast<size_t>(n));
+        if (c.in.size() > sizeof(WireRequest) + kMaxRequestData) {
+          open = false;  // more than any request waiting: not this protocol
+          break;
+        }
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      open = false;
+      break;
     }
-    std::string data;
-    if (req.datalen > 0 && req.datalen <= 65536) {
-      data.resize(static_cast<size_t>(req.datalen));
-      if (!read_full(fd, data.data(), data.size())) {
-        drop(fd);
+    while (c.in.size() >= sizeof(WireRequest)) {
+      WireRequest req{};
+      std::memcpy(&req, c.in.data(), sizeof req);
+      if (req.datalen < 0 || static_cast<size_t>(req.datalen) > kMaxRequestData) {
+        drop(fd);  // not this protocol
         return;
       }
+      size_t size = sizeof req + static_cast<size_t>(req.datalen);
+      if (c.in.size() < size) break;
+      std::string data = c.in.substr(sizeof req, static_cast<size_t>(req.datalen));
+      c.in.erase(0, size);
+      if (!serve(fd, c, req, data)) return;  // dropped
     }
-    struct ucred peer {};
-    socklen_t len = sizeof peer;
-    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 || (peer.uid != 0 && peer.uid != ::geteuid())) {
+    if (!open) drop(fd);
+  }
+
+  /// Answers one request; false when the client was dropped.
+  bool serve(int fd, ClientConn& c, const WireRequest& req, const std::string& data) {
+    serving_ = fd;
+    struct Served {
+      int& serving;
+      ~Served() { serving = -1; }
+    } served{serving_};
+    if (!c.allowed) {
       respond(c, -EPERM, 0);
       drop(fd);
-      return;
+      return false;
     }
     bool keep = false;
     switch (static_cast<Cmd>(req.cmd)) {
@@ -588,6 +636,7 @@ class Monitor {
         break;
     }
     if (!keep) drop(fd);
+    return keep;
   }
 
   LaunchRequest& r_;
@@ -598,6 +647,7 @@ class Monitor {
   State state_ = State::stopped;
   std::unique_ptr<exec::Container> container_;
   std::map<int, std::unique_ptr<ClientConn>> clients_;
+  int serving_ = -1;  // the client on_client answers: set_state leaves it to on_client
   struct termios saved_tio_ {};
   int peer_in_ = -1, peer_out_ = -1;  // the console's peer (start_console_peer), -1 = none
   bool peer_raw_ = false;             // the peer is a terminal put in raw mode

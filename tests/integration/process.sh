@@ -209,6 +209,79 @@ expect_eq "wait -s FROZEN: exit 0" "0" "$RC"
 run_lxc lxc-unfreeze -n proc-d
 expect_eq "unfreeze: exit 0" "0" "$RC"
 check "unfreeze: RUNNING" state_is proc-d RUNNING
+# The command socket against odd clients: one that sends part of a request
+# and waits must not hold up the monitor; a state client that asks for a
+# freeze on its own connection is told of FREEZING and answered.
+OUT=$(timeout 30 python3 - "$LXCPATH/proc-d/command" "$COMPAT/lxc-info" "$LXCPATH" <<'PY' 2>&1
+import socket, struct, subprocess, sys
+address, info, lxcpath = sys.argv[1:]
+def connect():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect("\0" + address)
+    return s
+def state():
+    r = subprocess.run([info, "-P", lxcpath, "-n", "proc-d", "-s", "-H"], capture_output=True, text=True, timeout=5)
+    return r.stdout.strip()
+def recv(s, n):
+    b = b""
+    while len(b) < n:
+        chunk = s.recv(n - len(b))
+        if not chunk:
+            break
+        b += chunk
+    return b
+stalled = connect()
+stalled.sendall(b"\x03\x00\x00")  # 3 of a request's 16 bytes, and no more
+print("partial request:", state())
+c = connect()
+states = [0] * 8
+states[5] = 1  # FREEZING
+c.sendall(struct.pack("<iiQ", 10, 32, 0) + struct.pack("<8i", *states))
+ret, _, slot = struct.unpack("<iiQ", recv(c, 16))
+print("state client:", ret, slot)
+c.sendall(struct.pack("<iiQ", 15, 0, 0))  # freeze, on the same connection
+got = recv(c, 264)
+print("told:", struct.unpack("<i256si", got)[2] if len(got) == 264 else got)
+ret, _, _ = struct.unpack("<iiQ", recv(c, 16))
+print("freeze answered:", ret, state())
+stalled.close()
+PY
+)
+expect_eq "command socket: odd clients" $'partial request: RUNNING\nstate client: 0 8\ntold: 5\nfreeze answered: 0 FROZEN' "$OUT"
+# Another user is told EPERM, and cannot make the monitor hold more than 16
+# of its connections open (nobody's 40 idle ones here).
+if command -v setpriv >/dev/null && [ -x /usr/bin/python3 ]; then
+  fds_before=$(ls "/proc/$monitor/fd" | wc -l)
+  # (python3 by its system path: another user may not read root's own)
+  timeout 30 setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 - "$LXCPATH/proc-d/command" \
+    >"$WORK/nobody.out" 2>&1 <<'PY' &
+import socket, struct, sys, time
+def connect():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect("\0" + sys.argv[1])
+    return s
+c = connect()
+c.sendall(struct.pack("<iiQ", 3, 0, 0))  # get_state
+b = c.recv(16)
+print("other user:", struct.unpack("<iiQ", b)[0] if len(b) == 16 else "closed", flush=True)
+idle = [connect() for _ in range(40)]
+time.sleep(2)
+PY
+  nobody=$!
+  sleep 1
+  fds_during=$(ls "/proc/$monitor/fd" | wc -l)
+  wait "$nobody"
+  check "command socket: another user's idle connections held: $((fds_during - fds_before)) (at most 16)" \
+    test "$((fds_during - fds_before))" -le 16
+  expect_eq "command socket: another user is told EPERM" "other user: -1" "$(cat "$WORK/nobody.out")"
+  check "command socket: the monitor still answers (FROZEN)" state_is proc-d FROZEN
+else
+  skip "command socket: another user (no setpriv or /usr/bin/python3 here)"
+fi
+run_lxc lxc-unfreeze -n proc-d
+check "command socket: the monitor still answers (unfreeze)" state_is proc-d RUNNING
 run_lxc lxc-ls --running
 expect_eq "ls --running: the running container only" "proc-d" "$OUT"
 run_lxc lxc-stop -n proc-d -k
