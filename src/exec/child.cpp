@@ -86,16 +86,20 @@ class Child {
       if (!send_sync(s_.sync, SyncKind::ack, 0)) return;
     }
     for (;;) {
-      bool eof = false;
-      Result<SyncMessage> m = recv_sync(s_.sync, &eof);
-      if (!m || eof) return;  // the monitor is gone, or ends this process
-      if (m.value().kind == SyncKind::trees) {
-        keep_idmapped_trees(m.value());
-        if (!send_sync(s_.sync, SyncKind::ack, 0)) return;
-        continue;
+      size_t i = 0;
+      {
+        bool eof = false;
+        Result<SyncMessage> m = recv_sync(s_.sync, &eof);
+        if (!m || eof) return;  // the monitor is gone, or ends this process
+        if (m.value().kind == SyncKind::trees) {
+          keep_idmapped_trees(m.value());
+          m = Result<SyncMessage>(SyncMessage{});  // freed before the monitor's turn comes back
+          if (!send_sync(s_.sync, SyncKind::ack, 0)) return;
+          continue;
+        }
+        if (m.value().kind != SyncKind::go) return;
+        i = static_cast<size_t>(m.value().step);
       }
-      if (m.value().kind != SyncKind::go) return;
-      size_t i = static_cast<size_t>(m.value().step);
       for (; i < plan_.steps.size() && plan_.steps[i].actor == Actor::child; ++i) {
         Result<void> r = run_step(plan_.steps[i]);
         if (!r) return end->fail(plan_, static_cast<int32_t>(i), std::move(r.error()));
@@ -259,7 +263,9 @@ class Child {
     // The monitor keeps the slave open as well as the master: a pty whose
     // slave nobody holds reports a hang-up (before init has opened
     // /dev/console, say), and the monitor would stop reading it.
-    CORRAL_TRY(send_sync(s_.sync, SyncKind::fds, 0, 0, "console", {p.value().master.get(), p.value().slave.get()}));
+    // (Named: freed after the `ack`, in this process's turn.)
+    const std::vector<int> handed{p.value().master.get(), p.value().slave.get()};
+    CORRAL_TRY(send_sync(s_.sync, SyncKind::fds, 0, 0, "console", handed));
     CORRAL_TRY(wait_ack());
     console_ = std::move(p.value());
     return {};
@@ -361,9 +367,7 @@ class Child {
     // otherwise it just waits for this process's exec (the end-of-file of
     // its close-on-exec socket) or its error. run_child execs once the
     // Child is gone.
-    Result<bool> sent_namespaces = announce_exec();
-    if (!sent_namespaces) return std::move(sent_namespaces.error());
-    if (sent_namespaces.value()) CORRAL_TRY(wait_ack());
+    CORRAL_TRY(announce_exec());
     exec_ready_ = true;
     return {};
   }
@@ -373,7 +377,7 @@ class Child {
   /// for the teardown hooks, if there are any: sent now, while this process
   /// lives, they stay valid however fast init exits. (Without hooks nobody
   /// holds them, and the container's mounts go with its last process.)
-  Result<bool> announce_exec() {
+  Result<void> announce_exec() {
     static const std::pair<const char*, unsigned long> kKept[] = {{"mnt", CLONE_NEWNS},  {"pid", CLONE_NEWPID},
                                                                   {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC},
                                                                   {"net", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP}};
@@ -389,7 +393,9 @@ class Child {
       held.push_back(std::move(fd));
     }
     CORRAL_TRY(send_sync(s_.sync, SyncKind::exec, 0, 0, names, fds));
-    return !fds.empty();
+    // With namespaces the monitor takes a turn: what is allocated here is
+    // freed after its `ack`, not while it receives them.
+    return fds.empty() ? Result<void>() : wait_ack();
   }
 
   // Monitor steps never reach the child.

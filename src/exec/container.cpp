@@ -133,8 +133,9 @@ Result<void> Container::run_steps(Setup& s) {
     }
     // The child runs from here up to the next monitor step. It shares this
     // process's memory until it execs (clone_child), so the two take
-    // turns: the monitor does its part first (its own cgroup), then sends
-    // `go` and waits until the child stops at a monitor step, asks
+    // turns: the monitor does its part first (its own cgroup: made, and
+    // entered unless the child must enter its v1 payload first), then
+    // sends `go` and waits until the child stops at a monitor step, asks
     // something and waits for the `ack`, fails, or execs. One exception:
     // the v1 payload is made while the child mounts, with raw system calls
     // that touch neither the heap nor errno (PayloadV1Batch).
@@ -154,6 +155,9 @@ Result<void> Container::run_steps(Setup& s) {
         return r;
       }
     }
+    // Without a v1 batch the monitor enters its own cgroups now: after
+    // `go` the child runs and the monitor may not touch the heap.
+    if (!v1_payload) CORRAL_TRY(enter_monitor_cgroup(s));
     CORRAL_TRY(send_sync(s.sync.get(), SyncKind::go, static_cast<int32_t>(i)));
     if (v1_payload && s.v1_batch) {
       // Nothing here may allocate or free (the batch goes with Setup).
@@ -166,74 +170,80 @@ Result<void> Container::run_steps(Setup& s) {
       }
     }
     // The child enters the v1 payload once it has mounted (enter-cgroups)
-    // and says so; the monitor enters its own cgroups then. Not sent when
-    // the child has failed already: its error is queued for the loop below.
-    bool monitor_after_child = false;
-    if (v1_payload)
-      monitor_after_child = send_sync(s.sync.get(), SyncKind::cgroups, monitor_cgroup_to_enter(s) ? 1 : 0).ok();
-    if (!monitor_after_child) CORRAL_TRY(enter_monitor_cgroup(s));
+    // and says so; the monitor enters its own cgroups then, in a turn of
+    // its own. When the word cannot be sent, the child has ended already
+    // (its error is queued for the loop below).
+    if (v1_payload && !send_sync(s.sync.get(), SyncKind::cgroups, monitor_cgroup_to_enter(s) ? 1 : 0))
+      CORRAL_TRY(enter_monitor_cgroup(s));
     bool exec_announced = false;
-    for (;;) {
-      bool eof = false;
-      Result<SyncMessage> m = recv_sync(s.sync.get(), &eof);
-      if (!m) return std::move(m.error());
-      if (eof) {
-        // After the exec announcement, end-of-file means init was exec'd
-        // (the child's end is close-on-exec); before it, the child died.
-        if (exec_announced) {
-          // Init's memory is its own now: its stack here can go, and the
-          // console the child read from the setup is the monitor's.
-          init_stack_ = ChildStack();
-          if (s.host_console.master) console_ = std::move(s.host_console);
-          return {};
-        }
-        siginfo_t info{};
-        ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED | WNOWAIT);
-        return Error(Error::Kind::system, "the container's setup process died before init ran (" +
-                                              std::string(info.si_code == CLD_EXITED ? "exit status " : "signal ") +
-                                              std::to_string(info.si_status) + ")");
-      }
-      // Without an acknowledgement the child goes on at once: what the
-      // monitor does then, up to its next receive, touches nothing on the
-      // heap (see message.hpp).
-      if (m.value().kind == SyncKind::entered) {
-        if (!monitor_cgroup_to_enter(s)) continue;
-        CORRAL_TRY(enter_monitor_cgroup(s));
-        CORRAL_TRY(send_sync(s.sync.get(), SyncKind::ack, 0));
-        continue;
-      }
-      if (m.value().kind == SyncKind::exec) {
-        exec_announced = true;
-        if (m.value().fds.empty()) continue;
-        keep_namespaces(m.value());
-        CORRAL_TRY(send_sync(s.sync.get(), SyncKind::ack, 0));
-        continue;
-      }
-      SyncMessage& msg = m.value();
-      if (msg.kind == SyncKind::error) {
-        Error e(Error::Kind::system, msg.text);
-        return e;
-      }
-      if (msg.kind == SyncKind::fds) {
-        if (msg.text == "console" && msg.fds.size() == 2) {
-          console_.master = std::move(msg.fds[0]);
-          console_.slave = std::move(msg.fds[1]);
-        }
-        if (msg.text == "ttys") {
-          for (UniqueFd& fd : msg.fds) {
-            Pty p;
-            p.master = std::move(fd);
-            ttys_.push_back(std::move(p));
+    bool at_monitor_step = false;
+    while (!at_monitor_step) {
+      // A message the monitor acts on is acknowledged only once the
+      // monitor is done with it, its memory freed included: with the `ack`
+      // the child's turn comes back. Without one the child goes on at once,
+      // and what the monitor does up to its next receive touches nothing on
+      // the heap (see message.hpp).
+      bool acknowledge = false;
+      {
+        bool eof = false;
+        Result<SyncMessage> m = recv_sync(s.sync.get(), &eof);
+        if (!m) return std::move(m.error());
+        SyncMessage& msg = m.value();
+        if (eof) {
+          // After the exec announcement, end-of-file means init was exec'd
+          // (the child's end is close-on-exec); before it, the child died.
+          if (exec_announced) {
+            // Init's memory is its own now: its stack here can go, and the
+            // console the child read from the setup is the monitor's.
+            init_stack_ = ChildStack();
+            if (s.host_console.master) console_ = std::move(s.host_console);
+            return {};
           }
+          siginfo_t info{};
+          ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED | WNOWAIT);
+          return Error(Error::Kind::system, "the container's setup process died before init ran (" +
+                                                std::string(info.si_code == CLD_EXITED ? "exit status " : "signal ") +
+                                                std::to_string(info.si_status) + ")");
         }
-        CORRAL_TRY(send_sync(s.sync.get(), SyncKind::ack, 0));
-        continue;
+        switch (msg.kind) {
+          case SyncKind::entered:
+            if (monitor_cgroup_to_enter(s)) {
+              CORRAL_TRY(enter_monitor_cgroup(s));
+              acknowledge = true;
+            }
+            break;
+          case SyncKind::exec:
+            exec_announced = true;
+            if (!msg.fds.empty()) {
+              keep_namespaces(msg);
+              acknowledge = true;
+            }
+            break;
+          case SyncKind::error:
+            return Error(Error::Kind::system, msg.text);
+          case SyncKind::fds:
+            if (msg.text == "console" && msg.fds.size() == 2) {
+              console_.master = std::move(msg.fds[0]);
+              console_.slave = std::move(msg.fds[1]);
+            }
+            if (msg.text == "ttys") {
+              for (UniqueFd& fd : msg.fds) {
+                Pty p;
+                p.master = std::move(fd);
+                ttys_.push_back(std::move(p));
+              }
+            }
+            acknowledge = true;
+            break;
+          case SyncKind::at:
+            i = static_cast<size_t>(msg.step);
+            at_monitor_step = true;
+            break;
+          default:
+            return Error(Error::Kind::internal, "unexpected message from the container's setup process");
+        }
       }
-      if (msg.kind == SyncKind::at) {
-        i = static_cast<size_t>(msg.step);
-        break;
-      }
-      return Error(Error::Kind::internal, "unexpected message from the container's setup process");
+      if (acknowledge) CORRAL_TRY(send_sync(s.sync.get(), SyncKind::ack, 0));
     }
   }
   return {};

@@ -12,9 +12,11 @@
 // calls, ContainerCgroups::PayloadV1Batch, before its `cgroups`); a child
 // that tells the monitor something the monitor acts on (`fds`, `entered`
 // when the monitor has cgroups to enter, `exec` with namespaces) waits for
-// its `ack` first, as the monitor does after `trees`. When no `ack` comes,
-// the child goes on at once, and what the monitor does up to its next
-// receive must not touch the heap.
+// its `ack` first, as the monitor does after `trees`. The turn passes with
+// the message and comes back with the `ack`: the receiver frees the message
+// before it acknowledges, and the sender frees what it sent only once the
+// `ack` is in. When no `ack` comes, the child goes on at once, and what the
+// monitor does up to its next receive must not touch the heap.
 #pragma once
 
 #include <cstdint>
