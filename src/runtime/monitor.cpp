@@ -169,6 +169,10 @@ class Monitor {
       if (!fin) report(fin.error());
       janitor_.dismiss(container_->take_mount_namespace());
       if (reboot && fin) {
+        // The ptys a client holds go with the container; its other
+        // clients (state, stop) wait on across the reboot.
+        for (auto it = clients_.begin(); it != clients_.end();)
+          it = it->second->tty != -2 ? clients_.erase(it) : std::next(it);
         container_.reset();
         set_state(State::starting);
         continue;
@@ -336,8 +340,9 @@ class Monitor {
     add(listener_.get());
     add(container_->init_pidfd());
     int console = container_->console_master();
-    if (console >= 0) add(console);
+    if (console >= 0 && !console_taken()) add(console);  // its holder reads it (see drop)
     if (peer_in_ >= 0) add(peer_in_);
+    for (const auto& [fd, c] : clients_) add(fd);  // waiting since before a reboot
     bool join_cgroup = container_->monitor_cgroup_due();
     bool settle = join_cgroup || !r_.daemon;
     const auto settle_at = std::chrono::steady_clock::now() + kSettleDelay;
@@ -468,7 +473,13 @@ class Monitor {
 
   void drop(int fd) {
     remove(fd);
+    auto it = clients_.find(fd);
+    bool held_console = it != clients_.end() && it->second->tty == 0;
     clients_.erase(fd);
+    // The console is watched again once nobody holds it: while one does,
+    // what the container writes waits for the holder, and a watched
+    // console would wake the monitor for it without end.
+    if (held_console && container_ && container_->console_master() >= 0) add(container_->console_master());
   }
 
   void on_client(int fd) {
@@ -627,6 +638,7 @@ class Monitor {
           break;
         }
         c.tty = number;
+        if (number == 0) remove(fd_to_pass);  // the holder reads it now (see drop)
         respond(c, 0, static_cast<uint64_t>(number), {}, fd_to_pass);
         keep = true;
         break;

@@ -282,6 +282,37 @@ else
 fi
 run_lxc lxc-unfreeze -n proc-d
 check "command socket: the monitor still answers (unfreeze)" state_is proc-d RUNNING
+# A client that holds the console and does not read it (lxc-console
+# suspended, say): what the container writes waits for it, without
+# keeping the monitor busy; once it lets go, the monitor reads again.
+OUT=$(timeout 30 python3 - "$LXCPATH/proc-d/command" "$COMPAT/lxc-attach" "$LXCPATH" "$monitor" <<'PY' 2>&1
+import os, socket, struct, subprocess, sys, time
+address, attach, lxcpath, monitor = sys.argv[1:]
+def cpu_ticks():
+    f = open("/proc/%s/stat" % monitor).read().rsplit(")", 1)[1].split()
+    return int(f[11]) + int(f[12])
+c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+c.settimeout(10)
+c.connect("\0" + address)
+c.sendall(struct.pack("<iiQ", 0, 0, 0))  # get_tty_fd 0: the console
+msg, fds, _, _ = socket.recv_fds(c, 16, 1)
+ret, _, slot = struct.unpack("<iiQ", msg)
+print("console:", ret, slot, len(fds))
+subprocess.run([attach, "-P", lxcpath, "-n", "proc-d", "--", "sh", "-c", "echo hello >/dev/console"], timeout=10, cwd="/")
+before = cpu_ticks()
+time.sleep(1)
+print("monitor busy:", cpu_ticks() - before > 20)
+print("waiting for the holder:", b"hello" in os.read(fds[0], 4096))
+c.close()
+time.sleep(0.2)
+subprocess.run([attach, "-P", lxcpath, "-n", "proc-d", "--", "sh", "-c", "echo again >/dev/console"], timeout=10, cwd="/")
+before = cpu_ticks()
+time.sleep(0.5)
+print("let go, monitor busy:", cpu_ticks() - before > 10)
+PY
+)
+expect_eq "console holder not reading" $'console: 0 0 1\nmonitor busy: False\nwaiting for the holder: True\nlet go, monitor busy: False' "$OUT"
+check "console holder not reading: the monitor still answers" state_is proc-d RUNNING
 run_lxc lxc-ls --running
 expect_eq "ls --running: the running container only" "proc-d" "$OUT"
 run_lxc lxc-stop -n proc-d -k
@@ -746,10 +777,37 @@ expect_eq "reboot: init ran twice" $'boot\nboot' "$(cat "$LXCPATH/proc-reboot/ro
 check "reboot: the stop hook saw LXC_TARGET=reboot" grep -q 'LXC_TARGET=reboot ' "$WORK/hooks.log"
 expect_eq "reboot: the payload cgroup is init's again" "/lxc.payload.proc-reboot" \
   "$(awk -F: '$2 == "pids" { print $3 }' "/proc/$init2/cgroup" 2>/dev/null)"
+# A console held across a reboot is the old container's: the new one's is
+# free for the next client, and the monitor is not kept busy meanwhile.
+OUT=$(timeout 40 python3 - "$LXCPATH/proc-reboot/command" "$COMPAT/lxc-stop" "$LXCPATH" "$monitor" <<'PY' 2>&1
+import socket, struct, subprocess, sys, time
+address, stop, lxcpath, monitor = sys.argv[1:]
+def cpu_ticks():
+    f = open("/proc/%s/stat" % monitor).read().rsplit(")", 1)[1].split()
+    return int(f[11]) + int(f[12])
+def console():
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.settimeout(10)
+    c.connect("\0" + address)
+    c.sendall(struct.pack("<iiQ", 0, 0, 0))  # get_tty_fd 0
+    msg, fds, _, _ = socket.recv_fds(c, 16, 1)
+    return c, struct.unpack("<iiQ", msg)[0]
+held, ret = console()
+print("held:", ret)
+r = subprocess.run([stop, "-P", lxcpath, "-n", "proc-reboot", "-r", "-t", "10"], capture_output=True, timeout=20, cwd="/")
+print("rebooted:", r.returncode)
+before = cpu_ticks()
+time.sleep(1)
+print("monitor busy:", cpu_ticks() - before > 20)
+again, ret = console()
+print("console free again:", ret)
+PY
+)
+expect_eq "reboot with the console held" $'held: 0\nrebooted: 0\nmonitor busy: False\nconsole free again: 0' "$OUT"
 run_lxc lxc-stop -n proc-reboot -r -W
 expect_eq "reboot -W: exit 0 at once" "0" "$RC"
-check "reboot -W: init ran a third time" wait_until 5 \
-  bash -c '[ "$(grep -c boot "$1")" = 3 ]' _ "$LXCPATH/proc-reboot/rootfs/boots"
+check "reboot -W: init ran a fourth time" wait_until 5 \
+  bash -c '[ "$(grep -c boot "$1")" = 4 ]' _ "$LXCPATH/proc-reboot/rootfs/boots"
 # Each start has its janitor; those of the earlier starts are reaped.
 expect_eq "reboots: no zombie janitor left under the monitor" "" \
   "$(ps --ppid "$monitor" -o stat= -o comm= | awk '$1 ~ /^Z/')"
