@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -186,6 +187,14 @@ void Janitor::dismiss(UniqueFd mount_ns) {
   send_with_fds(sock_.get(), "x", 1, fds);
   sock_.reset();
   dismissed_ = std::exchange(pid_, -1);
+}
+
+void Janitor::wait_dismissed(int timeout_ms) {
+  if (dismissed_ <= 0) return;
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, dismissed_, 0)));
+  struct pollfd p {pidfd.get(), POLLIN, 0};
+  if (!pidfd || ::poll(&p, 1, timeout_ms) != 1) return;  // stopped, say: reaped later
+  if (::waitpid(dismissed_, nullptr, WNOHANG) == dismissed_) dismissed_ = -1;
 }
 
 int janitor_main(const char* text) {

@@ -48,6 +48,11 @@ class Janitor {
   /// The goodbye: the watcher exits, closing `mount_ns` as it goes. Not
   /// waited for (reaped by the next spawn, else it goes with the monitor).
   void dismiss(UniqueFd mount_ns = UniqueFd());
+  /// Waits until the dismissed watcher is gone, and with it the container's
+  /// mount tree (whose last reference it held): the stop is over then. One
+  /// that is not gone within `timeout_ms` (stopped by a signal, say) is not
+  /// waited for.
+  void wait_dismissed(int timeout_ms = 500);
   /// The watcher's pid; -1 when there is none.
   pid_t pid() const { return pid_; }
 

@@ -315,9 +315,14 @@ expect_eq "console holder not reading" $'console: 0 0 1\nmonitor busy: False\nwa
 check "console holder not reading: the monitor still answers" state_is proc-d RUNNING
 run_lxc lxc-ls --running
 expect_eq "ls --running: the running container only" "proc-d" "$OUT"
+janitor=$(pgrep -P "$monitor" -x corral-janitor)
 run_lxc lxc-stop -n proc-d -k
 expect_eq "stop -k: exit 0" "0" "$RC"
 check "stop -k: init is gone when it returns" proc_gone "$init"
+# The janitor drops the container's mount namespace as it exits: the
+# monitor waits for that (and reaps it) before lxc-stop returns.
+check "stop -k: the janitor ($janitor), and with it the container's mounts, is gone when it returns" \
+  test -n "$janitor" -a ! -e "/proc/$janitor"
 check "stop -k: the monitor is gone" wait_until 5 proc_gone "$monitor"
 run_lxc lxc-info -n proc-d -s
 expect_eq "info -s after stop: STOPPED" "State:          STOPPED" "$OUT"
