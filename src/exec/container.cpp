@@ -588,7 +588,7 @@ void Container::abort_start() {
   finish();
 }
 
-Result<void> Container::finish(const char* target) {
+Result<void> Container::finish(const char* target, const std::function<void()>& cgroups_gone) {
   if (finished_) return {};
   finished_ = true;
   Result<void> first;
@@ -625,6 +625,7 @@ Result<void> Container::finish(const char* target) {
   run_teardown_hooks(config::HookType::stop);
   if (cgroups_) {
     Result<void> r = cgroups_->destroy();
+    if (r && cgroups_gone) cgroups_gone();
     if (!r && first.ok()) first = std::move(r);
   }
   run_teardown_hooks(config::HookType::post_stop);

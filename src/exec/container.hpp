@@ -98,7 +98,9 @@ class Container {
   /// After init has been reaped: stop hooks, cgroups removed, post-stop
   /// hooks (§8.2 steps 4-6). `target` is the hooks' LXC_TARGET: "stop",
   /// or "reboot" when the monitor starts the container again afterwards.
-  Result<void> finish(const char* target = "stop");
+  /// `cgroups_gone` is called once every cgroup is removed, before the
+  /// post-stop hooks: from then on their names are anybody's.
+  Result<void> finish(const char* target = "stop", const std::function<void()>& cgroups_gone = {});
 
   /// The container's mount namespace, held from the clone on: init's exit
   /// then leaves its mount tree standing, and whoever closes this fd takes

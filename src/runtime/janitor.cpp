@@ -180,6 +180,10 @@ Result<void> Janitor::publish(const exec::ContainerCgroups& cgroups) {
   return {};
 }
 
+void Janitor::unpublish() {
+  if (pid_ > 0) shared_->published.store(-1, std::memory_order_release);
+}
+
 void Janitor::dismiss(UniqueFd mount_ns) {
   if (pid_ <= 0) return;
   std::vector<int> fds;

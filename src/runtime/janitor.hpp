@@ -45,6 +45,10 @@ class Janitor {
   Result<void> spawn(const std::string& name, int cgroup_fd, const char* program = "/proc/self/exe");
   /// What the janitor removes should the monitor die from now on.
   Result<void> publish(const exec::ContainerCgroups& cgroups);
+  /// Nothing any more: the monitor removed them, and the names may be a
+  /// new start's (a monitor killed in its post-stop hooks must not have its
+  /// janitor remove a restarted container's cgroups).
+  void unpublish();
   /// The goodbye: the watcher exits, closing `mount_ns` as it goes. Not
   /// waited for (reaped by the next spawn, else it goes with the monitor).
   void dismiss(UniqueFd mount_ns = UniqueFd());

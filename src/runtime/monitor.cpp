@@ -165,7 +165,7 @@ class Monitor {
       bool reboot = WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP;
       stop_console_peer();
       set_state(State::stopping);
-      Result<void> fin = container_->finish(reboot ? "reboot" : "stop");
+      Result<void> fin = container_->finish(reboot ? "reboot" : "stop", [this] { janitor_.unpublish(); });
       if (!fin) report(fin.error());
       janitor_.dismiss(container_->take_mount_namespace());
       if (reboot && fin) {

@@ -491,6 +491,42 @@ else
   run_lxc lxc-stop -n proc-ids -k
 fi
 
+# A monitor killed in its post-stop hooks has removed the cgroups already:
+# its janitor (stopped here meanwhile) must leave alone the container
+# started again under the same names.
+printf '#!/bin/sh\ntouch "%s"\nsleep 2\n' "$WORK/poststop.running" >"$WORK/poststop.sh"
+chmod +x "$WORK/poststop.sh"
+new_container proc-poststop "lxc.init.cmd = /bin/sleep 1000" "lxc.hook.post-stop = $WORK/poststop.sh"
+run_lxc lxc-start -n proc-poststop
+init=$(info proc-poststop -p -H)
+monitor=$(awk '{ print $4 }' "/proc/$init/stat" 2>/dev/null)
+janitor=$(pgrep -P "$monitor" -x corral-janitor)
+if [ -n "$janitor" ]; then
+  kill -STOP "$janitor"
+  timeout 20 "$COMPAT/lxc-stop" -P "$LXCPATH" -n proc-poststop -k >/dev/null 2>&1 &
+  stopper=$!
+  check "monitor SIGKILLed in its post-stop hook: the hook runs" wait_until 5 test -e "$WORK/poststop.running"
+  check "monitor SIGKILLed in its post-stop hook: its cgroups are gone" \
+    test ! -e /sys/fs/cgroup/pids/lxc.payload.proc-poststop -a ! -e /sys/fs/cgroup/lxc.payload.proc-poststop
+  kill -KILL "$monitor"
+  wait "$stopper"
+  run_lxc lxc-start -n proc-poststop
+  init2=$(info proc-poststop -p -H)
+  kill -CONT "$janitor"
+  wait_until 10 proc_gone "$janitor"
+  sleep 0.5
+  check "monitor SIGKILLed in its post-stop hook: the restarted container outlives the old janitor" \
+    test -n "$init2" -a -e "/proc/$init2"
+  check "monitor SIGKILLed in its post-stop hook: RUNNING" state_is proc-poststop RUNNING
+  run_lxc lxc-stop -n proc-poststop -k
+  sleep 2  # the killed monitor's hook
+else
+  not_ok "monitor SIGKILLed in its post-stop hook: found the janitor of monitor $monitor"
+  run_lxc lxc-stop -n proc-poststop -k
+fi
+remove_leftover_cgroups proc-poststop
+assert_host_clean "monitor killed in its post-stop hook"
+
 # The janitor only watches while the monitor lives: the monitor removes
 # every cgroup itself at the stop, so a janitor killed or stopped changes
 # nothing there (the stop does not wait for it).
