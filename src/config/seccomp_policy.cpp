@@ -1161,10 +1161,12 @@ void check_and_add_rule(const pegtl::memory_input<pegtl::tracking_mode::lazy>& i
 
   // The calls LXC makes: the native filter, then the other ABIs. Only a
   // rule with arguments after another one with arguments for the same
-  // system call can make libseccomp loop.
+  // system call can make libseccomp loop. The same call by its number, as
+  // libseccomp sees it: a name as written may differ (a NUL byte in it
+  // ends the name libseccomp resolves).
   std::vector<std::string> earlier_with_args;
   for (const SeccompRule& earlier : p.rules)
-    if (earlier.name == r.name && !earlier.args.empty()) earlier_with_args.push_back(std::to_string(earlier.origin.line));
+    if (earlier.nr == r.nr && !earlier.args.empty()) earlier_with_args.push_back(std::to_string(earlier.origin.line));
   bool risky = !r.args.empty() && !earlier_with_args.empty();
   std::vector<scmp_arg_cmp> cmps = scmp_arg_cmps(r);
   for (uint32_t arch : r.arches) {

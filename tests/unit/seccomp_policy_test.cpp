@@ -451,6 +451,23 @@ TEST(SeccompPolicy, RehearsalSeesEveryLaterAdd) {
   EXPECT_EQ(p.diags.items()[1].notes[0], "the earlier rules for 'read' with arguments are at line 5");
 }
 
+// Found by fuzz_seccomp: a name with a NUL byte in it resolves (as a C
+// string) to the call before the NUL; the add that loops must be rehearsed
+// all the same, not made here, where it would never return.
+TEST(SeccompPolicy, RehearsedByTheCallNotTheNameAsWritten) {
+  if (!on_x86_64()) GTEST_SKIP();
+  std::string text = "2\ndenylist\nread errno 1 [0,3,<][1,0,<=][2,0x10,>]\n";
+  text += std::string("read\0\0x", 7) + " errno 1 [0,3,<] [2,0x10,>]\n";  // line 4
+  Parsed p;
+  p.policy = parse_seccomp_policy(text, "test.policy", p.diags, p.sources,
+                                  SeccompHost{"x86_64", std::chrono::milliseconds(100)});
+  ASSERT_GE(p.diags.error_count(), 1u) << p.rendered();
+  bool never_finishes = false;
+  for (const auto& d : p.diags.items())
+    if (d.origin.line == 4 && d.message.find("never finishes adding this rule") != std::string::npos) never_finishes = true;
+  EXPECT_TRUE(never_finishes) << p.rendered();
+}
+
 TEST(SeccompPolicy, ManyArgumentRulesForOneCall) {
   if (!on_x86_64()) GTEST_SKIP();
   std::string text = "2\ndenylist\n";
