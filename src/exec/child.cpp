@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -323,11 +324,34 @@ class Child {
     return r;
   }
 
+  /// The container's console, when it is init's stdio, becomes init's
+  /// user's (group kept, mode 0700, as LXC makes it), so that an init of
+  /// lxc.init.uid can reopen it. LXC does this to every stdio file but
+  /// /dev/null, the caller's own terminal, files and devices included;
+  /// corral only to the console it made (docs/lxc-differences.md). Best
+  /// effort, as LXC's: a failure is no error.
+  void give_console_to(uid_t uid) {
+    int console = stdio_console();
+    struct stat con {};
+    if (console < 0 || ::fstat(console, &con) != 0) return;
+    for (int fd = 0; fd < 3; ++fd) {
+      struct stat st {};
+      if (::fstat(fd, &st) != 0 || st.st_rdev != con.st_rdev || st.st_ino != con.st_ino) continue;
+      if (con.st_uid == uid || ::fchown(console, uid, static_cast<gid_t>(-1)) == 0) ::fchmod(console, 0700);
+      return;
+    }
+  }
+
+  /// The pty that stands for the container's console, or -1.
+  int stdio_console() const {
+    return console_.slave ? console_.slave.get()
+           : (from_host_console_ && s_.host_console) ? s_.host_console->slave.get()
+                                                      : -1;
+  }
+
   /// init's fds 0-2 (spec §5.5).
   Result<void> set_stdio(bool execute) {
-    int console = console_.slave ? console_.slave.get()
-                  : (from_host_console_ && s_.host_console) ? s_.host_console->slave.get()
-                                                            : -1;
+    int console = stdio_console();
     for (int fd = 0; fd < 3; ++fd) {
       int to = -1;
       if (execute) {
@@ -344,17 +368,23 @@ class Child {
 
   Result<void> do_step(const Step&, const ExecInit& x) {
     CORRAL_TRY(set_stdio(x.shim));
+    // A session of its own and no controlling terminal, as LXC's init: the
+    // console is init's stdio, not its terminal. Under execute the shim
+    // gives the command the terminal (it takes it in a session of its own,
+    // which it could not while pid 1 held it).
     ::setsid();
-    if (::isatty(0)) ::ioctl(0, TIOCSCTTY, 0);
+    // Before the change of ids, as LXC: a directory only root may enter is
+    // still init's cwd.
+    if (::chdir(x.cwd.c_str()) != 0) return Error::system("chdir (lxc.init.cwd)", x.cwd, errno);
     if (!x.groups.empty()) {
       std::vector<gid_t> groups(x.groups.begin(), x.groups.end());
       if (::setgroups(groups.size(), groups.data()) != 0) return Error::system("setgroups (lxc.init.groups)", "", errno);
     } else if (x.drop_groups && ::setgroups(0, nullptr) != 0) {
       return Error::system("drop supplementary groups", "", errno);
     }
+    give_console_to(x.uid);
     if (::setgid(x.gid) != 0) return Error::system("setgid " + std::to_string(x.gid), "", errno);
     if (::setuid(x.uid) != 0) return Error::system("setuid " + std::to_string(x.uid), "", errno);
-    if (::chdir(x.cwd.c_str()) != 0) return Error::system("chdir (lxc.init.cwd)", x.cwd, errno);
     ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
     // The shim restores it for the command; until then no signal may end
     // pid 1 before it handles them.

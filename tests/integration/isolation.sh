@@ -192,6 +192,11 @@ run_execute iso-ids2 -- sh -c 'id -u; id -g'
 expect_eq "ids: lxc.init.uid = 4321, lxc.init.gid = 55" $'4321\n55' "$OUT"
 run_execute iso-ids2 -u 7 -- sh -c 'id -u; id -g'
 expect_eq "ids: -u overrides lxc.init.uid" $'7\n55' "$OUT"
+# As LXC, init enters lxc.init.cwd before it becomes lxc.init.uid.
+new_container iso-ids3 "lxc.init.uid = 1000" "lxc.init.cwd = /root"
+chmod 700 "$LXCPATH/iso-ids3/rootfs/root"
+run_execute iso-ids3 -- sh -c 'id -u; pwd'
+expect_eq "ids: lxc.init.cwd only root may enter, then lxc.init.uid" $'1000\n/root' "$OUT"
 assert_host_clean "cwd and ids"
 
 finish_suite

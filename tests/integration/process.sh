@@ -792,6 +792,27 @@ expect_match "console device missing: names the path and errno" \
   'open the console device \(lxc.console.path\) `/dev/no-such-tty`: No such file or directory' "$ERR"
 assert_host_clean "console device"
 
+# --- terminals -----------------------------------------------------------------
+# Under script(1) the tool's stdio is a terminal: the console pty then stands
+# in for it. As LXC's, init has a session but no controlling terminal; under
+# execute the shim gives the command the terminal, so /dev/tty opens.
+new_container proc-tty
+OUT=$(script -qec "timeout 20 $COMPAT/lxc-execute -P $LXCPATH -n proc-tty -- sh -c 'echo hi >/dev/tty && echo tty-ok; cut -d\" \" -f7 /proc/1/stat'" /dev/null 2>&1 | tr -d '\r')
+expect_eq "terminal: execute's command has the terminal, pid 1 has none" $'hi\ntty-ok\n0' "$OUT"
+OUT=$(script -qec "timeout 20 $COMPAT/lxc-start -P $LXCPATH -n proc-tty -F -- sh -c 'cut -d\" \" -f7 /proc/self/stat'" /dev/null 2>&1 | tr -d '\r')
+expect_eq "terminal: a foreground init has no controlling terminal" "0" "$OUT"
+# The console, init's stdio, is given to lxc.init.uid (mode 0700, group
+# kept), so that init can reopen it, as LXC does.
+new_container proc-tty-uid "lxc.init.uid = 1000" "lxc.init.gid = 1000" "lxc.pty.max = 4" "lxc.autodev = 1" \
+  "lxc.init.cmd = /bin/sleep 1000"
+run_lxc lxc-start -n proc-tty-uid
+init=$(info proc-tty-uid -p -H)
+expect_eq "terminal: the console is init's user's" "1000 5 700" "$(stat -L -c '%u %g %a' "/proc/$init/fd/0" 2>&1)"
+run_lxc lxc-attach -n proc-tty-uid -u 1000 -g 1000 -- sh -c 'echo reopened >/dev/console && echo console-ok'
+expect_eq "terminal: init's user can reopen /dev/console" "console-ok" "$OUT"
+run_lxc lxc-stop -n proc-tty-uid -k
+assert_host_clean "terminals"
+
 # --- reboot --------------------------------------------------------------------
 # lxc-stop -r sends lxc.signal.reboot (SIGINT); this init answers with
 # reboot(2), which the kernel turns into its death by SIGHUP; the monitor
