@@ -598,7 +598,9 @@ std::optional<Error> plan_cgroup_mount(Ctx& c, Mounts& m) {
   bool sys_admin = c.keeps(CAP_SYS_ADMIN);
   if (mode.empty()) mode = v2 ? "rw" : sys_admin ? "rw" : "mixed";
   bool unified_host = host.cgroup_layout == CgroupLayout::unified;
-  if (!force) force = !sys_admin || unified_host;
+  // cgroup2 and cgroup2:ro mount even for an init that could mount
+  // cgroups itself (seen with LXC 5.0.2).
+  if (!force) force = !sys_admin || unified_host || v2;
   bool in_cgns = host.cgroup_namespaces && (c.new_ns & CLONE_NEWCGROUP);
   if (in_cgns && !force) {
     m.note =
@@ -620,7 +622,7 @@ std::optional<Error> plan_cgroup_mount(Ctx& c, Mounts& m) {
       return c.error(at, "lxc.mount.auto: '" + cfg.mount_auto.cgroup +
                              "' mounts cgroup2, which needs a cgroup "
                              "namespace, but the container does not get one");
-    m.ops.push_back(op(MountOp::Kind::mount, "cgroup2", cgroot, "cgroup2", kCgroupFsFlags | (ro ? MS_RDONLY : 0)));
+    m.ops.push_back(op(MountOp::Kind::mount, "none", cgroot, "cgroup2", kCgroupFsFlags | (ro ? MS_RDONLY : 0)));
     return std::nullopt;
   }
 
@@ -632,7 +634,8 @@ std::optional<Error> plan_cgroup_mount(Ctx& c, Mounts& m) {
     m.ops.push_back(mkdir_op(hmnt, 0000));
     auto fs_mount = [&] {
       std::string data = h.unified ? "" : corral::join(h.controllers, ",");
-      m.ops.push_back(op(MountOp::Kind::mount, h.unified ? "cgroup2" : "cgroup", hmnt, h.unified ? "cgroup2" : "cgroup",
+      // Source "none", as LXC's (it shows in mountinfo).
+      m.ops.push_back(op(MountOp::Kind::mount, "none", hmnt, h.unified ? "cgroup2" : "cgroup",
                          kCgroupFsFlags | (ro ? MS_RDONLY : 0), data));
     };
     if ((in_cgns && force) || full) {

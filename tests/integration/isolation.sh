@@ -149,6 +149,13 @@ cgroups=$(cat "/proc/$init/cgroup" 2>&1)
 check "cgroup: init is in lxc.payload.iso-cg in every hierarchy ($(echo $cgroups))" \
   bash -c '[ -n "$1" ] && ! grep -v ":/lxc.payload.iso-cg$" <<<"$1"' _ "$cgroups"
 timeout 10 "$COMPAT/lxc-stop" -P "$LXCPATH" -n iso-cg -k
+# cgroup2 and cgroup2:ro mount the unified hierarchy even for an init that
+# keeps CAP_SYS_ADMIN (which cgroup:* leaves to mount its own), as LXC 5.0.2.
+if grep -q ' - cgroup2 ' /proc/self/mountinfo; then
+  new_container iso-cg2 "lxc.mount.auto = proc:rw sys:rw cgroup2:ro"
+  run_execute iso-cg2 -- sh -c 'awk "\$5 == \"/sys/fs/cgroup\" { print \$6, \$(NF-2), \$(NF-1) }" /proc/self/mountinfo; test -e /sys/fs/cgroup/cgroup.procs && echo has-procs'
+  expect_eq "cgroup: lxc.mount.auto = cgroup2:ro with CAP_SYS_ADMIN" $'ro,nosuid,nodev,noexec,relatime cgroup2 none\nhas-procs' "$OUT"
+fi
 assert_host_clean "cgroup namespace"
 
 # --- environment -------------------------------------------------------------

@@ -602,8 +602,8 @@ TEST(PlanCgroupMount, ForcedInCgroupNamespaceMountsEachHierarchy) {
   ASSERT_EQ(o.size(), 13u);
   EXPECT_EQ(o[0], "mount none -> R/sys/fs/cgroup NOSUID|NODEV|NOEXEC|RELATIME");
   EXPECT_EQ(o[1], "mkdir R/sys/fs/cgroup/cpu");
-  EXPECT_EQ(o[2], "mount cgroup -> R/sys/fs/cgroup/cpu NOSUID|NODEV|NOEXEC|RELATIME");
-  EXPECT_EQ(o[12], "mount cgroup2 -> R/sys/fs/cgroup/unified NOSUID|NODEV|NOEXEC|RELATIME");
+  EXPECT_EQ(o[2], "mount none -> R/sys/fs/cgroup/cpu NOSUID|NODEV|NOEXEC|RELATIME");
+  EXPECT_EQ(o[12], "mount none -> R/sys/fs/cgroup/unified NOSUID|NODEV|NOEXEC|RELATIME");
   EXPECT_EQ(data<Mounts>(p, "mount-cgroup").ops[10].data, "name=systemd");
 }
 
@@ -628,19 +628,28 @@ TEST(PlanCgroupMount, WithoutCgroupNamespaceBindsTheOwnCgroup) {
 TEST(PlanCgroupMount, UnifiedHost) {
   Plan p = plan_of(kRootfs + "lxc.mount.auto = cgroup:ro\n", options(unified_host()));
   EXPECT_EQ(ops(data<Mounts>(p, "mount-cgroup")),
-            std::vector<std::string>{"mount cgroup2 -> R/sys/fs/cgroup RDONLY|NOSUID|NODEV|NOEXEC|RELATIME"});
+            std::vector<std::string>{"mount none -> R/sys/fs/cgroup RDONLY|NOSUID|NODEV|NOEXEC|RELATIME"});
   Plan mixed = plan_of(kRootfs + "lxc.mount.auto = cgroup:mixed\n", options(unified_host()));
   EXPECT_EQ(ops(data<Mounts>(mixed, "mount-cgroup")),
-            std::vector<std::string>{"mount cgroup2 -> R/sys/fs/cgroup NOSUID|NODEV|NOEXEC|RELATIME"});
+            std::vector<std::string>{"mount none -> R/sys/fs/cgroup NOSUID|NODEV|NOEXEC|RELATIME"});
   EXPECT_EQ(error_of(kRootfs + "lxc.mount.auto = cgroup\nlxc.namespace.keep = cgroup\n", options(unified_host())),
             "t.conf:3:1: lxc.mount.auto: 'cgroup' mounts cgroup2, which needs a cgroup namespace, but the container "
             "does not get one");
 }
 
+TEST(PlanCgroupMount, Cgroup2TokenMountsEvenWithSysAdmin) {
+  // Unlike cgroup:*, cgroup2 and cgroup2:ro are mounted for an init that
+  // keeps CAP_SYS_ADMIN in its cgroup namespace too, as by LXC 5.0.2.
+  EXPECT_EQ(ops(data<Mounts>(plan_of(kRootfs + "lxc.mount.auto = cgroup2\n"), "mount-cgroup")),
+            std::vector<std::string>{"mount none -> R/sys/fs/cgroup NOSUID|NODEV|NOEXEC|RELATIME"});
+  EXPECT_EQ(ops(data<Mounts>(plan_of(kRootfs + "lxc.mount.auto = cgroup2:ro\n"), "mount-cgroup")),
+            std::vector<std::string>{"mount none -> R/sys/fs/cgroup RDONLY|NOSUID|NODEV|NOEXEC|RELATIME"});
+}
+
 TEST(PlanCgroupMount, Cgroup2TokenNeedsTheUnifiedHierarchy) {
   Plan p = plan_of(kRootfs + "lxc.mount.auto = cgroup2:force\n");  // hybrid: /sys/fs/cgroup/unified
   EXPECT_EQ(ops(data<Mounts>(p, "mount-cgroup")),
-            std::vector<std::string>{"mount cgroup2 -> R/sys/fs/cgroup NOSUID|NODEV|NOEXEC|RELATIME"});
+            std::vector<std::string>{"mount none -> R/sys/fs/cgroup NOSUID|NODEV|NOEXEC|RELATIME"});
   EXPECT_EQ(error_of(kRootfs + "lxc.mount.auto = cgroup2:force\n", options(legacy_host())),
             "t.conf:3:1: lxc.mount.auto: 'cgroup2:force' needs the unified cgroup2 hierarchy, which is not mounted on "
             "this host");
