@@ -306,7 +306,9 @@ Result<void> mount_one_entry(const PlannedMount& pm, const std::string& root, Id
     Result<UniqueFd> top = open_beneath(root, pm.target);
     if (!top) return std::move(top.error());
     std::string top_path = fd_path(top.value().get());
-    unsigned long rflags = MS_REMOUNT | MS_BIND | (flags & ~(MS_BIND | MS_REC)) | locked_flags(top_path);
+    unsigned long locked = locked_flags(top_path);
+    if (e.clear_flags & MS_NODEV) locked &= ~MS_NODEV;  // the token `dev`, as LXC's
+    unsigned long rflags = MS_REMOUNT | MS_BIND | (flags & ~(MS_BIND | MS_REC)) | locked;
     CORRAL_TRY(sys_mount(nullptr, pm.target, top_path, nullptr, rflags, nullptr, "remount"));
   }
   return set_entry_propagation(pm, root);

@@ -694,7 +694,8 @@ void add_mount_line(Ctx& c, config::MountEntry e, const std::string& from, const
   p.where = where;
   p.target = *target;
   p.source = e.relative ? join(c.has_rootfs ? c.root : "/", e.source) : e.source;
-  p.remount = e.is_bind() && (e.flags & ~(MS_BIND | MS_REC)) != 0;
+  // With `dev` the remount clears a nodev that the source has (spec §4.5).
+  p.remount = e.is_bind() && ((e.flags & ~(MS_BIND | MS_REC)) != 0 || (e.clear_flags & MS_NODEV) != 0);
   p.entry = std::move(e);
   if (is_idmapped) {
     if (p.entry.create_dir || p.entry.create_file) {

@@ -305,7 +305,7 @@ struct PlannedMount {
   std::string source;        // resolved source (host path for binds)
   std::string target;        // resolved mount point (host path, below the rootfs mount)
   bool create_only = false;  // an idmap= entry in the first pass: only create= is done
-  bool remount = false;      // bind/rbind with more flags: remounted with them (plus the source's locked flags)
+  bool remount = false;      // bind/rbind with more flags or `dev`: remounted with them (plus the source's locked flags)
 };
 struct MountEntries {
   std::vector<PlannedMount> mounts;
