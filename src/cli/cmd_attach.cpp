@@ -16,6 +16,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/container_args.hpp"
+#include "config/loader.hpp"
 #include "exec/attach.hpp"
 #include "exec/cgroup.hpp"
 #include "exec/devices.hpp"
@@ -191,7 +192,25 @@ int lxc_attach_main(const std::string& prog, const std::vector<std::string>& arg
   t.cap_bounding = cap_bounding_of(*pid);
   if (o.join_cgroup) {
     Result<exec::ContainerCgroups> cg = exec::ContainerCgroups::for_pid(exec::probe_host(), *pid);
-    if (cg) t.cgroup_dirs = cg.value().payload_dirs();
+    if (cg) {
+      t.unified_cgroup_dir = cg.value().unified_payload_dir();
+      for (std::string& dir : cg.value().payload_dirs())
+        if (dir != t.unified_cgroup_dir) t.cgroup_dirs.push_back(std::move(dir));
+    }
+  }
+  // lxc.prlimit.* and lxc.proc.* of the running container, read back as
+  // configuration lines and planned as the start plans them for init.
+  std::string limits = runtime::query_config_item(paths, "lxc.prlimit").value_or("") +
+                       runtime::query_config_item(paths, "lxc.proc").value_or("");
+  if (!limits.empty()) {
+    config::LoadResult loaded = config::load_text(limits, "the running container's lxc.prlimit and lxc.proc");
+    Result<exec::ProcessSettings> settings =
+        loaded.ok() ? exec::plan_process_settings(loaded.config) : Result<exec::ProcessSettings>(Error::usage(loaded.render()));
+    if (!settings) {
+      out.error(settings.error().render());
+      return 1;
+    }
+    t.settings = std::move(settings.value());
   }
 
   bool tty = ::isatty(0) || ::isatty(1) || ::isatty(2);

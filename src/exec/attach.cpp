@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "exec/container.hpp"
 #include "util/strings.hpp"
 
 extern char** environ;
@@ -30,6 +32,48 @@ constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/
   std::fprintf(stderr, "%s: %s\n", prog.c_str(), message.c_str());
   std::fflush(stderr);
   ::_exit(status);
+}
+
+/// Writes a pid to a cgroup's procs file; 0 or the errno.
+int write_pid(const std::string& procs, pid_t pid) {
+  int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  std::string text = std::to_string(pid);
+  int e = ::write(fd, text.data(), text.size()) < 0 ? errno : 0;
+  ::close(fd);
+  return e;
+}
+
+/// LXC's leaf for attached processes in cgroup2 (cgroup_attach_leaf): a
+/// cgroup whose children have controllers enabled may hold no process
+/// (once the container's init has delegated, as systemd does), so attached
+/// processes go to `.lxc` below the payload, made when missing, and when
+/// even that is busy to the first `.lxc-N` that takes them. A leaf gets
+/// the payload's owner (a container with lxc.idmap manages it). 0 or the
+/// errno.
+int join_unified_leaf(const std::string& payload, pid_t pid) {
+  struct stat owner {};
+  if (::stat(payload.c_str(), &owner) != 0) return errno;
+  auto make_leaf = [&](const std::string& leaf, bool* made) {
+    *made = ::mkdir(leaf.c_str(), 0755) == 0;
+    if (!*made) return errno == EEXIST ? 0 : errno;
+    if (owner.st_uid != 0 || owner.st_gid != 0) {
+      for (const char* file : {"", "/cgroup.procs", "/cgroup.subtree_control", "/cgroup.threads"})
+        if (::chown((leaf + file).c_str(), owner.st_uid, owner.st_gid) != 0) return errno;
+    }
+    return 0;
+  };
+  bool made = false;
+  if (int e = make_leaf(payload + "/.lxc", &made)) return e;
+  if (write_pid(payload + "/.lxc/cgroup.procs", pid) == 0) return 0;
+  int e = write_pid(payload + "/cgroup.procs", pid);
+  for (int n = 1; e == EBUSY && n < 1000; ++n) {
+    std::string leaf = payload + "/.lxc-" + std::to_string(n);
+    if ((e = make_leaf(leaf, &made))) return e;
+    e = write_pid(leaf + "/cgroup.procs", pid);
+    if (e && made) ::rmdir(leaf.c_str());
+  }
+  return e;
 }
 
 /// The id a command attaches as when -u/-g are not given: 0, unless the
@@ -155,17 +199,18 @@ Result<pid_t> spawn_attached(const AttachTarget& t, const AttachOptions& o, cons
   if (transient < 0) return Error::system("fork", "", errno);
   if (transient > 0) return transient;
 
-  // The transient process: cgroup, then namespaces, then the command.
+  // The transient process: cgroup, limits, then namespaces, then the
+  // command (which inherits the first two).
   if (o.join_cgroup) {
-    for (const std::string& dir : t.cgroup_dirs) {
-      std::string procs = dir + "/cgroup.procs";
-      int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
-      std::string pid = std::to_string(::getpid());
-      if (fd < 0 || ::write(fd, pid.data(), pid.size()) < 0)
-        die(prog, "failed to join the container's cgroup `" + dir + "`: " + std::strerror(errno));
-      ::close(fd);
-    }
+    for (const std::string& dir : t.cgroup_dirs)
+      if (int e = write_pid(dir + "/cgroup.procs", ::getpid()))
+        die(prog, "failed to join the container's cgroup `" + dir + "`: " + std::strerror(e));
+    if (!t.unified_cgroup_dir.empty())
+      if (int e = join_unified_leaf(t.unified_cgroup_dir, ::getpid()))
+        die(prog, "failed to join the container's cgroup `" + t.unified_cgroup_dir + "`: " + std::strerror(e));
   }
+  for (Result<void> r : {apply_rlimits(t.settings.rlimits, ::getpid()), apply_proc_writes(t.settings.proc, ::getpid())})
+    if (!r) die(prog, r.error().render());
   if (::setns(t.init_pidfd, static_cast<int>(flags)) != 0)
     die(prog, std::string("failed to enter the container's namespaces: ") + std::strerror(errno));
   if (o.remount_sys_proc && !(flags & CLONE_NEWNS)) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "exec/plan.hpp"
 #include "exec/seccomp.hpp"
 #include "util/error.hpp"
 
@@ -24,7 +25,9 @@ struct AttachTarget {
   bool no_new_privs = false;
   std::optional<SeccompProgram> seccomp;
   uint64_t cap_bounding = ~0ULL;           // CapBnd of init
-  std::vector<std::string> cgroup_dirs;    // init's cgroups, to join
+  std::vector<std::string> cgroup_dirs;    // the payload cgroups in the v1 hierarchies, to join
+  std::string unified_cgroup_dir;          // the payload cgroup in the unified one ("" without)
+  ProcessSettings settings;                // lxc.prlimit.*, lxc.proc.*
 };
 
 struct AttachOptions {

@@ -1374,6 +1374,12 @@ std::vector<std::string> ContainerCgroups::payload_dirs() const {
   return out;
 }
 
+std::string ContainerCgroups::unified_payload_dir() const {
+  for (const Hierarchy& h : hierarchies_)
+    if (h.unified) return h.payload;
+  return {};
+}
+
 std::vector<std::string> ContainerCgroups::init_dirs() const {
   std::vector<std::string> out;
   for (const Hierarchy& h : hierarchies_) out.push_back(h.init_dir());

@@ -183,6 +183,8 @@ class ContainerCgroups {
 
   /// The payload (limit) cgroup in each hierarchy, in HostFacts order.
   std::vector<std::string> payload_dirs() const;
+  /// The payload cgroup in the unified hierarchy; "" without one.
+  std::string unified_payload_dir() const;
   /// Where init is placed: payload_inner when set, else the payload.
   std::vector<std::string> init_dirs() const;
   /// The monitor cgroup in each hierarchy; empty for an object from for_pid.

@@ -365,28 +365,32 @@ Result<void> Container::run_monitor_step(size_t index, Setup& s) {
     network_.emplace(plan_.name, std::move(env), plan_.hook_version1);
     return network_->create(*net, pid_);
   }
-  if (const auto* proc = std::get_if<WriteProc>(&step.data)) {
-    for (const ProcWrite& w : proc->writes) {
-      Result<void> r = write_file("/proc/" + std::to_string(pid_) + "/" + w.file, w.value);
-      if (!r) {
-        r.error().wrap("lxc.proc." + w.file + " at " + w.where);
-        return r;
-      }
-    }
-    return {};
-  }
-  if (const auto* rl = std::get_if<SetRlimits>(&step.data)) {
-    for (const Rlimit& l : rl->limits) {
-      struct rlimit lim {l.soft, l.hard};
-      if (::prlimit(pid_, static_cast<__rlimit_resource>(l.resource), &lim, nullptr) != 0) {
-        Error e = Error::system("prlimit", "", errno);
-        e.wrap("lxc.prlimit." + l.name + " at " + l.where);
-        return e;
-      }
-    }
-    return {};
-  }
+  if (const auto* proc = std::get_if<WriteProc>(&step.data)) return apply_proc_writes(*proc, pid_);
+  if (const auto* rl = std::get_if<SetRlimits>(&step.data)) return apply_rlimits(*rl, pid_);
   return Error(Error::Kind::internal, "step " + step.name + " is not the monitor's");
+}
+
+Result<void> apply_proc_writes(const WriteProc& proc, pid_t pid) {
+  for (const ProcWrite& w : proc.writes) {
+    Result<void> r = write_file("/proc/" + std::to_string(pid) + "/" + w.file, w.value);
+    if (!r) {
+      r.error().wrap("lxc.proc." + w.file + " at " + w.where);
+      return r;
+    }
+  }
+  return {};
+}
+
+Result<void> apply_rlimits(const SetRlimits& limits, pid_t pid) {
+  for (const Rlimit& l : limits.limits) {
+    struct rlimit lim {l.soft, l.hard};
+    if (::prlimit(pid, static_cast<__rlimit_resource>(l.resource), &lim, nullptr) != 0) {
+      Error e = Error::system("prlimit", "", errno);
+      e.wrap("lxc.prlimit." + l.name + " at " + l.where);
+      return e;
+    }
+  }
+  return {};
 }
 
 Result<void> Container::prepare_init_exec(Setup& s) {

@@ -26,6 +26,11 @@ namespace corral::exec {
 
 struct SyncMessage;
 
+/// lxc.proc.* and lxc.prlimit.* applied to a process: to init by the
+/// start's monitor, to an attached process by attach (spec §11 step 4).
+Result<void> apply_proc_writes(const WriteProc& proc, pid_t pid);
+Result<void> apply_rlimits(const SetRlimits& limits, pid_t pid);
+
 struct StartOptions {
   /// Daemon: init's stdio is /dev/null or the console pty; foreground: the
   /// tool's stdio or the console pty the monitor proxies (spec §5.5).

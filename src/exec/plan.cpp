@@ -409,6 +409,10 @@ std::optional<Error> plan_idmaps(Ctx& c, WriteIdMaps& w, BecomeNsRoot& root) {
   return std::nullopt;
 }
 
+void plan_proc_writes(Ctx& c, WriteProc& out) {
+  for (const auto& item : c.cfg.procs) out.writes.push_back({item.value.name, item.value.value, c.where(item.origin)});
+}
+
 std::optional<Error> plan_rlimits(Ctx& c, SetRlimits& out) {
   for (const config::Prlimit& p : c.cfg.prlimits) {
     Rlimit r{p.resource, -1, p.soft, p.hard, c.where(p.origin)};
@@ -1241,6 +1245,16 @@ Result<Plan> plan_destroy_hooks(const config::Config& cfg, const PlanOptions& op
   return plan;
 }
 
+Result<ProcessSettings> plan_process_settings(const config::Config& cfg) {
+  Plan plan;
+  PlanOptions options;
+  Ctx c{cfg, options, plan};
+  ProcessSettings out;
+  if (auto e = plan_rlimits(c, out.rlimits)) return *e;
+  plan_proc_writes(c, out.proc);
+  return out;
+}
+
 Result<Plan> make_plan(const config::Config& cfg, const PlanOptions& options) {
   Plan plan;
   plan.name = options.name;
@@ -1312,7 +1326,7 @@ Result<Plan> make_plan(const config::Config& cfg, const PlanOptions& options) {
   if (!net.devices.empty()) c.add("create-net-devices", Actor::monitor, std::move(net));
   if (!cfg.procs.empty()) {
     WriteProc w;
-    for (const auto& item : cfg.procs) w.writes.push_back({item.value.name, item.value.value, c.where(item.origin)});
+    plan_proc_writes(c, w);
     c.add("write-proc", Actor::monitor, std::move(w));
   }
   if (!rlimits.limits.empty()) c.add("set-rlimits", Actor::monitor, std::move(rlimits));

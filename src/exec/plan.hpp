@@ -451,6 +451,15 @@ struct Plan {
 /// find at start) carry the file:line:col of the line to blame.
 Result<Plan> make_plan(const config::Config& cfg, const PlanOptions& options);
 
+/// What an attached process takes from the container's configuration
+/// besides its namespaces (spec/runtime.md §11 step 4): lxc.prlimit.* and
+/// lxc.proc.*, as the start applies them to init.
+struct ProcessSettings {
+  SetRlimits rlimits;
+  WriteProc proc;
+};
+Result<ProcessSettings> plan_process_settings(const config::Config& cfg);
+
 /// lxc.hook.destroy as lxc-destroy runs them, before the storage goes: the
 /// commands with LXC's arguments and the hook environment (spec/runtime.md
 /// §9). `plan.steps` holds one RunHooks step, or none without hooks.

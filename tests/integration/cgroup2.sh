@@ -69,7 +69,23 @@ run_lxc lxc-attach -n v2-d -- sh -c 'cat /dev/null; echo null=$?; head -c 1 /dev
 expect_match "devices: the BPF program denies c 1:3" "can't open '/dev/null': Operation not permitted" "$ERR"
 expect_eq "devices: the allowed c 1:5 opens" $'null=1\n1' "$OUT"
 run_lxc lxc-attach -n v2-d -- cat /proc/self/cgroup
-expect_eq "attach: joins the payload (cgroup namespace root)" "0::/" "$(grep '^0::' <<<"$OUT")"
+expect_eq "attach: joins the payload's leaf .lxc" "0::/.lxc" "$(grep '^0::' <<<"$OUT")"
+if [ -n "$hugetlb" ]; then
+  # An init that delegates a controller to its children (as systemd does
+  # with init.scope) leaves no process allowed in the payload itself.
+  payload=/sys/fs/cgroup/lxc.payload.v2-d
+  rmdir "$payload/.lxc"
+  mkdir "$payload/init.scope" && echo "$init" >"$payload/init.scope/cgroup.procs" &&
+    echo +hugetlb >"$payload/cgroup.subtree_control"
+  run_lxc lxc-attach -n v2-d -- sh -c 'grep "^0::" /proc/self/cgroup'
+  expect_eq "attach: into .lxc when the payload delegates controllers" "0 0::/.lxc" "$RC $OUT"
+  echo +hugetlb >"$payload/.lxc/cgroup.subtree_control"
+  run_lxc lxc-attach -n v2-d -- sh -c 'grep "^0::" /proc/self/cgroup'
+  expect_eq "attach: into .lxc-1 when .lxc delegates too" "0 0::/.lxc-1" "$RC $OUT"
+else
+  skip "no hugetlb controller in cgroup2 here: no delegating init to attach to"
+  skip "no hugetlb controller in cgroup2 here: no delegating init to attach to"
+fi
 run_lxc lxc-freeze -n v2-d
 expect_eq "freeze: exit 0" "0" "$RC"
 expect_eq "freeze: FROZEN" "State:          FROZEN" "$(info v2-d -s)"

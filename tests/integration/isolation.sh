@@ -158,6 +158,17 @@ if grep -q ' - cgroup2 ' /proc/self/mountinfo; then
 fi
 assert_host_clean "cgroup namespace"
 
+# --- lxc-attach: limits ------------------------------------------------------
+# The attached process gets lxc.prlimit.* and lxc.proc.* as init does.
+new_container iso-att "lxc.init.cmd = /bin/sleep 1000" "lxc.prlimit.nofile = 1024:2048" "lxc.prlimit.stack = 4194304" \
+  "lxc.proc.oom_score_adj = 300"
+run_lxc lxc-start -n iso-att
+run_lxc lxc-attach -n iso-att -- sh -c 'grep -E "open files|stack size" /proc/self/limits | tr -s " "; cat /proc/self/oom_score_adj'
+expect_eq "attach: lxc.prlimit.* and lxc.proc.* applied" \
+  $'Max stack size 4194304 4194304 bytes \nMax open files 1024 2048 files \n300' "$OUT"
+run_lxc lxc-stop -n iso-att -k
+assert_host_clean "attach limits"
+
 # --- environment -------------------------------------------------------------
 new_container iso-env "lxc.environment = FOO=bar" "lxc.environment = SPACED=a b  c"
 OUT=$(ITEST_HOST_VAR=leak timeout 20 "$COMPAT/lxc-execute" -P "$LXCPATH" -n iso-env -- env </dev/null 2>"$WORK/env.err")

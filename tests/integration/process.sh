@@ -197,7 +197,9 @@ expect_eq "attach: a missing command gives 127" "127" "$RC"
 OUT=$(echo piped | timeout 20 "$COMPAT/lxc-attach" -P "$LXCPATH" -n proc-d -- cat 2>/dev/null)
 expect_eq "attach: stdin pipe passes through" "piped" "$OUT"
 run_lxc lxc-attach -n proc-d -- cat /proc/self/cgroup
-expect_eq "attach: joins the payload cgroup (cgroup ns root)" "" "$(grep -v ':/$' <<<"$OUT")"
+# v1: the payload itself; cgroup2: its leaf .lxc, as LXC's.
+expect_eq "attach: joins the payload cgroups (cgroup ns root; .lxc in cgroup2)" "0::/.lxc" \
+  "$(grep -v ':/$' <<<"$OUT")"
 # freeze / unfreeze (v1 freezer on this host)
 run_lxc lxc-freeze -n proc-d
 expect_eq "freeze: exit 0" "0" "$RC"
