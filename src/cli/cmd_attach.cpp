@@ -35,8 +35,18 @@ uint64_t cap_bounding_of(pid_t pid) {
   return ~0ULL;
 }
 
+/// The first of fds 1, 2 and 0 that is a terminal: where the pty's output
+/// goes (the caller's terminal, whichever of its fds still shows it).
+int caller_terminal() {
+  for (int fd : {1, 2, 0})
+    if (::isatty(fd)) return fd;
+  return -1;
+}
+
 /// Copies between the caller's terminal and the pty until the transient
-/// process ends; returns its wait status. `log` (-L) gets the pty's output.
+/// process ends; returns its wait status. Input is read only when stdin
+/// is the terminal (the command reads a piped stdin itself). `log` (-L)
+/// gets the pty's output.
 int proxy_and_wait(pid_t transient, int master, int log) {
   struct termios saved {};
   bool raw = ::tcgetattr(0, &saved) == 0;
@@ -45,29 +55,36 @@ int proxy_and_wait(pid_t transient, int master, int log) {
     ::cfmakeraw(&t);
     t.c_oflag |= OPOST;
     ::tcsetattr(0, TCSAFLUSH, &t);
-    struct winsize ws {};
-    if (::ioctl(0, TIOCGWINSZ, &ws) == 0) ::ioctl(master, TIOCSWINSZ, &ws);
   }
-  bool stdin_open = true;
+  int terminal = caller_terminal();
+  struct winsize ws {};
+  if (terminal >= 0 && ::ioctl(terminal, TIOCGWINSZ, &ws) == 0) ::ioctl(master, TIOCSWINSZ, &ws);
+  auto copy_out = [&](const char* buf, ssize_t got) {
+    if (::write(terminal, buf, static_cast<size_t>(got)) < 0) {
+    }
+    if (log >= 0 && ::write(log, buf, static_cast<size_t>(got)) < 0) {
+    }
+  };
+  // A descriptor that has ended is left out (-1): poll would report its
+  // hang-up again at once, and the loop would spin.
+  struct pollfd p[2] = {{master, POLLIN, 0}, {::isatty(0) ? 0 : -1, POLLIN, 0}};
   int status = 0;
   for (;;) {
-    struct pollfd p[2] = {{master, POLLIN, 0}, {0, static_cast<short>(stdin_open ? POLLIN : 0), 0}};
     int n = ::poll(p, 2, 100);
-    if (n > 0 && (p[0].revents & (POLLIN | POLLHUP))) {
+    if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
       char buf[8192];
       ssize_t got = ::read(master, buf, sizeof buf);
-      if (got > 0) {
-        if (::write(1, buf, static_cast<size_t>(got)) < 0) {
-        }
-        if (log >= 0 && ::write(log, buf, static_cast<size_t>(got)) < 0) {
-        }
-      }
+      if (got > 0) copy_out(buf, got);
+      else if (got == 0 || errno != EINTR) p[0].fd = -1;  // every slave closed (EIO)
     }
-    if (n > 0 && stdin_open && (p[1].revents & (POLLIN | POLLHUP))) {
+    if (n > 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
       char buf[4096];
       ssize_t got = ::read(0, buf, sizeof buf);
-      if (got <= 0) stdin_open = false;
-      else if (::write(master, buf, static_cast<size_t>(got)) < 0) {
+      if (got > 0) {
+        if (::write(master, buf, static_cast<size_t>(got)) < 0) {
+        }
+      } else if (got == 0 || errno != EINTR) {
+        p[1].fd = -1;
       }
     }
     pid_t done = ::waitpid(transient, &status, WNOHANG);
@@ -77,9 +94,7 @@ int proxy_and_wait(pid_t transient, int master, int log) {
   ::fcntl(master, F_SETFL, ::fcntl(master, F_GETFL) | O_NONBLOCK);
   char buf[8192];
   ssize_t got;
-  while ((got = ::read(master, buf, sizeof buf)) > 0) {
-    if (::write(1, buf, static_cast<size_t>(got)) < 0) break;
-  }
+  while ((got = ::read(master, buf, sizeof buf)) > 0) copy_out(buf, got);
   if (raw) ::tcsetattr(0, TCSAFLUSH, &saved);
   return status;
 }
@@ -222,7 +237,10 @@ int lxc_attach_main(const std::string& prog, const std::vector<std::string>& arg
       return 1;
     }
     pty = std::move(p.value());
-    for (int& fd : o.stdio) fd = pty->slave.get();
+    // Only the descriptors that are terminals, as LXC's: a redirected or
+    // piped one is the command's own.
+    for (int fd = 0; fd < 3; ++fd)
+      if (::isatty(fd)) o.stdio[fd] = pty->slave.get();
   }
   ::signal(SIGINT, SIG_IGN);
   ::signal(SIGQUIT, SIG_IGN);

@@ -136,7 +136,11 @@ std::vector<std::string> build_env(const AttachTarget& t, const AttachOptions& o
   for (int fd = 0; fd < 3; ++fd)
     if (o.stdio[fd] != fd && ::dup2(o.stdio[fd], fd) < 0) die(prog, "failed to set up stdio: " + std::string(std::strerror(errno)));
   ::setsid();
-  if (::isatty(0)) ::ioctl(0, TIOCSCTTY, 0);
+  for (int fd = 0; fd < 3; ++fd)  // the pty, on whichever fds it was given
+    if (::isatty(fd)) {
+      ::ioctl(fd, TIOCSCTTY, 0);
+      break;
+    }
   if (o.drop_caps) {
     for (int cap = 0; cap < 64; ++cap) {
       if (t.cap_bounding & (1ULL << cap)) continue;
@@ -221,10 +225,10 @@ Result<pid_t> spawn_attached(const AttachTarget& t, const AttachOptions& o, cons
     if (::mount("proc", "/proc", "proc", 0, nullptr) != 0 || ::mount("sysfs", "/sys", "sysfs", 0, nullptr) != 0)
       die(prog, std::string("failed to remount /proc and /sys: ") + std::strerror(errno));
   }
-  if (cwd.empty() || ::chdir(cwd.c_str()) != 0) {
-    if (!cwd.empty()) std::fprintf(stderr, "%s: Failed to change directory to \"%s\": using \"/\"\n", prog.c_str(), cwd.c_str());
-    if (::chdir("/") != 0) die(prog, std::string("failed to change directory to /: ") + std::strerror(errno));
-  }
+  // Silently, as LXC (which only logs it at WARN): attaching from a
+  // directory the container lacks is the common case.
+  if ((cwd.empty() || ::chdir(cwd.c_str()) != 0) && ::chdir("/") != 0)
+    die(prog, std::string("failed to change directory to /: ") + std::strerror(errno));
   pid_t child = ::fork();
   if (child < 0) die(prog, std::string("fork: ") + std::strerror(errno));
   if (child == 0) become_command(t, o, prog, std::move(env));

@@ -812,6 +812,17 @@ init=$(info proc-tty-uid -p -H)
 expect_eq "terminal: the console is init's user's" "1000 5 700" "$(stat -L -c '%u %g %a' "/proc/$init/fd/0" 2>&1)"
 run_lxc lxc-attach -n proc-tty-uid -u 1000 -g 1000 -- sh -c 'echo reopened >/dev/console && echo console-ok'
 expect_eq "terminal: init's user can reopen /dev/console" "console-ok" "$OUT"
+# lxc-attach on a terminal: the pty replaces only the fds that are
+# terminals, as LXC's; redirected and piped ones stay the command's own.
+attach="timeout --foreground 20 $COMPAT/lxc-attach -P $LXCPATH -n proc-tty-uid"
+script -qec "$attach -- sh -c 'echo out; echo err >&2' >$WORK/att.out 2>$WORK/att.err" /dev/null >/dev/null 2>&1
+expect_eq "terminal: attach >file 2>file keeps them apart" "out|err" "$(cat "$WORK/att.out")|$(cat "$WORK/att.err")"
+OUT=$(script -qec "echo piped | $attach -- cat; echo rc=\$?" /dev/null 2>&1 | tr -d '\r')
+expect_eq "terminal: a piped stdin reaches the command, which ends" $'piped\nrc=0' "$OUT"
+# A command that lets go of the pty and goes on: the proxy waits, idle.
+OUT=$(script -qec "bash -c 'TIMEFORMAT=%3U+%3S; time $attach -- sh -c \"exec >/dev/null 2>&1 </dev/null; sleep 1\"'" /dev/null 2>&1 | tr -d '\r')
+check "terminal: attach idles while the command no longer holds the pty (cpu $OUT s)" \
+  python3 -c 'import sys; u, s = sys.argv[1].split("+"); sys.exit(float(u) + float(s) > 0.3)' "$OUT"
 run_lxc lxc-stop -n proc-tty-uid -k
 assert_host_clean "terminals"
 
