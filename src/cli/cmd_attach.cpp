@@ -146,7 +146,6 @@ int lxc_attach_main(const std::string& prog, const std::vector<std::string>& arg
     } else if (lname == "clear-env") {
       o.clear_env = true;
     } else if (s == 'v') {
-      if (!std::strchr(arg, '=')) return false;
       o.set_vars.emplace_back(arg);
     } else if (lname == "keep-var") {
       o.keep_vars.emplace_back(arg);

@@ -31,7 +31,7 @@ std::optional<std::string> template_in(const std::vector<std::string>& args) {
 bool asks_for_help(const std::vector<std::string>& args) {
   for (const std::string& a : args) {
     if (a == "--") return false;
-    if (a == "-h" || a == "--help" || a == "-?") return true;
+    if (a == "-h" || a == "--help") return true;  // not -?: getopt's error, exit 1 as in every tool
   }
   return false;
 }

@@ -1,5 +1,7 @@
 // lxc-freeze and lxc-unfreeze (spec/cli.md §12): the monitor freezes or
 // thaws the container's cgroup and tells its state waiters.
+#include <sys/stat.h>
+
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -18,11 +20,15 @@ int run(const std::string& prog, const std::vector<std::string>& args, bool free
   LxcCommon common;
   if (std::optional<int> done = parse_lxc_args_named(tool, args, common)) return *done;
   Reporter out(prog, common);
+  if (!rcfile_loads(out, common)) return 1;
   runtime::ContainerPaths paths = container_paths(common);
   Result<runtime::Client> c = runtime::Client::connect(paths);
   if (!c) {
-    if (!freeze) return 0;  // thawing a stopped container is a success for LXC too
-    out.error("Failed to freeze " + paths.lxcpath + ":" + paths.name);
+    // Thawing a stopped container is a success for LXC too, one that does
+    // not exist is not.
+    struct stat st {};
+    if (!freeze && ::stat((common.rcfile.empty() ? paths.config() : common.rcfile).c_str(), &st) == 0) return 0;
+    out.error(std::string("Failed to ") + (freeze ? "freeze " : "unfreeze ") + paths.lxcpath + ":" + paths.name);
     return 1;
   }
   Result<runtime::Reply> r = c.value().call(freeze ? runtime::Cmd::freeze : runtime::Cmd::unfreeze, -1);

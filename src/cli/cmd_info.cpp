@@ -110,17 +110,24 @@ int lxc_info_main(const std::string& prog, const std::vector<std::string>& args)
     return 1;
   }
 
-  if (!keys.empty()) {
-    config::LoadResult r = config::load_file(path);
-    if (!r.ok()) {
-      if (!common.quiet) std::cerr << r.render();
+  // -c KEY: read from the configuration file (as LXC's, the running
+  // container's own values are not asked for), printed after the rest; a
+  // container without a file (started with -f) has no value for any key.
+  std::optional<config::LoadResult> config;
+  if (!keys.empty() && defined) {
+    config = config::load_file(path);
+    if (!config->ok()) {
+      if (!common.quiet) std::cerr << config->render();
       std::cerr << "Failed to load config for " << name << "\n"
                 << "Failure to retrieve information on " << common.lxcpath << ":" << name << "\n";
       return 1;
     }
+  }
+  auto print_keys = [&] {
     for (const std::string& key : keys) {
-      std::optional<std::string> v = config::get_item(r.config, key);
+      std::optional<std::string> v = config ? config::get_item(config->config, key) : std::nullopt;
       if (!v) {
+        std::cout.flush();
         std::cerr << key << " invalid\n";
         continue;
       }
@@ -129,7 +136,7 @@ int lxc_info_main(const std::string& prog, const std::vector<std::string>& args)
       else std::cout << key << " = " << *v << "\n";
     }
     std::cout.flush();
-  }
+  };
   bool all = !want_state && !want_pid && !want_ips && !want_stats && keys.empty();
   if (all) want_state = want_pid = want_ips = want_stats = true;
 
@@ -173,9 +180,10 @@ int lxc_info_main(const std::string& prog, const std::vector<std::string>& args)
     return 0;
   }
 
-  // -H with exactly one of -s/-p/-i (-S counts as five): the bare value.
+  // -H with exactly one of -s/-p/-i (-S counts as five; -c not at all):
+  // the bare value.
   int selected = (want_state ? 1 : 0) + (want_pid ? 1 : 0) + (want_ips ? 1 : 0) + (want_stats ? 5 : 0);
-  bool bare = !humanize_values && selected == 1 && keys.empty();
+  bool bare = !humanize_values && selected == 1;
   if (all) std::printf("%-15s %s\n", "Name:", name.c_str());
   if (want_state) {
     if (bare) std::printf("%s\n", runtime::state_name(state));
@@ -212,6 +220,8 @@ int lxc_info_main(const std::string& prog, const std::vector<std::string>& args)
     line(" RX bytes:", bytes(l.host_tx));
     line(" Total bytes:", bytes(l.host_rx + l.host_tx));
   }
+  std::fflush(stdout);
+  print_keys();
   return 0;
 }
 

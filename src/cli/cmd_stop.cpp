@@ -99,6 +99,7 @@ int lxc_stop_main(const std::string& prog, const std::vector<std::string>& args)
   LxcCommon common;
   if (std::optional<int> done = parse_lxc_args_named(tool, args, common)) return *done;
   Reporter out(prog, common);
+  if (!rcfile_loads(out, common)) return 1;
   if (kill && nokill) return out.error("-k can't be used with --nokill"), 1;
   if (kill && reboot) return out.error("-k can't be used with -r"), 1;
   if (kill && timeout && *timeout != 0) return out.error("-k doesn't allow timeouts"), 1;

@@ -35,14 +35,23 @@ int lxc_wait_main(const std::string& prog, const std::vector<std::string>& args)
     return 1;
   }
   Reporter out(prog, common);
+  if (!rcfile_loads(out, common)) return 1;
   int32_t wanted[runtime::kStateCount] = {};
+  // Empty names between bars are skipped ("STOPPED|"), as LXC's strtok does.
+  bool any = false;
   for (std::string_view s : split(states_arg, '|')) {
+    if (s.empty()) continue;
     std::optional<runtime::State> st = runtime::parse_state(s);
     if (!st) {
       out.error("invalid state '" + std::string(s) + "'");
       return 1;
     }
     wanted[static_cast<int>(*st)] = 1;
+    any = true;
+  }
+  if (!any) {
+    out.error("invalid state '" + states_arg + "'");
+    return 1;
   }
   runtime::ContainerPaths paths = container_paths(common);
   for (;;) {

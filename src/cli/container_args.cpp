@@ -86,6 +86,12 @@ std::optional<std::pair<std::string, std::string>> split_define(const std::strin
   return std::make_pair(key, value);
 }
 
+bool rcfile_loads(const Reporter& out, const LxcCommon& common) {
+  if (common.rcfile.empty() || config::load_file(common.rcfile).ok()) return true;
+  out.error("Failed to load rcfile");
+  return false;
+}
+
 std::optional<LoadedContainer> load_container(const Reporter& out, const LxcCommon& common,
                                               const std::vector<std::string>& defines,
                                               const std::string& missing_message) {

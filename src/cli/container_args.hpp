@@ -47,6 +47,11 @@ std::optional<LoadedContainer> load_container(const Reporter& out, const LxcComm
                                               const std::vector<std::string>& defines,
                                               const std::string& missing_message);
 
+/// --rcfile of the tools that only talk to a running container (lxc-stop,
+/// lxc-wait, lxc-freeze, lxc-unfreeze): LXC loads the file all the same and
+/// fails when it cannot. False, with LXC's message, then; true without one.
+bool rcfile_loads(const Reporter& out, const LxcCommon& common);
+
 /// The paths of the named container (no config needed).
 runtime::ContainerPaths container_paths(const LxcCommon& common);
 

@@ -124,7 +124,13 @@ std::vector<std::string> build_env(const AttachTarget& t, const AttachOptions& o
     set(std::string("PATH=") + kDefaultPath);
   set("container=lxc");
   for (const std::string& kv : t.environment) set(kv);
-  for (const std::string& kv : o.set_vars) set(kv);
+  for (const std::string& kv : o.set_vars) {
+    // -v NAME without '=' removes NAME: LXC hands it to putenv(3).
+    if (kv.find('=') == std::string::npos)
+      std::erase_if(env, [&](const auto& e) { return e.first == kv; });
+    else
+      set(kv);
+  }
   std::vector<std::string> out;
   for (const auto& [n, v] : env) out.push_back(n + "=" + v);
   return out;

@@ -678,7 +678,7 @@ Result<void> write_pidfile(const std::string& path) {
   if (path.empty()) return {};
   UniqueFd f(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!f) return Error::system("open the pidfile", path, errno);
-  std::string text = std::to_string(::getpid()) + "\n";
+  std::string text = std::to_string(::getpid());  // no newline, as LXC's
   if (::write(f.get(), text.data(), text.size()) < 0) return Error::system("write the pidfile", path, errno);
   return {};
 }
@@ -702,6 +702,10 @@ Result<LaunchOutcome> launch(LaunchRequest& r) {
     return std::move(listener.error());
   }
 
+  // As LXC's lxc-start: a pidfile that cannot be made fails the start
+  // before anything is started (the monitor writes it once it runs).
+  if (!r.pidfile.empty() && !UniqueFd(::open(r.pidfile.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600)))
+    return Error::system("Failed to ensure pidfile", r.pidfile, errno);
   if (!r.daemon) {
     if (r.close_all_fds) close_inherited_fds({listener.value().get()});
     CORRAL_TRY(write_pidfile(r.pidfile));

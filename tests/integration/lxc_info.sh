@@ -62,6 +62,12 @@ check path 0 "lxc.rootfs.path = /srv/web/rootfs" "" -P "$lxcpath" -n c1 -c lxc.r
 check signal 0 "lxc.signal.halt = 30" "" -P "$lxcpath" -n c1 -c lxc.signal.halt
 check several 0 $'lxc.uts.name = web\nlxc.tty.max = 8' "" -P "$lxcpath" -n c1 -c lxc.uts.name -c lxc.tty.max
 check humanize-off 0 "web" "" -P "$lxcpath" -n c1 -H -c lxc.uts.name
+# State, pid, ips and stats come first, the keys last; -c does not count
+# against -H's bare value of a single -s/-p/-i.
+check state-then-key 0 $'State:          STOPPED\nlxc.uts.name = web' "" -P "$lxcpath" -n c1 -c lxc.uts.name -s
+check bare-state-and-key 0 $'STOPPED\nweb' "" -P "$lxcpath" -n c1 -H -c lxc.uts.name -s
+check bare-state-and-keys 0 $'STOPPED\nlxc.uts.name = web\nlxc.tty.max = 8' "" -P "$lxcpath" -n c1 -H -s \
+  -c lxc.uts.name -c lxc.tty.max
 check name-as-argument 0 "lxc.uts.name = web" "" -P "$lxcpath" c1 -c lxc.uts.name
 check unset 0 "lxc.init.cmd =" "" -P "$lxcpath" -n c1 -c lxc.init.cmd
 check invalid-key 0 "" "lxc.bogus invalid" -P "$lxcpath" -n c1 -c lxc.bogus

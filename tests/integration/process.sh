@@ -128,7 +128,8 @@ check "info -p -H: a pid ($init)" grep -qE '^[0-9]+$' <<<"$init"
 expect_eq "info -p -H: the pid runs lxc.init.cmd" "/bin/sleep 1000" "$(tr '\0' ' ' <"/proc/$init/cmdline" 2>/dev/null | sed 's/ $//')"
 expect_eq "info -p -H: it is pid 1 in the container" "1" "$(awk '/^NSpid:/ { print $NF }' "/proc/$init/status" 2>/dev/null)"
 monitor=$(awk '{ print $4 }' "/proc/$init/stat" 2>/dev/null)
-expect_eq "start -p: the pidfile holds the monitor (init's parent)" "$monitor" "$(cat "$WORK/proc-d.pid" 2>&1)"
+expect_eq "start -p: the pidfile holds the monitor (init's parent), no newline" "$monitor ${#monitor}" \
+  "$(cat "$WORK/proc-d.pid" 2>&1) $(stat -c %s "$WORK/proc-d.pid" 2>&1)"
 expect_eq "monitor: titled [lxc monitor] LXCPATH NAME" "[lxc monitor] $LXCPATH proc-d" \
   "$(tr '\0' ' ' <"/proc/$monitor/cmdline" 2>/dev/null | sed 's/ *$//')"
 # The title (comm) holds blanks: the fields are counted after its ')'.
@@ -196,6 +197,9 @@ run_lxc lxc-attach -n proc-d -- /no/such/command
 expect_eq "attach: a missing command gives 127" "127" "$RC"
 OUT=$(echo piped | timeout 20 "$COMPAT/lxc-attach" -P "$LXCPATH" -n proc-d -- cat 2>/dev/null)
 expect_eq "attach: stdin pipe passes through" "piped" "$OUT"
+OUT=$(GONE=x KEPT=y timeout 20 "$COMPAT/lxc-attach" -P "$LXCPATH" -n proc-d --keep-env -v GONE -- \
+  sh -c 'echo ${GONE-unset} $KEPT' 2>&1)
+expect_eq "attach: -v NAME without = removes NAME (putenv)" "unset y" "$OUT"
 run_lxc lxc-attach -n proc-d -- cat /proc/self/cgroup
 # v1: the payload itself; cgroup2: its leaf .lxc, as LXC's.
 expect_eq "attach: joins the payload cgroups (cgroup ns root; .lxc in cgroup2)" "0::/.lxc" \
@@ -340,6 +344,25 @@ run_lxc lxc-freeze -n proc-d
 expect_eq "freeze a stopped container: exit 1" "1" "$RC"
 run_lxc lxc-attach -n proc-d -- true
 expect_eq "attach to a stopped container: exit 1" "1" "$RC"
+run_lxc lxc-unfreeze -n proc-d
+expect_eq "unfreeze a stopped container: exit 0" "0" "$RC"
+run_lxc lxc-unfreeze -n proc-none
+expect_eq "unfreeze a container that does not exist: exit 1" "1" "$RC"
+run_lxc lxc-wait -n proc-d -s 'STOPPED|' -t 1
+expect_eq "wait -s 'STOPPED|': the empty name is skipped" "0" "$RC"
+run_lxc lxc-stop -n proc-d --rcfile "$WORK/no-such.conf"
+expect_match "stop --rcfile of a missing file: exit 1, LXC's message" '^1 .*Failed to load rcfile$' "$RC $ERR"
+run_lxc lxc-start -n proc-d -p "$WORK/no-such-dir/x.pid"
+expect_eq "start -p into a missing directory: exit 1" "1" "$RC"
+expect_match "start -p into a missing directory: says so" 'Failed to ensure pidfile .*no-such-dir/x.pid' "$ERR"
+check "start -p into a missing directory: nothing started" state_is proc-d STOPPED
+# A container started from another file (-f) has no configuration of its
+# own to read keys from: each is invalid, as with LXC.
+cp "$LXCPATH/proc-d/config" "$WORK/volatile.conf"
+run_lxc lxc-start -n proc-volatile -f "$WORK/volatile.conf"
+run_lxc lxc-info -n proc-volatile -c lxc.uts.name
+expect_eq "info -c of a container without a config file: exit 0, key invalid" "0 lxc.uts.name invalid" "$RC $ERR"
+run_lxc lxc-stop -n proc-volatile -k
 assert_host_clean "daemon life cycle"
 
 # Clean stop: sleep as init ignores SIGPWR (no handler in a pid namespace), so
