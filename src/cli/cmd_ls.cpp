@@ -68,6 +68,7 @@ int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
   bool one = false, fancy = false, active = false, running = false, frozen = false, stopped = false, defined = false;
   std::string columns = "NAME,STATE,AUTOSTART,GROUPS,IPV4,IPV6,UNPRIVILEGED";
   std::vector<std::string> want_groups;
+  bool groups_given = false;
   std::string filter;
   bool corral_verb = prog.compare(0, 4, "lxc-") != 0;
   OutputFormat format;
@@ -90,7 +91,11 @@ int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
     if (s == '1') one = true;
     else if (s == 'f') fancy = true;
     else if (s == 'F') columns = arg;
-    else if (s == 'g') for (std::string_view g : split(arg, ',')) want_groups.emplace_back(g);
+    else if (s == 'g') {
+      groups_given = true;
+      for (std::string_view g : split(arg, ','))
+        if (!g.empty()) want_groups.emplace_back(g);
+    }
     else if (lname == "active") active = true;
     else if (lname == "running") running = true;
     else if (lname == "frozen") frozen = true;
@@ -103,8 +108,11 @@ int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
   LxcCommon common;
   if (std::optional<int> done = parse_lxc_args(tool, args, common)) return *done;
   if (std::optional<int> done = format.check(prog)) return *done;
-  // lxc-ls takes no name: the positional argument is a filter.
-  if (common.name && filter.empty()) filter = *common.name;
+  // lxc-ls takes no name (-n is ignored): one non-option argument, and
+  // only one, is a filter.
+  std::vector<std::string> positional = common.rest;
+  if (common.name && !common.name_by_option) positional.insert(positional.begin(), *common.name);
+  if (positional.size() == 1 && filter.empty()) filter = positional.front();
   std::string lxcpath = runtime::normalize_lxcpath(common.lxcpath);
 
   std::vector<std::string> names = runtime::defined_containers(lxcpath);
@@ -114,7 +122,8 @@ int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
   std::sort(names.begin(), names.end());
 
   regex_t re;
-  bool use_re = !filter.empty() && ::regcomp(&re, filter.c_str(), REG_EXTENDED | REG_NOSUB) == 0;
+  bool use_re = !filter.empty();
+  if (use_re && ::regcomp(&re, filter.c_str(), REG_EXTENDED | REG_NOSUB) != 0) return 0;  // matches nothing, as LXC
   std::vector<Row> rows;
   exec::HostFacts host;
   bool probed = false;
@@ -129,7 +138,14 @@ int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
       r.state = runtime::query_state(paths);
       r.pid = runtime::query_init_pid(paths);
     }
-    if (r.defined) {
+    if (r.active) {
+      // A running container's own values, as LXC asks for them: -s and a
+      // changed file do not show otherwise.
+      for (std::string_view g : split(runtime::query_config_item(paths, "lxc.group").value_or(""), '\n'))
+        if (!g.empty()) r.groups.emplace_back(g);
+      r.autostart = runtime::query_config_item(paths, "lxc.start.auto").value_or("0") == "1";
+      r.unprivileged = runtime::query_config_item(paths, "lxc.idmap").has_value();
+    } else if (r.defined) {
       config::LoadResult cfg = config::load_file(paths.config());
       for (const auto& g : cfg.config.groups) r.groups.push_back(g.value);
       r.autostart = cfg.config.start_auto.value;
@@ -137,8 +153,11 @@ int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
     }
     if (fancy && r.pid) {
       if (!probed) host = exec::probe_host(), probed = true;
-      if (Result<exec::ContainerCgroups> cg = exec::ContainerCgroups::for_pid(host, *r.pid))
-        r.ram = cg.value().stats().memory_bytes;
+      if (Result<exec::ContainerCgroups> cg = exec::ContainerCgroups::for_pid(host, *r.pid)) {
+        exec::ContainerCgroups::Stats st = cg.value().stats();
+        r.ram = st.memory_bytes;
+        r.swap = st.swap_bytes.value_or(0);  // no swap line (no swap accounting): 0, as LXC
+      }
       if (Result<exec::ContainerNetwork> net = exec::inspect_container_network(*r.pid)) r.net = std::move(net.value());
     }
     if (active && !r.active) continue;
@@ -146,9 +165,11 @@ int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
     if (frozen && r.state != runtime::State::frozen) continue;
     if (stopped && r.state != runtime::State::stopped) continue;
     if (defined && !r.defined) continue;
-    bool groups_ok = std::all_of(want_groups.begin(), want_groups.end(), [&](const std::string& g) {
-      return std::find(r.groups.begin(), r.groups.end(), g) != r.groups.end();
-    });
+    // With -g, a container without groups is left out (even for -g '').
+    bool groups_ok = !(groups_given && r.groups.empty()) &&
+                     std::all_of(want_groups.begin(), want_groups.end(), [&](const std::string& g) {
+                       return std::find(r.groups.begin(), r.groups.end(), g) != r.groups.end();
+                     });
     if (!groups_ok) continue;
     rows.push_back(std::move(r));
   }
@@ -182,6 +203,9 @@ int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
     std::vector<size_t> width;
     for (const std::string& c : cols) {
       size_t w = c.size();
+      // LXC sizes RAM and SWAP by the value of every row, a stopped
+      // container's counting as 0.00MB though it shows '-'.
+      if ((c == "RAM" || c == "SWAP") && !rows.empty()) w = std::max(w, std::string("0.00MB").size());
       for (const Row& r : rows) w = std::max(w, cell(r, c).size());
       width.push_back(w);
     }
@@ -197,24 +221,38 @@ int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
     for (const Row& r : rows) print_row([&](const std::string& c) { return cell(r, c); });
     return 0;
   }
-  bool terminal = ::isatty(1) || ::isatty(2) || ::isatty(0);
-  if (one || !terminal) {
+  if (one) {
     for (const Row& r : rows) std::cout << r.name << "\n";
     return 0;
   }
+  // LXC's columns: each name padded to the longest, a blank between, a new
+  // line when the next would reach the terminal's width. Without a
+  // terminal the width is 0: one padded name per line.
   size_t longest = 0;
   for (const Row& r : rows) longest = std::max(longest, r.name.size());
-  struct winsize ws {};
-  size_t cols_total = ::ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 80;
-  size_t per_line = std::max<size_t>(1, cols_total / (longest + 1));
-  std::string out;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    out += rows[i].name + std::string(longest + 1 - rows[i].name.size(), ' ');
-    if ((i + 1) % per_line == 0 || i + 1 == rows.size()) {
-      std::cout << out << "\n";
-      out.clear();
+  size_t term_width = 0;
+  for (int fd : {1, 2, 0}) {
+    struct winsize ws {};
+    if (::ioctl(fd, TIOCGWINSZ, &ws) == 0) {
+      term_width = ws.ws_col;
+      break;
     }
   }
+  std::string out;
+  size_t len = 0;
+  for (const Row& r : rows) {
+    out += r.name + std::string(longest - r.name.size(), ' ');
+    len += longest;
+    if (len + longest >= term_width) {
+      out += '\n';
+      len = 0;
+    } else {
+      out += ' ';
+      ++len;
+    }
+  }
+  if (len > 0) out += '\n';
+  std::cout << out;
   return 0;
 }
 

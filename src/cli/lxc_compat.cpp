@@ -85,6 +85,7 @@ std::optional<int> parse_lxc_args(const LxcTool& tool, const std::vector<std::st
     switch (c) {
       case 'n':
         common.name = optarg;
+        common.name_by_option = true;
         break;
       case 'P': {
         if (++lxcpath_count > 1) {

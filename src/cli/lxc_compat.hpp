@@ -19,6 +19,7 @@ struct LxcOption {
 
 struct LxcCommon {
   std::optional<std::string> name;
+  bool name_by_option = false;  // -n/--name, not the first non-option argument
   std::string lxcpath = "/var/lib/lxc";
   std::string logfile;
   std::string logpriority;

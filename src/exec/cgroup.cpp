@@ -1213,10 +1213,14 @@ ContainerCgroups::Stats ContainerCgroups::stats() const {
   if (const Hierarchy* h = find_controller("memory")) {
     s.memory_bytes = read_u64(join_path(h->payload, "memory.usage_in_bytes"));
     s.kmem_bytes = read_u64(join_path(h->payload, "memory.kmem.usage_in_bytes"));
+    if (std::optional<std::string> text = try_read_text_file(join_path(h->payload, "memory.stat")))
+      s.swap_bytes = keyed_value(*text, "swap");
   } else if (u) {
     s.memory_bytes = read_u64(join_path(u->payload, "memory.current"));
-    if (std::optional<std::string> text = try_read_text_file(join_path(u->payload, "memory.stat")))
+    if (std::optional<std::string> text = try_read_text_file(join_path(u->payload, "memory.stat"))) {
       s.kmem_bytes = keyed_value(*text, "kernel");
+      s.swap_bytes = keyed_value(*text, "swap");
+    }
   }
   return s;
 }

@@ -38,6 +38,7 @@ class ContainerCgroups {
     std::optional<uint64_t> blkio_bytes;   // last "Total" of blkio.throttle.io_service_bytes; v2: io.stat rbytes+wbytes
     std::optional<uint64_t> memory_bytes;  // memory.usage_in_bytes; v2: memory.current
     std::optional<uint64_t> kmem_bytes;    // memory.kmem.usage_in_bytes; v2: "kernel" of memory.stat
+    std::optional<uint64_t> swap_bytes;    // "swap" of memory.stat (v1 with swap accounting)
   };
 
   ContainerCgroups() = default;

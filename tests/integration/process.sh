@@ -359,9 +359,14 @@ check "start -p into a missing directory: nothing started" state_is proc-d STOPP
 # A container started from another file (-f) has no configuration of its
 # own to read keys from: each is invalid, as with LXC.
 cp "$LXCPATH/proc-d/config" "$WORK/volatile.conf"
-run_lxc lxc-start -n proc-volatile -f "$WORK/volatile.conf"
+run_lxc lxc-start -n proc-volatile -f "$WORK/volatile.conf" -s lxc.group=live
 run_lxc lxc-info -n proc-volatile -c lxc.uts.name
 expect_eq "info -c of a container without a config file: exit 0, key invalid" "0 lxc.uts.name invalid" "$RC $ERR"
+# lxc-ls shows a running container's own groups (here from -s), as LXC.
+run_lxc lxc-ls -1 -g live
+expect_eq "ls -g: the running container's groups" "proc-volatile" "$OUT"
+run_lxc lxc-ls -f -F NAME,SWAP proc-volatile
+expect_match "ls -f: SWAP of a running container is a size" 'proc-volatile +[0-9]+\.[0-9]{2}MB' "$OUT"
 run_lxc lxc-stop -n proc-volatile -k
 assert_host_clean "daemon life cycle"
 
