@@ -1,5 +1,6 @@
 #include "cli/container_args.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -40,6 +41,12 @@ Reporter::Reporter(std::string prog, const LxcCommon& common)
     }
   }
   if (logfile_ == "none") logfile_.clear();
+  // Made at once, as LXC makes it when its log is set up: a run with
+  // nothing to report leaves the (empty) file a user was told to read.
+  if (!logfile_.empty()) {
+    int fd = ::open(logfile_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd >= 0) ::close(fd);
+  }
 }
 
 void Reporter::log(const char* level, const std::string& message) const {

@@ -367,7 +367,8 @@ run_lxc lxc-ls -1 -g live
 expect_eq "ls -g: the running container's groups" "proc-volatile" "$OUT"
 run_lxc lxc-ls -f -F NAME,SWAP proc-volatile
 expect_match "ls -f: SWAP of a running container is a size" 'proc-volatile +[0-9]+\.[0-9]{2}MB' "$OUT"
-run_lxc lxc-stop -n proc-volatile -k
+run_lxc lxc-stop -n proc-volatile -k -o "$WORK/stop.log"
+expect_eq "-o FILE: made (0640) though nothing went wrong" "640" "$(stat -c %a "$WORK/stop.log" 2>&1)"
 assert_host_clean "daemon life cycle"
 
 # Clean stop: sleep as init ignores SIGPWR (no handler in a pid namespace), so
