@@ -151,8 +151,6 @@ Result<std::vector<Pty>> setup_ttys(const SetupTtys& step, const std::string& ro
 }
 
 Result<void> set_boot_id(const SetBootId& step) {
-  // No /proc in the container (no proc automount): nothing to hide, as LXC.
-  if (::access(step.target.c_str(), F_OK) != 0) return {};
   unsigned char bytes[16];
   UniqueFd rnd(::open("/dev/urandom", O_RDONLY | O_CLOEXEC));
   if (!rnd || ::read(rnd.get(), bytes, sizeof bytes) != static_cast<ssize_t>(sizeof bytes))
@@ -167,6 +165,9 @@ Result<void> set_boot_id(const SetBootId& step) {
   UniqueFd f(::open(step.file.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444));
   if (!f) return Error::system("create", step.file, errno);
   if (::write(f.get(), uuid, 37) != 37) return Error::system("write", step.file, errno);
+  // No /proc in the container (no proc automount): the file stays, with
+  // nothing to hide. So with LXC, whose bind goes with its transient /proc.
+  if (::access(step.target.c_str(), F_OK) != 0) return {};
   if (::mount(step.file.c_str(), step.target.c_str(), nullptr, MS_BIND, nullptr) != 0)
     return Error::system("bind the boot id on", step.target, errno);
   if (::mount(nullptr, step.target.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,

@@ -60,6 +60,13 @@ expect_eq "uts ns: hostname can be changed inside" "changed-inside" "$OUT"
 expect_eq "uts ns: host hostname unchanged" "$host_name" "$(hostname)"
 run_execute iso-uts -- cat /proc/sys/kernel/hostname
 expect_eq "uts ns: /proc/sys/kernel/hostname inside" "itest-uts-name" "$OUT"
+# autodev: a boot id of the container's own, in /dev/.lxc-boot-id and over
+# /proc's; without a proc automount the file is still made, as by LXC.
+run_execute iso-uts -- sh -c 'cmp -s /dev/.lxc-boot-id /proc/sys/kernel/random/boot_id && cat /dev/.lxc-boot-id'
+check "boot id: the container's own ($OUT)" test -n "$OUT" -a "$OUT" != "$(cat /proc/sys/kernel/random/boot_id)"
+new_container iso-noproc "lxc.mount.auto ="
+run_execute iso-noproc -- sh -c 'stat -c "%a %s" /dev/.lxc-boot-id'
+expect_eq "boot id: made without a proc automount too" "444 37" "$OUT"
 assert_host_clean "uts namespace"
 
 # --- ipc namespace -----------------------------------------------------------
