@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -352,12 +353,22 @@ class Child {
   /// init's fds 0-2 (spec §5.5).
   Result<void> set_stdio(bool execute) {
     int console = stdio_console();
+    // A daemon's init without a console gets the container's /dev/null,
+    // as LXC's (its /proc/1/fd show /dev/null); the host's, opened at the
+    // clone, when the container has none.
+    UniqueFd null;
+    if (!execute && s_.daemon && (console < 0 || from_host_console_)) {
+      null.reset(::open("/dev/null", O_RDWR | O_CLOEXEC | O_NOFOLLOW));
+      struct stat st {};
+      if (null && (::fstat(null.get(), &st) != 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))) null.reset();
+    }
+    int devnull = null ? null.get() : devnull_.get();
     for (int fd = 0; fd < 3; ++fd) {
       int to = -1;
       if (execute) {
         if (console >= 0 && ::isatty(fd)) to = console;
       } else if (s_.daemon) {
-        to = (console >= 0 && !from_host_console_) ? console : devnull_.get();
+        to = (console >= 0 && !from_host_console_) ? console : devnull;
       } else if (console >= 0) {
         to = console;
       }

@@ -127,6 +127,8 @@ init=$OUT
 check "info -p -H: a pid ($init)" grep -qE '^[0-9]+$' <<<"$init"
 expect_eq "info -p -H: the pid runs lxc.init.cmd" "/bin/sleep 1000" "$(tr '\0' ' ' <"/proc/$init/cmdline" 2>/dev/null | sed 's/ $//')"
 expect_eq "info -p -H: it is pid 1 in the container" "1" "$(awk '/^NSpid:/ { print $NF }' "/proc/$init/status" 2>/dev/null)"
+expect_eq "start -d: init's stdio is the container's /dev/null" "/dev/null /dev/null /dev/null" \
+  "$(readlink "/proc/$init/fd/0" "/proc/$init/fd/1" "/proc/$init/fd/2" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
 monitor=$(awk '{ print $4 }' "/proc/$init/stat" 2>/dev/null)
 expect_eq "start -p: the pidfile holds the monitor (init's parent), no newline" "$monitor ${#monitor}" \
   "$(cat "$WORK/proc-d.pid" 2>&1) $(stat -c %s "$WORK/proc-d.pid" 2>&1)"
