@@ -145,6 +145,18 @@ int run_command(void* arg) {
 
 alignas(16) char command_stack[64 * 1024];
 
+// systemd's shutdown signal, SIGRTMIN+3 in the C library's numbering
+// (which keeps 32 and 33 for itself): lxc-stop, LXC's too, sends it instead
+// of SIGPWR to an init that blocks it, taking that init for systemd. So pid
+// 1 does not block it but catches it, and forwards it to the command from
+// the handler, as it forwards other signals.
+constexpr int kSystemdShutdown = 37;
+long command_pid = 0;
+
+void forward_to_command(int sig) { raw_syscall(__NR_kill, command_pid, sig); }
+
+extern "C" void shim_restore_after_signal();  // rt_sigreturn, below
+
 void arm_alarm(long seconds) {
   long timer[4] = {0, 0, seconds, 0};  // struct itimerval: no interval, the value
   raw_syscall(__NR_setitimer, 0 /* ITIMER_REAL */, reinterpret_cast<long>(timer), 0);
@@ -197,6 +209,10 @@ void arm_alarm(long seconds) {
     say("init: fork failed\n");
     exit_with(1);
   }
+  command_pid = cmd;
+  KernelSigaction forward{forward_to_command, SA_RESTORER, shim_restore_after_signal, 0};
+  raw_syscall(__NR_rt_sigaction, kSystemdShutdown, reinterpret_cast<long>(&forward), 0, sizeof(SigSet));
+  set_mask(all & ~bit(kSystemdShutdown), nullptr);  // one already pending is forwarded now
   // Nothing but stdio and the signalfd stays open in pid 1.
   if (sfd > 3) raw_syscall(__NR_close_range, 3, sfd - 1, 0);
   raw_syscall(__NR_close_range, sfd + 1, ~0U, 0);
@@ -262,10 +278,18 @@ extern "C" [[gnu::used]] void* memcpy(void* to, const void* from, unsigned long 
   return to;
 }
 
-// The kernel enters here with the stack pointer at argc.
+// The kernel enters here with the stack pointer at argc. A caught signal
+// returns through shim_restore_after_signal (SA_RESTORER: no libc to
+// provide it).
 #if defined(__x86_64__)
 asm(R"(
   .text
+  .globl shim_restore_after_signal
+  .type shim_restore_after_signal, @function
+shim_restore_after_signal:
+  mov $15, %eax
+  syscall
+  hlt
   .globl _start
   .type _start, @function
 _start:
@@ -280,6 +304,12 @@ _start:
 #elif defined(__aarch64__)
 asm(R"(
   .text
+  .globl shim_restore_after_signal
+  .type shim_restore_after_signal, %function
+shim_restore_after_signal:
+  mov x8, #139
+  svc #0
+  brk #0
   .globl _start
   .type _start, %function
 _start:

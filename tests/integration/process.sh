@@ -94,6 +94,26 @@ else
   not_ok "signals: the container came up ($(cat "$WORK/proc-sig.err"))"
   wait "$TOOL"
 fi
+# lxc-stop's clean stop: pid 1 does not block SIGRTMIN+3 (an init that
+# does is taken for systemd and sent that), so it gets SIGPWR and sends
+# SIGTERM to everything; a command that traps it ends as it chooses.
+start_execute_bg proc-sig sh -c 'trap "exit 22" TERM; echo ready; while :; do sleep 0.1; done'
+if [ -n "$MONITOR" ] && wait_until 10 grep -q ready "$WORK/proc-sig.out"; then
+  init=$(init_of "$MONITOR")
+  check "signals: pid 1 does not block SIGRTMIN+3" \
+    python3 -c 'import sys; sys.exit(int(sys.argv[1], 16) >> 36 & 1)' "$(awk '/^SigBlk:/ { print $2 }' "/proc/$init/status")"
+  run_lxc lxc-stop -n proc-sig -t 5
+  wait "$TOOL"
+  expect_eq "signals: lxc-stop of an execute: the command's TERM trap runs (22)" "0 22" "$RC $?"
+  start_execute_bg proc-sig sleep 100
+  wait_until 5 init_of "$MONITOR" >/dev/null
+  kill -s RTMIN+3 "$(init_of "$MONITOR")"
+  wait "$TOOL"
+  expect_eq "signals: SIGRTMIN+3 to pid 1 is forwarded to the command (165)" "165" "$?"
+else
+  not_ok "signals: the container came up ($(cat "$WORK/proc-sig.err"))"
+  wait "$TOOL"
+fi
 assert_host_clean "signal forwarding"
 
 # --- reaping -----------------------------------------------------------------
