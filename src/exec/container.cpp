@@ -592,13 +592,21 @@ void Container::abort_start() {
   finish();
 }
 
-Result<void> Container::finish(const char* target, const std::function<void()>& cgroups_gone) {
+Result<void> Container::finish(Teardown& t) {
   if (finished_) return {};
   finished_ = true;
+  // Every step runs; the first failure is returned. Any but a stop hook's
+  // cancels a reboot.
   Result<void> first;
+  bool cancels_reboot = false;
+  auto note = [&](Result<void> r, bool cancels) {
+    if (r.ok()) return;
+    if (first.ok()) first = std::move(r);
+    cancels_reboot = cancels_reboot || cancels;
+  };
   EnvList env = plan_.hook_env;
   if (pid_ > 0) env.emplace_back("LXC_PID", std::to_string(pid_));
-  env.emplace_back("LXC_TARGET", target);
+  env.emplace_back("LXC_TARGET", t.target);
   // The namespaces as /proc/<monitor>/fd/N: in the environment of every
   // teardown hook, and as arguments of version 0 stop hooks.
   std::string ns_args;
@@ -616,29 +624,30 @@ Result<void> Container::finish(const char* target, const std::function<void()>& 
       RunHooks h = *hooks;
       if (type == config::HookType::stop && !plan_.hook_version1)
         for (HookCommand& c : h.commands) c.shell += ns_args;
-      Result<void> r = run_hooks(h, env, plan_.hook_version1);
-      if (!r && first.ok()) first = std::move(r);
+      note(run_hooks(h, env, plan_.hook_version1), type != config::HookType::stop);
     }
   };
   if (network_) {
     // Before the stop hooks, as LXC (spec/runtime.md §8.2 steps 2-3).
-    Result<void> r = network_->teardown();
+    note(network_->teardown(), true);
     network_.reset();
-    if (!r && first.ok()) first = std::move(r);
   }
   run_teardown_hooks(config::HookType::stop);
   if (cgroups_) {
     Result<void> r = cgroups_->destroy();
-    if (r && cgroups_gone) cgroups_gone();
-    if (!r && first.ok()) first = std::move(r);
+    if (r && t.cgroups_gone) t.cgroups_gone();
+    note(std::move(r), true);
   }
+  if (t.stopped) t.stopped();
   run_teardown_hooks(config::HookType::post_stop);
   // lxc.ephemeral: the container goes with its stop, storage included (an
   // overlay's upper directory lives in it; its lower one is another's).
-  if (plan_.ephemeral && std::string_view(target) != "reboot") {
+  if (plan_.ephemeral && std::string_view(t.target) != "reboot") {
     Result<void> r = remove_tree(plan_.lxcpath + "/" + plan_.name);
-    if (!r && first.ok()) first = std::move(r.error().wrap("remove the ephemeral container"));
+    if (!r) r.error().wrap("remove the ephemeral container");
+    note(std::move(r), true);
   }
+  t.only_stop_hooks_failed = !first.ok() && !cancels_reboot;
   return first;
 }
 

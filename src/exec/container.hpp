@@ -100,12 +100,28 @@ class Container {
   const Network* network() const { return network_ ? &*network_ : nullptr; }
   const Plan& plan() const { return plan_; }
 
+  /// What finish() tells its caller between its steps, and how it went.
+  struct Teardown {
+    /// The hooks' LXC_TARGET: "stop", or "reboot" when the monitor starts
+    /// the container again afterwards.
+    const char* target = "stop";
+    /// Once every cgroup is removed: from then on their names are anybody's.
+    std::function<void()> cgroups_gone;
+    /// Right before the post-stop hooks, where LXC closes the command
+    /// socket and the container is STOPPED for its clients (§8.2 step 6).
+    std::function<void()> stopped;
+    /// Out: finish() failed in stop hooks alone, which (unlike a post-stop
+    /// hook or the teardown itself) does not cancel a reboot.
+    bool only_stop_hooks_failed = false;
+  };
+
   /// After init has been reaped: stop hooks, cgroups removed, post-stop
-  /// hooks (§8.2 steps 4-6). `target` is the hooks' LXC_TARGET: "stop",
-  /// or "reboot" when the monitor starts the container again afterwards.
-  /// `cgroups_gone` is called once every cgroup is removed, before the
-  /// post-stop hooks: from then on their names are anybody's.
-  Result<void> finish(const char* target = "stop", const std::function<void()>& cgroups_gone = {});
+  /// hooks (§8.2 steps 4-6); the first error.
+  Result<void> finish(Teardown& teardown);
+  Result<void> finish() {
+    Teardown stop;
+    return finish(stop);
+  }
 
   /// The container's mount namespace, held from the clone on: init's exit
   /// then leaves its mount tree standing, and whoever closes this fd takes

@@ -165,10 +165,14 @@ class Monitor {
       bool reboot = WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP;
       stop_console_peer();
       set_state(State::stopping);
-      Result<void> fin = container_->finish(reboot ? "reboot" : "stop", [this] { janitor_.unpublish(); });
+      exec::Container::Teardown teardown;
+      teardown.target = reboot ? "reboot" : "stop";
+      teardown.cgroups_gone = [this] { janitor_.unpublish(); };
+      if (!reboot) teardown.stopped = [this] { stop_for_clients(); };
+      Result<void> fin = container_->finish(teardown);
       if (!fin) report(fin.error());
-      janitor_.dismiss(container_->take_mount_namespace());
-      if (reboot && fin) {
+      if (reboot && (fin || teardown.only_stop_hooks_failed)) {
+        janitor_.dismiss(container_->take_mount_namespace());
         // The ptys a client holds go with the container; its other
         // clients (state, stop) wait on across the reboot.
         for (auto it = clients_.begin(); it != clients_.end();)
@@ -177,13 +181,7 @@ class Monitor {
         set_state(State::starting);
         continue;
       }
-      // A daemon's stop is over (lxc-stop returns) once the container's
-      // mounts are gone, as with LXC: a block device under the rootfs is
-      // free then. A foreground monitor does not wait (0.1-0.3 ms of an
-      // execute; see docs/lxc-differences.md).
-      if (r_.daemon) janitor_.wait_dismissed();
-      set_state(State::stopped);
-      clients_.clear();
+      if (reboot) stop_for_clients();  // a reboot that its post-stop hooks or teardown cancelled
       ::sigprocmask(SIG_SETMASK, &old, nullptr);
       return status;
     }
@@ -200,6 +198,22 @@ class Monitor {
     Result<void> entered = cgroups->enter_monitor_self(false);
     if (!entered) entered.error().wrap("moving the monitor into its cgroup");
     return entered;
+  }
+
+  /// The container is STOPPED for its clients, before the post-stop hooks
+  /// as with LXC (spec §8.2 step 6), so that a hook may ask for its state
+  /// or start it again: the mounts are gone (the janitor drops the mount
+  /// namespace as it exits; a daemon's stop waits for that, as LXC's
+  /// returns once its mounts are gone: a block device under the rootfs is
+  /// free then; a foreground monitor does not wait, 0.1-0.3 ms of an
+  /// execute, see docs/lxc-differences.md), the waiters are told, stop
+  /// clients see their connection close, and new clients find no socket.
+  void stop_for_clients() {
+    janitor_.dismiss(container_->take_mount_namespace());
+    if (r_.daemon) janitor_.wait_dismissed();
+    set_state(State::stopped);
+    clients_.clear();
+    listener_.reset();
   }
 
   /// An error after the start: printed by a foreground monitor (a daemon

@@ -947,6 +947,32 @@ run_lxc lxc-stop -n proc-noreboot -r -t 1
 expect_eq "reboot ignored by init: exit 1 after -t" "1" "$RC"
 expect_match "reboot ignored by init: says so" 'proc-noreboot did not reboot within 1 seconds' "$ERR"
 run_lxc lxc-stop -n proc-noreboot -k
+# A failing stop hook does not cancel a reboot (a post-stop one does), as
+# with LXC (spec/runtime.md §8.2 steps 4 and 6).
+new_container proc-rbhook "lxc.init.cmd = /rb.sh" "lxc.hook.stop = /bin/false"
+cp "$LXCPATH/proc-reboot/rootfs/rb.sh" "$LXCPATH/proc-rbhook/rootfs/rb.sh"
+run_lxc lxc-start -n proc-rbhook
+init=$(info proc-rbhook -p -H)
+run_lxc lxc-stop -n proc-rbhook -r -t 10
+init2=$(info proc-rbhook -p -H)
+check "reboot with a failing stop hook: rebooted all the same (exit $RC, init $init -> $init2)" \
+  test "$RC" = 0 -a -n "$init2" -a "$init2" != "$init"
+run_lxc lxc-stop -n proc-rbhook -k
+# The post-stop hooks run once the container is STOPPED for its clients
+# (the command socket closed), so that one may ask, or start it again.
+cat >"$WORK/poststate.sh" <<EOF
+#!/bin/sh
+timeout 5 "$COMPAT/lxc-info" -P "$LXCPATH" -n proc-poststate -s -H >"$WORK/poststop.state" 2>&1
+echo "rc=\$?" >>"$WORK/poststop.state"
+EOF
+chmod +x "$WORK/poststate.sh"
+new_container proc-poststate "lxc.init.cmd = /bin/sleep 1000" "lxc.hook.post-stop = $WORK/poststate.sh"
+run_lxc lxc-start -n proc-poststate
+run_lxc lxc-stop -n proc-poststate -k
+# lxc-stop returns then too, as LXC's, while the hook may still run.
+wait_until 10 grep -q rc= "$WORK/poststop.state"
+expect_eq "post-stop hook: lxc-info answers STOPPED at once" $'STOPPED\nrc=0' "$(cat "$WORK/poststop.state" 2>&1)"
+check "post-stop hook: the monitor is gone once it ends" wait_until 5 bash -c '! pgrep -f "lxc monitor. $1 proc-poststate"' _ "$LXCPATH"
 assert_host_clean "reboot"
 
 finish_suite
