@@ -150,7 +150,11 @@ class Child {
   }
 
   Result<void> do_step(const Step&, const RunHooks& h) {
+    // As in LXC's child: lxc.environment from before the setup on, and
+    // container_ttys once the ttys exist (spec §9).
     EnvList env = plan_.hook_env;
+    for (const auto& [name, value] : plan_.container_env) set_env(env, name, value);
+    if (!tty_names_.empty()) set_env(env, "container_ttys", tty_names_);
     return run_hooks(h, env, plan_.hook_version1);
   }
 
@@ -277,7 +281,12 @@ class Child {
     Result<std::vector<Pty>> ttys = setup_ttys(t, root());
     if (!ttys) return std::move(ttys.error());
     std::vector<int> masters;
-    for (const Pty& p : ttys.value()) masters.push_back(p.master.get());
+    for (const Pty& p : ttys.value()) {
+      masters.push_back(p.master.get());
+      unsigned int n = 0;
+      if (t.bind && ::ioctl(p.master.get(), TIOCGPTN, &n) == 0)
+        tty_names_ += (tty_names_.empty() ? "pts/" : " pts/") + std::to_string(n);
+    }
     if (!masters.empty()) {
       CORRAL_TRY(send_sync(s_.sync, SyncKind::fds, 0, 0, "ttys", masters));
       CORRAL_TRY(wait_ack());
@@ -448,6 +457,7 @@ class Child {
   const ChildSetup& s_;
   const Plan& plan_;
   UniqueFd devnull_;
+  std::string tty_names_;  // "pts/1 pts/2": the ttys bound to /dev/ttyN, for container_ttys
   UniqueFd ns_dir_;  // /proc/self/ns, opened before pivot_root
   Pty console_;
   bool from_host_console_ = false;

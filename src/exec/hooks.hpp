@@ -12,8 +12,6 @@
 
 namespace corral::exec {
 
-using EnvList = std::vector<std::pair<std::string, std::string>>;
-
 /// Runs one command the way hooks run; a failure names `key` (the config
 /// key that set it) and the command's line.
 Result<void> run_hook_command(const std::string& key, const HookCommand& hook, const EnvList& env);

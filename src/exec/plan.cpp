@@ -830,7 +830,6 @@ Mounts plan_devpts(Ctx& c) {
   m.ops.push_back(file);
   m.ops.push_back(op(MountOp::Kind::bind, join(pts, "ptmx"), ptmx, "", 0));
   m.note = "without 'gid=5' when the kernel refuses it; `dev/ptmx` becomes a symlink to `pts/ptmx` when the bind fails";
-  if (c.cfg.pty_max.value == 0) m.note += "; lxc.pty.max is 0, so the instance is unmounted once the ttys exist";
   return m;
 }
 
@@ -864,26 +863,19 @@ std::optional<Error> plan_exec(Ctx& c, ExecInit& x) {
 
   // clearenv(), then setenv() of every lxc.environment entry (a later one
   // replaces an earlier one in place), then container=lxc.
-  std::vector<std::pair<std::string, std::string>> env;
-  auto set = [&](const std::string& name, const std::string& value) {
-    for (auto& kv : env) {
-      if (kv.first == name) {
-        kv.second = value;
-        return;
-      }
-    }
-    env.emplace_back(name, value);
-  };
+  EnvList env;
   for (const auto& item : cfg.environment) {
     size_t eq = item.value.find('=');
     std::string name = item.value.substr(0, eq);
     if (name.empty()) return c.error(item.origin, "lxc.environment: '" + item.value + "' has an empty variable name");
-    set(name, eq == std::string::npos ? "" : item.value.substr(eq + 1));
+    set_env(env, name, eq == std::string::npos ? "" : item.value.substr(eq + 1));
   }
-  set("container", "lxc");
+  c.plan.container_env = env;
+  set_env(env, "container", "lxc");
   for (const auto& [name, value] : env) x.env.push_back(name + "=" + value);
   return std::nullopt;
 }
+
 
 // ---- hooks --------------------------------------------------------------------------------------------
 
@@ -1245,6 +1237,16 @@ Result<Plan> plan_destroy_hooks(const config::Config& cfg, const PlanOptions& op
   return plan;
 }
 
+void set_env(EnvList& env, const std::string& name, const std::string& value) {
+  for (auto& kv : env) {
+    if (kv.first == name) {
+      kv.second = value;
+      return;
+    }
+  }
+  env.emplace_back(name, value);
+}
+
 Result<ProcessSettings> plan_process_settings(const config::Config& cfg) {
   Plan plan;
   PlanOptions options;
@@ -1377,6 +1379,14 @@ Result<Plan> make_plan(const config::Config& cfg, const PlanOptions& options) {
   if (uint64_t{cfg.pty_max.value} + cfg.tty_max.value > 0) c.add("mount-devpts", Actor::child, plan_devpts(c));
   if (cfg.console_path.value != "none") c.add("setup-console", Actor::child, plan_console(c));
   if (cfg.tty_max.value > 0 && c.has_rootfs) c.add("setup-ttys", Actor::child, plan_ttys(c));
+  if (cfg.pty_max.value == 0 && cfg.tty_max.value > 0 && c.has_rootfs) {
+    // The instance served the ttys only: their binds keep it alive, and
+    // the container gets no /dev/pts to open more (spec §5.4 step 15).
+    Mounts m;
+    m.ops.push_back(op(MountOp::Kind::unmount, "", c.in_root("dev/pts"), "", 0));
+    m.note = "lxc.pty.max is 0: the devpts instance made for the ttys is not left mounted";
+    c.add("unmount-devpts", Actor::child, std::move(m));
+  }
   {
     CreateDevSymlinks links{c.in_root("dev"), {}};
     for (const DevSymlink& l : dev_symlinks()) links.links.push_back(l);

@@ -417,6 +417,11 @@ struct Signals {
   int monitor_death = 0;     // lxc.monitor.signal.pdeath; 0 = none
 };
 
+/// NAME, VALUE pairs of an environment, in order.
+using EnvList = std::vector<std::pair<std::string, std::string>>;
+/// setenv(NAME, VALUE, 1) on the list: replaces NAME in place, or appends.
+void set_env(EnvList& env, const std::string& name, const std::string& value);
+
 struct Plan {
   std::string name;
   std::string lxcpath;
@@ -426,7 +431,10 @@ struct Plan {
   unsigned long namespaces = 0;  // every new namespace (clone and unshare), as GET_CLONE_FLAGS reports it
   bool hook_version1 = false;
   bool ephemeral = false;  // lxc.ephemeral: LXCPATH/NAME goes when the container stops (not on a reboot)
-  std::vector<std::pair<std::string, std::string>> hook_env;  // exported to every hook
+  EnvList hook_env;  // exported to every hook
+  /// lxc.environment, in the environment of the hooks the child runs (as
+  /// LXC sets it in its child before the setup; spec/runtime.md §9).
+  EnvList container_env;
   Signals signals;
   std::vector<Step> steps;
   std::vector<PlanWarning> warnings;

@@ -877,6 +877,24 @@ check "terminal: attach idles while the command no longer holds the pty (cpu $OU
 run_lxc lxc-stop -n proc-tty-uid -k
 assert_host_clean "terminals"
 
+# The hooks the child runs get lxc.environment, and the start hook
+# container_ttys, the ttys bound to /dev/ttyN, as LXC's (spec §9).
+printf '#!/bin/sh\necho "$LXC_HOOK_TYPE HOOKVAR=$HOOKVAR ttys=$container_ttys" >>"$1"\n' >"$WORK/envhook.sh"
+chmod +x "$WORK/envhook.sh"
+new_container proc-hookenv "lxc.init.cmd = /bin/sleep 1000" "lxc.hook.version = 1" "lxc.environment = HOOKVAR=x" \
+  "lxc.tty.max = 2" "lxc.hook.mount = $WORK/envhook.sh $WORK/hookenv.log" "lxc.hook.start = /envhook.sh /hookenv.log"
+cp "$WORK/envhook.sh" "$LXCPATH/proc-hookenv/rootfs/envhook.sh"
+run_lxc lxc-start -n proc-hookenv
+expect_eq "hooks in the child: lxc.environment, and container_ttys in the start hook" \
+  "mount HOOKVAR=x ttys= | start HOOKVAR=x ttys=pts/0 pts/1" \
+  "$(cat "$WORK/hookenv.log" 2>&1) | $(cat "$LXCPATH/proc-hookenv/rootfs/hookenv.log" 2>&1)"
+# With lxc.pty.max 0 the devpts instance made for the ttys is not left
+# mounted (their binds keep them), as LXC's.
+run_lxc lxc-attach -n proc-hookenv -- sh -c 'grep -c " /dev/pts " /proc/self/mountinfo; test -c /dev/tty2 && echo tty2'
+expect_eq "lxc.pty.max = 0: no /dev/pts, the ttys bound" $'0\ntty2' "$OUT"
+run_lxc lxc-stop -n proc-hookenv -k
+assert_host_clean "hook environment"
+
 # --- reboot --------------------------------------------------------------------
 # lxc-stop -r sends lxc.signal.reboot (SIGINT); this init answers with
 # reboot(2), which the kernel turns into its death by SIGHUP; the monitor

@@ -575,6 +575,13 @@ TEST(PlanAutomounts, DevptsMaxIsPtyPlusTty) {
   EXPECT_NE(plan_of(kRootfs + "lxc.tty.max = 1\n").find("mount-devpts"), nullptr);
 }
 
+TEST(PlanAutomounts, DevptsOnlyForTtysIsUnmountedOnceTheyExist) {
+  Plan p = plan_of(kRootfs + "lxc.tty.max = 2\n");  // lxc.pty.max 0
+  EXPECT_EQ(ops(data<Mounts>(p, "unmount-devpts")), std::vector<std::string>{"unmount R/dev/pts"});
+  EXPECT_LT(p.find("setup-ttys"), p.find("unmount-devpts"));
+  EXPECT_EQ(plan_of(kRootfs + "lxc.tty.max = 2\nlxc.pty.max = 1\n").find("unmount-devpts"), nullptr);
+}
+
 TEST(PlanAutomounts, TtysBoundOnlyInStartMode) {
   Plan p = plan_of(kRootfs + "lxc.tty.max = 2\nlxc.tty.dir = lxc\n");
   const SetupTtys& t = data<SetupTtys>(p, "setup-ttys");
