@@ -49,8 +49,11 @@ Result<void> run_hook_command(const std::string& key, const HookCommand& hook, c
   pid_t pid = ::fork();
   if (pid < 0) return Error::system("fork for hook", hook.value, errno);
   if (pid == 0) {
-    int null = ::open("/dev/null", O_RDONLY);
-    if (null >= 0) ::dup2(null, 0);
+    // Only its copy on 0 goes to the hook (dup2 onto itself would keep
+    // close-on-exec).
+    int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null == 0) ::fcntl(0, F_SETFD, 0);
+    else if (null > 0) ::dup2(null, 0);
     ::dup2(wr.get(), 1);
     ::dup2(wr.get(), 2);
     sigset_t none;

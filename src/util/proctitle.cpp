@@ -40,7 +40,6 @@ std::vector<unsigned long> self_stat_fields() {
 }
 
 bool set_process_title(const std::string& title) {
-  ::prctl(PR_SET_NAME, title.substr(0, 15).c_str(), 0, 0, 0);
   std::vector<unsigned long> f = self_stat_fields();
   if (f.size() < 52) return false;
   // The new argument area lives for the rest of the process.

@@ -15,8 +15,10 @@ namespace corral {
 std::vector<unsigned long> self_stat_fields();
 
 /// Points the kernel's argument area at `title` (prctl PR_SET_MM_MAP, as
-/// LXC's setproctitle does) and sets the comm name. Needs CAP_SYS_RESOURCE;
-/// false when the kernel refuses (the title is then left as it was).
+/// LXC's setproctitle does). The comm name stays the program's (a daemon
+/// monitor's is lxc-start, as LXC's, for pgrep -x and killall). Needs
+/// CAP_SYS_RESOURCE; false when the kernel refuses (the title is then left
+/// as it was).
 bool set_process_title(const std::string& title);
 
 }  // namespace corral

@@ -154,7 +154,7 @@ expect_eq "start -p: the pidfile holds the monitor (init's parent), no newline" 
   "$(cat "$WORK/proc-d.pid" 2>&1) $(stat -c %s "$WORK/proc-d.pid" 2>&1)"
 expect_eq "monitor: titled [lxc monitor] LXCPATH NAME" "[lxc monitor] $LXCPATH proc-d" \
   "$(tr '\0' ' ' <"/proc/$monitor/cmdline" 2>/dev/null | sed 's/ *$//')"
-# The title (comm) holds blanks: the fields are counted after its ')'.
+expect_eq "monitor: its name (comm) is lxc-start's, as LXC's (pgrep -x lxc-start)" "lxc-start" "$(cat "/proc/$monitor/comm" 2>&1)"
 expect_eq "monitor: a session leader (setsid)" "$monitor" "$(sed 's/.*) //' "/proc/$monitor/stat" 2>/dev/null | awk '{ print $4 }')"
 expect_eq "monitor: stdin is /dev/null" "/dev/null" "$(readlink "/proc/$monitor/fd/0")"
 expect_eq "monitor: cwd is /" "/" "$(readlink "/proc/$monitor/cwd")"
@@ -876,6 +876,14 @@ check "terminal: attach idles while the command no longer holds the pty (cpu $OU
   python3 -c 'import sys; u, s = sys.argv[1].split("+"); sys.exit(float(u) + float(s) > 0.3)' "$OUT"
 run_lxc lxc-stop -n proc-tty-uid -k
 assert_host_clean "terminals"
+
+# A hook's stdin is /dev/null, and no other descriptor of it is left open.
+new_container proc-hookfd "lxc.hook.version = 1" \
+  "lxc.hook.pre-start = /usr/bin/find /proc/self/fd -lname /dev/null -fprint $WORK/nullfds"
+run_execute proc-hookfd -- true
+# (Descriptors this script inherited and passes on are the hook's too.)
+expect_eq "hooks: /dev/null as stdin, no other descriptor of it left open" \
+  "$(find /proc/$$/fd -lname /dev/null | sed "s|/proc/$$/|/proc/self/|" | sort)" "$(sort "$WORK/nullfds" 2>&1)"
 
 # The hooks the child runs get lxc.environment, and the start hook
 # container_ttys, the ttys bound to /dev/ttyN, as LXC's (spec §9).
