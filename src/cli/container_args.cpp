@@ -34,6 +34,7 @@ Reporter::Reporter(std::string prog, const LxcCommon& common)
   logfile_ = common.logfile;
   if (!common.logpriority.empty()) {
     priority_ = level_of(common.logpriority);
+    priority_given_ = true;
     // -l without -o: the container's own log file (spec/cli.md §0).
     if (logfile_.empty() && !name_.empty()) {
       logfile_ = common.lxcpath == "/var/lib/lxc" ? "/var/log/lxc/" + name_ + ".log"
@@ -141,6 +142,7 @@ std::optional<exec::Plan> plan_container(const Reporter& out, const LoadedContai
   opts.config_file = c.config_path;
   opts.command = command;
   opts.mode = mode;
+  opts.log_level = out.log_priority();
   opts.host = exec::probe_host();
   Result<exec::Plan> plan = exec::make_plan(c.config, opts);
   if (!plan) {

@@ -24,6 +24,8 @@ class Reporter {
   void warn(const std::string& message) const;
   void info(const std::string& message) const;  // log file only, at INFO and below
   const std::string& prog() const { return prog_; }
+  /// The level of -l (0 TRACE .. 8 FATAL), -1 when it was not given.
+  int log_priority() const { return priority_given_ ? priority_ : -1; }
 
  private:
   void log(const char* level, const std::string& message) const;
@@ -32,6 +34,7 @@ class Reporter {
   bool quiet_ = false;
   std::string logfile_;
   int priority_ = 5;  // ERROR
+  bool priority_given_ = false;
 };
 
 struct LoadedContainer {

@@ -898,7 +898,8 @@ void plan_hook_env(Ctx& c) {
   if (!cfg.console_path.value.empty()) env.emplace_back("LXC_CONSOLE", cfg.console_path.value);
   if (!cfg.console_logfile.value.empty()) env.emplace_back("LXC_CONSOLE_LOGPATH", cfg.console_logfile.value);
   if (c.opt.host.cgroup_namespaces) env.emplace_back("LXC_CGNS_AWARE", "1");
-  int level = cfg.log_level.value < 0 ? 5 : cfg.log_level.value;  // NOTSET: LXC's default priority, ERROR
+  // lxc.log.level, else the tool's -l, else LXC's default priority, ERROR.
+  int level = cfg.log_level.value >= 0 ? cfg.log_level.value : c.opt.log_level >= 0 ? c.opt.log_level : 5;
   env.emplace_back("LXC_LOG_LEVEL", config::log_level_name(level));
   env.emplace_back("LXC_HOOK_VERSION", c.plan.hook_version1 ? "1" : "0");
 }
@@ -1233,6 +1234,10 @@ Result<Plan> plan_destroy_hooks(const config::Config& cfg, const PlanOptions& op
   Ctx c(cfg, options, plan);
   if (std::optional<Error> e = resolve_rootfs(c)) return *e;
   plan_hook_env(c);
+  // LXC's destroy hooks get the names and paths (and console) only.
+  std::erase_if(plan.hook_env, [](const auto& kv) {
+    return kv.first == "LXC_CGNS_AWARE" || kv.first == "LXC_LOG_LEVEL" || kv.first == "LXC_HOOK_VERSION";
+  });
   add_hooks(c, config::HookType::destroy, Actor::teardown);
   return plan;
 }

@@ -66,6 +66,9 @@ struct PlanOptions {
   std::string config_file;           // exported to hooks as LXC_CONFIG_FILE ("" = not exported)
   std::vector<std::string> command;  // argv to run; empty: from lxc.init.cmd / lxc.execute.cmd
   RunMode mode = RunMode::start;     // execute: pid 1 is corral's init shim running `command`
+  /// The tool's -l as a level (0 TRACE .. 8 FATAL), -1 without one: the
+  /// hooks' LXC_LOG_LEVEL when lxc.log.level does not set it.
+  int log_level = -1;
   HostFacts host;
   /// Reads a file that the config names (lxc.mount.fstab); the default
   /// (empty) reads it from disk.

@@ -72,14 +72,15 @@ Result<void> rename_host(const std::string& rootfs, const std::string& name) {
 
 /// lxc.hook.clone of the copy's config, with LXC's environment; version 0
 /// hooks get `NEW lxc clone HOOK-ARGS...`.
-Result<void> run_clone_hooks(const config::Config& cfg, const CopyRequest& req, const std::string& rootfs) {
+Result<void> run_clone_hooks(const config::Config& cfg, const CopyRequest& req, const std::string& rootfs,
+                             const std::string& rootfs_value) {
   const auto& hooks = cfg.hooks[static_cast<size_t>(config::HookType::clone)];
   if (hooks.empty()) return {};
   bool v1 = cfg.hook_version.value;
   exec::EnvList env = {{"LXC_SRC_NAME", req.source.name},
                        {"LXC_NAME", req.target.name},
                        {"LXC_ROOTFS_MOUNT", rootfs},
-                       {"LXC_ROOTFS_PATH", rootfs},
+                       {"LXC_ROOTFS_PATH", rootfs_value},  // as the copy's lxc.rootfs.path says, "dir:" and all
                        {"LXC_CONFIG_FILE", req.target.config()}};
   exec::RunHooks run{config::HookType::clone, {}};
   for (const auto& item : hooks) {
@@ -168,7 +169,7 @@ Result<void> copy_container(const CopyRequest& req) {
   }
   Result<void> saved = write_file_atomic(req.target.config(), copied_config(text.value(), req, rootfs_value), 0640);
   if (!saved) return undo(std::move(saved.error()));
-  Result<void> hooked = run_clone_hooks(cfg, req, rootfs);
+  Result<void> hooked = run_clone_hooks(cfg, req, rootfs, rootfs_value);
   if (!hooked) return undo(std::move(hooked.error()));
   if (req.rename) {
     Result<void> gone = destroy_container(req.source, false);

@@ -68,7 +68,7 @@ echo "lxc.hook.clone = $WORK/hook.sh" >>"$LXCPATH/src/config"
 run_lxc lxc-copy -n src -N hooked -- a b
 expect_eq "clone hook: exit 0 ($ERR)" "0" "$RC"
 expect_eq "clone hook: LXC's arguments and environment" \
-  "args=hooked lxc clone a b src=src name=hooked rootfs=$LXCPATH/hooked/rootfs config=$LXCPATH/hooked/config" \
+  "args=hooked lxc clone a b src=src name=hooked rootfs=dir:$LXCPATH/hooked/rootfs config=$LXCPATH/hooked/config" \
   "$(cat "$WORK/hook.log" 2>/dev/null)"
 sed -i '$d' "$LXCPATH/src/config"
 echo "lxc.hook.clone = /bin/false" >>"$LXCPATH/src/config"

@@ -140,10 +140,12 @@ expect_eq "destroy an undefined container: exit 1" "1" "$RC"
 expect_match "destroy an undefined container: not defined" 'Container is not defined' "$ERR"
 run_lxc lxc-create -t none -n th
 echo "lxc.hook.destroy = $WORK/destroy-hook.sh" >>"$LXCPATH/th/config"
-printf '#!/bin/sh\necho "$LXC_NAME $*" >%s/destroy-hook.out\n' "$WORK" >"$WORK/destroy-hook.sh"
+printf '#!/bin/sh\necho "$LXC_NAME $*" >%s/destroy-hook.out\nenv | grep -o "^LXC_[A-Z_]*" | sort | tr "\\n" " " >>%s/destroy-hook.out\n' "$WORK" "$WORK" >"$WORK/destroy-hook.sh"
 chmod +x "$WORK/destroy-hook.sh"
 run_lxc lxc-destroy -n th
-expect_eq "destroy hook: ran with LXC's arguments" "th th lxc destroy" "$(cat "$WORK/destroy-hook.out" 2>&1)"
+expect_eq "destroy hook: ran with LXC's arguments" "th th lxc destroy" "$(head -1 "$WORK/destroy-hook.out" 2>&1)"
+expect_eq "destroy hook: LXC's variables only" "LXC_CONFIG_FILE LXC_NAME LXC_ROOTFS_MOUNT LXC_ROOTFS_PATH " \
+  "$(sed -n 2p "$WORK/destroy-hook.out" 2>&1)"
 assert_host_clean "destroy"
 
 finish_suite

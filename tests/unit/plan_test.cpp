@@ -936,6 +936,19 @@ TEST(PlanHooks, Version0And1) {
   EXPECT_EQ(env.count("LXC_CONFIG_FILE"), 0u);
 }
 
+TEST(PlanHooks, LogLevelFromTheConfigElseTheToolsDashL) {
+  auto level = [](const std::string& conf, int dash_l) {
+    PlanOptions o = options();
+    o.log_level = dash_l;
+    Plan p = plan_of(kRootfs + conf, o);
+    std::map<std::string, std::string> env(p.hook_env.begin(), p.hook_env.end());
+    return env["LXC_LOG_LEVEL"];
+  };
+  EXPECT_EQ(level("", -1), "ERROR");
+  EXPECT_EQ(level("", 1), "DEBUG");
+  EXPECT_EQ(level("lxc.log.level = WARN\n", 1), "WARN");
+}
+
 TEST(PlanHooks, TeardownHooksAreStopAndPostStop) {
   EXPECT_FALSE(plan_of(kRootfs).has_teardown_hooks());
   EXPECT_FALSE(plan_of(kRootfs + "lxc.hook.pre-start = /bin/a\nlxc.hook.start-host = /bin/b\n").has_teardown_hooks());
