@@ -35,12 +35,31 @@ bool is_hwaddr_key(std::string_view key) {
          (key.substr(0, 8) == "lxc.net." || key.substr(0, 12) == "lxc.network.");
 }
 
+/// A path of a file the source keeps in its own directory (a hook script,
+/// the lxc.mount.fstab file) as it is in the copy's; any other unchanged.
+/// LXC's copyhooks and copy_fstab move those files too.
+std::string moved_path(std::string_view value, const CopyRequest& req) {
+  std::string from = req.source.dir() + "/";
+  if (value.substr(0, from.size()) != from) return std::string(value);
+  return req.target.dir() + "/" + std::string(value.substr(from.size()));
+}
+
+/// The lines whose value may name such a file.
+bool names_own_file(std::string_view key) { return key.substr(0, 9) == "lxc.hook." || key == "lxc.mount.fstab"; }
+
 /// The copy's config text (see copy_container).
 std::string copied_config(std::string_view source, const CopyRequest& req, const std::string& new_rootfs) {
   std::string out;
   for (std::string_view line : split(source, '\n')) {
     if (trim_blanks(line).empty()) continue;
     std::string_view key = key_of(line);
+    if (names_own_file(key)) {
+      std::string_view value = trim_blanks(line.substr(line.find('=') + 1));
+      if (std::string moved = moved_path(value, req); moved != value) {
+        out += std::string(key) + " = " + moved + "\n";
+        continue;
+      }
+    }
     if (key == "lxc.rootfs.path" || key == "lxc.rootfs") continue;
     if (!req.keep_name && (key == "lxc.uts.name" || key == "lxc.utsname")) continue;
     if (!req.keep_mac && is_hwaddr_key(key)) {
@@ -54,6 +73,31 @@ std::string copied_config(std::string_view source, const CopyRequest& req, const
   if (req.ephemeral && !req.keep_data) out += "lxc.ephemeral = 1\n";
   for (const std::string& e : req.mount_entries) out += "lxc.mount.entry = " + e + "\n";
   return out;
+}
+
+/// Copies the files the source keeps in its own directory and names in its
+/// configuration (hook scripts, by the first word of the hook; the
+/// lxc.mount.fstab file) to the same place in the copy's: mode and owner
+/// kept, missing directories made.
+Result<void> copy_own_files(const config::Config& cfg, const CopyRequest& req) {
+  std::vector<std::string> files;
+  for (const auto& list : cfg.hooks)
+    for (const auto& item : list) files.emplace_back(item.value.substr(0, item.value.find_first_of(" \t")));
+  files.push_back(cfg.mount_fstab.value);
+  for (const std::string& file : files) {
+    std::string to = moved_path(file, req);
+    struct stat st {};
+    if (to == file || ::stat(to.c_str(), &st) == 0) continue;  // elsewhere, or copied already
+    if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;  // LXC fails on it at start, not here
+    Result<std::string> text = read_text_file(file);
+    if (!text) return std::move(text.error());
+    for (size_t slash = req.target.dir().size() + 1; (slash = to.find('/', slash)) != std::string::npos; ++slash)
+      if (::mkdir(to.substr(0, slash).c_str(), 0755) != 0 && errno != EEXIST)
+        return Error::system("mkdir", to.substr(0, slash), errno);
+    CORRAL_TRY(write_file_atomic(to, text.value(), st.st_mode & 07777));
+    if (::chown(to.c_str(), st.st_uid, st.st_gid) != 0) return Error::system("chown", to, errno);
+  }
+  return {};
 }
 
 /// /etc/hostname of the copy names it, when the file is there (looked up
@@ -84,8 +128,9 @@ Result<void> run_clone_hooks(const config::Config& cfg, const CopyRequest& req, 
                        {"LXC_CONFIG_FILE", req.target.config()}};
   exec::RunHooks run{config::HookType::clone, {}};
   for (const auto& item : hooks) {
-    exec::HookCommand cmd = exec::hook_command(item.value, req.target.name, config::HookType::clone, v1,
-                                               cfg.sources.describe(item.origin));
+    // The copy's own hook when it was the source's (as LXC runs it).
+    exec::HookCommand cmd = exec::hook_command(moved_path(item.value, req), req.target.name, config::HookType::clone,
+                                               v1, cfg.sources.describe(item.origin));
     for (const std::string& a : req.hook_args) cmd.shell += " " + a;  // lxc-copy's arguments after --
     run.commands.push_back(std::move(cmd));
   }
@@ -169,6 +214,7 @@ Result<void> copy_container(const CopyRequest& req) {
   }
   Result<void> saved = write_file_atomic(req.target.config(), copied_config(text.value(), req, rootfs_value), 0640);
   if (!saved) return undo(std::move(saved.error()));
+  if (Result<void> own = copy_own_files(cfg, req); !own) return undo(std::move(own.error()));
   Result<void> hooked = run_clone_hooks(cfg, req, rootfs, rootfs_value);
   if (!hooked) return undo(std::move(hooked.error()));
   if (req.rename) {

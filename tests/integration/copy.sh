@@ -71,6 +71,23 @@ expect_eq "clone hook: LXC's arguments and environment" \
   "args=hooked lxc clone a b src=src name=hooked rootfs=dir:$LXCPATH/hooked/rootfs config=$LXCPATH/hooked/config" \
   "$(cat "$WORK/hook.log" 2>/dev/null)"
 sed -i '$d' "$LXCPATH/src/config"
+# Hook scripts (and the fstab file) kept in the source's directory move to
+# the copy's, and its configuration names them there, as with LXC; the
+# clone hook that runs is the copy's.
+mkdir -p "$LXCPATH/src/hooks"
+printf '#!/bin/sh\necho "clone by $0" >%s/own-hook.log\n' "$WORK" >"$LXCPATH/src/hooks/clone.sh"
+chmod 750 "$LXCPATH/src/hooks/clone.sh"
+echo "none tmp tmpfs defaults 0 0" >"$LXCPATH/src/fstab"
+printf 'lxc.hook.clone = %s\nlxc.hook.post-stop=%s\nlxc.mount.fstab = %s\n' "$LXCPATH/src/hooks/clone.sh" \
+  "$LXCPATH/src/hooks/clone.sh" "$LXCPATH/src/fstab" >>"$LXCPATH/src/config"
+run_lxc lxc-copy -n src -N ownfiles
+expect_eq "own files: the copy's clone hook ran" "clone by $LXCPATH/ownfiles/hooks/clone.sh" "$(cat "$WORK/own-hook.log" 2>&1)"
+expect_eq "own files: the copy names its own" \
+  "lxc.hook.clone = $LXCPATH/ownfiles/hooks/clone.sh|lxc.hook.post-stop = $LXCPATH/ownfiles/hooks/clone.sh|lxc.mount.fstab = $LXCPATH/ownfiles/fstab" \
+  "$(grep -E '^lxc\.(hook|mount\.fstab)' "$LXCPATH/ownfiles/config" | tr '\n' '|' | sed 's/|$//')"
+expect_eq "own files: copied with their mode" "750 none tmp tmpfs defaults 0 0" \
+  "$(stat -c %a "$LXCPATH/ownfiles/hooks/clone.sh" 2>&1) $(cat "$LXCPATH/ownfiles/fstab" 2>&1)"
+sed -i '/^lxc\.hook\.\|^lxc\.mount\.fstab/d' "$LXCPATH/src/config"
 echo "lxc.hook.clone = /bin/false" >>"$LXCPATH/src/config"
 run_lxc lxc-copy -n src -N badhook
 expect_eq "failing clone hook: exit 1" "1" "$RC"
