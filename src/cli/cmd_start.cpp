@@ -131,6 +131,7 @@ int run(const std::string& prog, const std::vector<std::string>& args, bool exec
   req.plan = std::move(*plan);
   req.daemon = a.daemon;
   req.close_all_fds = a.close_all_fds;
+  req.log_error = [&out](const std::string& message) { out.log_error(message); };
   if (!a.pidfile.empty()) {
     req.pidfile = a.pidfile.front() == '/' ? a.pidfile : (std::filesystem::current_path() / a.pidfile).string();
   }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 
@@ -42,6 +43,13 @@ Reporter::Reporter(std::string prog, const LxcCommon& common)
     }
   }
   if (logfile_ == "none") logfile_.clear();
+  // Absolute: a daemon monitor writes it too, from /.
+  if (!logfile_.empty() && logfile_.front() != '/') {
+    if (char* cwd = ::getcwd(nullptr, 0)) {
+      logfile_ = std::string(cwd) + "/" + logfile_;
+      std::free(cwd);
+    }
+  }
   // Made at once, as LXC makes it when its log is set up: a run with
   // nothing to report leaves the (empty) file a user was told to read.
   if (!logfile_.empty()) {
@@ -73,6 +81,10 @@ void Reporter::error(const std::string& message) const {
 void Reporter::warn(const std::string& message) const {
   if (!quiet_) std::cerr << prog_ << ": " << (name_.empty() ? "" : name_ + ": ") << "warning: " << message << "\n";
   if (priority_ <= 4) log("WARN", message);
+}
+
+void Reporter::log_error(const std::string& message) const {
+  if (priority_ <= 5) log("ERROR", message);
 }
 
 void Reporter::info(const std::string& message) const {

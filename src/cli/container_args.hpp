@@ -23,6 +23,7 @@ class Reporter {
   /// "<prog>: <name>: warning: <message>" on stderr (unless -q) and in the log file.
   void warn(const std::string& message) const;
   void info(const std::string& message) const;  // log file only, at INFO and below
+  void log_error(const std::string& message) const;  // log file only (the caller printed it, or cannot)
   const std::string& prog() const { return prog_; }
   /// The level of -l (0 TRACE .. 8 FATAL), -1 when it was not given.
   int log_priority() const { return priority_given_ ? priority_ : -1; }

@@ -220,6 +220,7 @@ class Monitor {
   /// has nobody to tell).
   void report(const Error& e) {
     if (!r_.daemon) std::fprintf(stderr, "%s: %s: %s\n", r_.prog.c_str(), r_.paths.name.c_str(), e.render().c_str());
+    if (r_.log_error) r_.log_error(e.render());
   }
 
   struct ClientConn {

@@ -4,6 +4,7 @@
 // their own process; daemon mode runs it in a detached grandchild.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "config/config.hpp"
@@ -22,6 +23,9 @@ struct LaunchRequest {
   bool daemon = false;
   bool close_all_fds = false;
   std::string pidfile;  // the monitor's pid is written here (daemon mode)
+  /// Where the monitor's errors after the start go besides stderr (a
+  /// daemon has none): the tool's -o/-l log.
+  std::function<void(const std::string& message)> log_error;
 };
 
 /// What happened to a launch.

@@ -391,6 +391,11 @@ run_lxc lxc-ls -f -F NAME,SWAP proc-volatile
 expect_match "ls -f: SWAP of a running container is a size" 'proc-volatile +[0-9]+\.[0-9]{2}MB' "$OUT"
 run_lxc lxc-stop -n proc-volatile -k -o "$WORK/stop.log"
 expect_eq "-o FILE: made (0640) though nothing went wrong" "640" "$(stat -c %a "$WORK/stop.log" 2>&1)"
+# A daemon monitor's errors after the start go to the start's log.
+new_container proc-logstop "lxc.init.cmd = /bin/sleep 1000" "lxc.hook.stop = /bin/false"
+(cd "$WORK" && run_lxc lxc-start -n proc-logstop -o start.log)
+run_lxc lxc-stop -n proc-logstop -k
+check "-o FILE: a daemon's failing stop hook is logged" wait_until 5 grep -q 'ERROR .*lxc.hook.stop' "$WORK/start.log"
 assert_host_clean "daemon life cycle"
 
 # Clean stop: sleep as init ignores SIGPWR (no handler in a pid namespace), so
