@@ -428,13 +428,10 @@ class Child {
   /// lives, they stay valid however fast init exits. (Without hooks nobody
   /// holds them, and the container's mounts go with its last process.)
   Result<void> announce_exec() {
-    static const std::pair<const char*, unsigned long> kKept[] = {{"mnt", CLONE_NEWNS},  {"pid", CLONE_NEWPID},
-                                                                  {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC},
-                                                                  {"net", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP}};
     std::string names;
     std::vector<UniqueFd> held;
     std::vector<int> fds;
-    for (const auto& [name, flag] : kKept) {
+    for (const auto& [name, flag] : kHookNamespaces) {
       if (!(plan_.namespaces & flag) || !ns_dir_) continue;
       UniqueFd fd(::openat(ns_dir_.get(), name, O_RDONLY | O_CLOEXEC));
       if (!fd) continue;
@@ -493,8 +490,16 @@ int run_child(const ChildSetup& setup) {
       end.fail(*setup.plan, end.step, Error::system("exec init", x.argv[0], static_cast<int>(error)));
     }
   }
-  if (end.failed)
-    send_sync(setup.sync, SyncKind::error, end.step, end.err, std::string_view(end.text, end.len));
+  if (end.failed && send_sync(setup.sync, SyncKind::error, end.step, end.err, std::string_view(end.text, end.len))) {
+    // Alive, in its namespaces, until the monitor lets go (closes its
+    // end): it takes them for the teardown hooks of the failed start
+    // meanwhile (Container::keep_child_namespaces). Raw system calls: the
+    // monitor runs again.
+    char byte;
+    long n;
+    while ((n = raw_syscall(__NR_read, setup.sync, reinterpret_cast<long>(&byte), 1)) > 0 || n == -EINTR) {
+    }
+  }
   return 1;
 }
 

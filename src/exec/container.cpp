@@ -94,15 +94,19 @@ Result<void> Container::run(const StartOptions& options) {
   Setup s;
   s.options = &options;
   Result<void> r = run_steps(s);
-  if (!r) end_child(s);
+  if (!r) {
+    keep_child_namespaces();  // on the monitor's turn: the child waits, or has ended
+    end_child(s);
+  }
   return r;
 }
 
 void Container::end_child(Setup& s) {
-  // A failed start, on the monitor's turn: the child waits for a message,
-  // or has failed and exits. Closing the socket ends its wait; it frees
-  // what it allocated and exits, and only then may the monitor go on (the
-  // two share their memory). One that does not exit within 5 s is killed.
+  // A failed start: the child waits for a message, has failed and waits
+  // for this end to close, or (a failed v1 batch) still runs. Closing the
+  // socket ends its wait; it frees what it allocated and exits, and only
+  // then may the monitor go on (the two share their memory). One that does
+  // not exit within 5 s is killed.
   s.sync.reset();
   if (!pidfd_) return;
   struct pollfd p {pidfd_.get(), POLLIN, 0};
@@ -580,6 +584,20 @@ void Container::keep_namespaces(SyncMessage& announced) {
   for (std::string_view name : split(announced.text, ','))
     if (!name.empty() && next < announced.fds.size())
       namespace_fds_.emplace_back(std::string(name), std::move(announced.fds[next++]));
+}
+
+void Container::keep_child_namespaces() {
+  // A failed start, the setup process waiting (for a message, or for the
+  // monitor to let go after its error): its namespaces, for the stop and
+  // post-stop hooks of the aborted start, as LXC gives them (spec §8.3).
+  // At the exec it hands them over itself.
+  if (!plan_.has_teardown_hooks() || !namespace_fds_.empty() || pid_ <= 0) return;
+  for (const auto& [name, flag] : kHookNamespaces) {
+    if (!(plan_.namespaces & flag)) continue;
+    std::string path = "/proc/" + std::to_string(pid_) + "/ns/" + name;
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd) namespace_fds_.emplace_back(name, std::move(fd));
+  }
 }
 
 void Container::abort_start() {

@@ -148,6 +148,9 @@ class Container {
   void abort_start();
   /// Keeps the namespaces the exec announcement carries (SyncKind::exec).
   void keep_namespaces(SyncMessage& announced);
+  /// At a failed start, before the setup process is let go: its
+  /// namespaces, for the teardown hooks.
+  void keep_child_namespaces();
 
   const Plan& plan_;
   pid_t pid_ = -1;

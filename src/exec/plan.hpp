@@ -6,6 +6,8 @@
 // tests can check it without root.
 #pragma once
 
+#include <sched.h>
+
 #include <sys/types.h>
 
 #include <cstdint>
@@ -419,6 +421,12 @@ struct Signals {
   int stop = 0;              // SIGKILL unless lxc.signal.stop
   int monitor_death = 0;     // lxc.monitor.signal.pdeath; 0 = none
 };
+
+/// The namespaces the teardown hooks get (LXC_<NAME>_NS, and the stop
+/// hooks' arguments of version 0), in LXC's order and names (spec §8.2).
+inline constexpr std::pair<const char*, unsigned long> kHookNamespaces[] = {
+    {"mnt", CLONE_NEWNS},  {"pid", CLONE_NEWPID}, {"uts", CLONE_NEWUTS},
+    {"ipc", CLONE_NEWIPC}, {"net", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP}};
 
 /// NAME, VALUE pairs of an environment, in order.
 using EnvList = std::vector<std::pair<std::string, std::string>>;

@@ -761,6 +761,17 @@ check "hooks: LXC_PID unset in pre-start" bash -c 'sed -n 3p <<<"$1" | grep -q "
 check "hooks: LXC_PID set in start-host, stop, post-stop" \
   test "$(grep -cE 'LXC_PID=[0-9]+ ' <<<"$log")" = 3
 check "hooks: LXC_TARGET=stop in stop and post-stop" test "$(grep -c 'LXC_TARGET=stop ' <<<"$log")" = 2
+# A start that fails in the container's setup (a mount hook) or in the
+# monitor (start-host) gives its stop hook the namespaces all the same.
+for failing in mount start-host; do
+  new_container "proc-fail-$failing" "lxc.hook.$failing = /bin/false" "lxc.hook.stop = $WORK/hook.sh"
+  rm -f "$WORK/hooks.log"
+  run_execute "proc-fail-$failing" -- true
+  log=$(cat "$WORK/hooks.log" 2>/dev/null)
+  check "hooks: a failing $failing hook fails the start (rc $RC), the stop hook gets the namespaces" \
+    bash -c '[ "$1" = 1 ] && grep -qE "^type=stop args=proc-fail-$2 lxc stop mnt:/proc/[0-9]+/fd/[0-9]+ pid:" <<<"$3" &&
+      grep -qE "^  mnt-ns=mnt:\[[0-9]+\] net-ns=net:\[[0-9]+\]" <<<"$3"' _ "$RC" "$failing" "$log"
+done
 # As in LXC, a monitor that runs such hooks makes and enters its cgroup
 # during the start; pre-start comes before the cgroups, post-stop after
 # they are gone.
