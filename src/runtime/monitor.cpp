@@ -304,6 +304,10 @@ class Monitor {
     if (path.empty()) return {};
     console_device_.reset(::open(path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (!console_device_) return Error::system("open the console device (lxc.console.path)", path, errno);
+    // As LXC: the console's peer is a terminal (a file or /dev/null is
+    // what lxc.console.logfile and `none` are for).
+    if (!::isatty(console_device_.get()))
+      return Error::system("the console device (lxc.console.path) is not a terminal:", path, ENOTTY);
     return {};
   }
 

@@ -859,6 +859,9 @@ run_lxc lxc-start -n proc-condev -s lxc.console.path=/dev/no-such-tty
 expect_eq "console device missing: exit 1" "1" "$RC"
 expect_match "console device missing: names the path and errno" \
   'open the console device \(lxc.console.path\) `/dev/no-such-tty`: No such file or directory' "$ERR"
+run_lxc lxc-start -n proc-condev -s lxc.console.path=/dev/null
+expect_match "console device not a terminal: exit 1, says so" \
+  '^1 .*console device \(lxc.console.path\) is not a terminal: `/dev/null`' "$RC $ERR"
 assert_host_clean "console device"
 
 # --- terminals -----------------------------------------------------------------
