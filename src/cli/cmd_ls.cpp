@@ -141,7 +141,8 @@ int lxc_ls_main(const std::string& prog, const std::vector<std::string>& args) {
     if (r.active) {
       // A running container's own values, as LXC asks for them: -s and a
       // changed file do not show otherwise.
-      for (std::string_view g : split(runtime::query_config_item(paths, "lxc.group").value_or(""), '\n'))
+      std::string groups = runtime::query_config_item(paths, "lxc.group").value_or("");
+      for (std::string_view g : split(groups, '\n'))
         if (!g.empty()) r.groups.emplace_back(g);
       r.autostart = runtime::query_config_item(paths, "lxc.start.auto").value_or("0") == "1";
       r.unprivileged = runtime::query_config_item(paths, "lxc.idmap").has_value();

@@ -767,10 +767,9 @@ for failing in mount start-host; do
   new_container "proc-fail-$failing" "lxc.hook.$failing = /bin/false" "lxc.hook.stop = $WORK/hook.sh"
   rm -f "$WORK/hooks.log"
   run_execute "proc-fail-$failing" -- true
-  log=$(cat "$WORK/hooks.log" 2>/dev/null)
   check "hooks: a failing $failing hook fails the start (rc $RC), the stop hook gets the namespaces" \
     bash -c '[ "$1" = 1 ] && grep -qE "^type=stop args=proc-fail-$2 lxc stop mnt:/proc/[0-9]+/fd/[0-9]+ pid:" <<<"$3" &&
-      grep -qE "^  mnt-ns=mnt:\[[0-9]+\] net-ns=net:\[[0-9]+\]" <<<"$3"' _ "$RC" "$failing" "$log"
+      grep -qE "^  mnt-ns=mnt:\[[0-9]+\] net-ns=net:\[[0-9]+\]" <<<"$3"' _ "$RC" "$failing" "$(cat "$WORK/hooks.log" 2>&1)"
 done
 # As in LXC, a monitor that runs such hooks makes and enters its cgroup
 # during the start; pre-start comes before the cgroups, post-stop after
