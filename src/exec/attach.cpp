@@ -17,6 +17,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "exec/cgroup.hpp"
 #include "exec/container.hpp"
 #include "util/strings.hpp"
 
@@ -32,48 +33,6 @@ constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/
   std::fprintf(stderr, "%s: %s\n", prog.c_str(), message.c_str());
   std::fflush(stderr);
   ::_exit(status);
-}
-
-/// Writes a pid to a cgroup's procs file; 0 or the errno.
-int write_pid(const std::string& procs, pid_t pid) {
-  int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  std::string text = std::to_string(pid);
-  int e = ::write(fd, text.data(), text.size()) < 0 ? errno : 0;
-  ::close(fd);
-  return e;
-}
-
-/// LXC's leaf for attached processes in cgroup2 (cgroup_attach_leaf): a
-/// cgroup whose children have controllers enabled may hold no process
-/// (once the container's init has delegated, as systemd does), so attached
-/// processes go to `.lxc` below the payload, made when missing, and when
-/// even that is busy to the first `.lxc-N` that takes them. A leaf gets
-/// the payload's owner (a container with lxc.idmap manages it). 0 or the
-/// errno.
-int join_unified_leaf(const std::string& payload, pid_t pid) {
-  struct stat owner {};
-  if (::stat(payload.c_str(), &owner) != 0) return errno;
-  auto make_leaf = [&](const std::string& leaf, bool* made) {
-    *made = ::mkdir(leaf.c_str(), 0755) == 0;
-    if (!*made) return errno == EEXIST ? 0 : errno;
-    if (owner.st_uid != 0 || owner.st_gid != 0) {
-      for (const char* file : {"", "/cgroup.procs", "/cgroup.subtree_control", "/cgroup.threads"})
-        if (::chown((leaf + file).c_str(), owner.st_uid, owner.st_gid) != 0) return errno;
-    }
-    return 0;
-  };
-  bool made = false;
-  if (int e = make_leaf(payload + "/.lxc", &made)) return e;
-  if (write_pid(payload + "/.lxc/cgroup.procs", pid) == 0) return 0;
-  int e = write_pid(payload + "/cgroup.procs", pid);
-  for (int n = 1; e == EBUSY && n < 1000; ++n) {
-    std::string leaf = payload + "/.lxc-" + std::to_string(n);
-    if ((e = make_leaf(leaf, &made))) return e;
-    e = write_pid(leaf + "/cgroup.procs", pid);
-    if (e && made) ::rmdir(leaf.c_str());
-  }
-  return e;
 }
 
 /// The id a command attaches as when -u/-g are not given: 0, unless the
@@ -213,7 +172,7 @@ Result<pid_t> spawn_attached(const AttachTarget& t, const AttachOptions& o, cons
   // command (which inherits the first two).
   if (o.join_cgroup) {
     for (const std::string& dir : t.cgroup_dirs)
-      if (int e = write_pid(dir + "/cgroup.procs", ::getpid()))
+      if (int e = join_cgroup(dir, ::getpid()))
         die(prog, "failed to join the container's cgroup `" + dir + "`: " + std::strerror(e));
     if (!t.unified_cgroup_dir.empty())
       if (int e = join_unified_leaf(t.unified_cgroup_dir, ::getpid()))

@@ -1372,6 +1372,40 @@ Result<void> ContainerCgroups::destroy_monitor() {
 
 // ---- paths -----------------------------------------------------------------------------------------
 
+int join_cgroup(const std::string& dir, pid_t pid) { return write_text(join_path(dir, "cgroup.procs"), std::to_string(pid)); }
+
+int join_unified_leaf(const std::string& payload, pid_t pid) {
+  struct stat owner {};
+  if (::stat(payload.c_str(), &owner) != 0) return errno;
+  // 0, or the errno; *made when this call made the leaf (removed again
+  // when it cannot be given its owner).
+  auto make_leaf = [&](const std::string& leaf, bool* made) {
+    *made = ::mkdir(leaf.c_str(), 0755) == 0;
+    if (!*made) return errno == EEXIST ? 0 : errno;
+    if (owner.st_uid == 0 && owner.st_gid == 0) return 0;
+    for (const char* file : {"", "/cgroup.procs", "/cgroup.subtree_control", "/cgroup.threads"}) {
+      if (::chown((leaf + file).c_str(), owner.st_uid, owner.st_gid) != 0) {
+        int e = errno;
+        ::rmdir(leaf.c_str());
+        *made = false;
+        return e;
+      }
+    }
+    return 0;
+  };
+  bool made = false;
+  if (int e = make_leaf(join_path(payload, ".lxc"), &made)) return e;
+  if (join_cgroup(join_path(payload, ".lxc"), pid) == 0) return 0;
+  int e = join_cgroup(payload, pid);
+  for (int n = 1; e == EBUSY && n < 1000; ++n) {
+    std::string leaf = join_path(payload, ".lxc-" + std::to_string(n));
+    if ((e = make_leaf(leaf, &made))) return e;
+    e = join_cgroup(leaf, pid);
+    if (e && made) ::rmdir(leaf.c_str());
+  }
+  return e;
+}
+
 std::vector<std::string> ContainerCgroups::payload_dirs() const {
   std::vector<std::string> out;
   for (const Hierarchy& h : hierarchies_) out.push_back(h.payload);

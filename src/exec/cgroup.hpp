@@ -26,6 +26,19 @@ struct ProcCgroupLine {
 };
 std::vector<ProcCgroupLine> parse_proc_cgroup(std::string_view text);
 
+/// Moves `pid` into the cgroup directory `dir` (its cgroup.procs): 0 or
+/// the errno.
+int join_cgroup(const std::string& dir, pid_t pid);
+
+/// LXC's leaf for attached processes in cgroup2 (cgroup_attach_leaf): a
+/// cgroup whose children have controllers enabled may hold no process
+/// (once the container's init has delegated, as systemd does), so an
+/// attached process goes to `.lxc` below the payload (made when missing),
+/// else, as LXC's, to the payload itself, and when that is busy to the first
+/// `.lxc-N` that takes it. A leaf it makes gets the payload's owner (a
+/// container with lxc.idmap manages it). 0 or the errno.
+int join_unified_leaf(const std::string& payload, pid_t pid);
+
 /// The container's cgroup directories in every hierarchy of the host. Plain
 /// paths only (no fds), so the object moves and copies freely; the destructor
 /// removes nothing: tearing down is destroy()'s job.

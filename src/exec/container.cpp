@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -591,12 +592,20 @@ void Container::keep_child_namespaces() {
   // monitor to let go after its error): its namespaces, for the stop and
   // post-stop hooks of the aborted start, as LXC gives them (spec §8.3).
   // At the exec it hands them over itself.
+  // A namespace the child would have unshared only later (the network one
+  // under a user namespace, the cgroup one on a v1 host) is still the
+  // host's: never handed to a hook as the container's.
   if (!plan_.has_teardown_hooks() || !namespace_fds_.empty() || pid_ <= 0) return;
   for (const auto& [name, flag] : kHookNamespaces) {
     if (!(plan_.namespaces & flag)) continue;
     std::string path = "/proc/" + std::to_string(pid_) + "/ns/" + name;
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd) namespace_fds_.emplace_back(name, std::move(fd));
+    struct stat theirs {}, ours {};
+    if (!fd || ::fstat(fd.get(), &theirs) != 0) continue;
+    if (::stat(("/proc/self/ns/" + std::string(name)).c_str(), &ours) == 0 && ours.st_dev == theirs.st_dev &&
+        ours.st_ino == theirs.st_ino)
+      continue;
+    namespace_fds_.emplace_back(name, std::move(fd));
   }
 }
 
@@ -656,6 +665,11 @@ Result<void> Container::finish(Teardown& t) {
     if (r && t.cgroups_gone) t.cgroups_gone();
     note(std::move(r), true);
   }
+  // The namespaces go before the post-stop hooks, as LXC's (which closes
+  // them there): the mounts can go with the mount namespace's last holder
+  // (the janitor), so a device under the rootfs is free for those hooks
+  // and for the client told STOPPED. Their LXC_*_NS dangle, as LXC's.
+  namespace_fds_.clear();
   if (t.stopped) t.stopped();
   run_teardown_hooks(config::HookType::post_stop);
   // lxc.ephemeral: the container goes with its stop, storage included (an

@@ -725,12 +725,21 @@ Result<LaunchOutcome> launch(LaunchRequest& r) {
   // before anything is started (the monitor writes it once it runs).
   if (!r.pidfile.empty() && !UniqueFd(::open(r.pidfile.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600)))
     return Error::system("Failed to ensure pidfile", r.pidfile, errno);
+  // Removed whenever the tool returns, but from a daemon's successful start
+  // (its monitor removes it as it exits). The forked processes leave by
+  // _exit, past this.
+  struct PidfileGuard {
+    const std::string& path;
+    bool keep = false;
+    ~PidfileGuard() {
+      if (!keep && !path.empty()) ::unlink(path.c_str());
+    }
+  } pidfile{r.pidfile};
   if (!r.daemon) {
     if (r.close_all_fds) close_inherited_fds({listener.value().get()});
     CORRAL_TRY(write_pidfile(r.pidfile));
     Monitor m(r, std::move(listener.value()));
     Result<int> status = m.run([](State, const Error*) {});
-    if (!r.pidfile.empty()) ::unlink(r.pidfile.c_str());
     if (!status) return std::move(status.error());
     out.init_status = status.value();
     return out;
@@ -831,6 +840,7 @@ Result<LaunchOutcome> launch(LaunchRequest& r) {
     Error e(Error::Kind::system, rep.error[0] ? rep.error : "the container did not start");
     return e;
   }
+  pidfile.keep = true;
   return out;
 }
 

@@ -75,8 +75,9 @@ if [ -n "$hugetlb" ]; then
   # with init.scope) leaves no process allowed in the payload itself.
   payload=/sys/fs/cgroup/lxc.payload.v2-d
   rmdir "$payload/.lxc"
-  mkdir "$payload/init.scope" && echo "$init" >"$payload/init.scope/cgroup.procs" &&
-    echo +hugetlb >"$payload/cgroup.subtree_control"
+  check "attach: the payload delegates hugetlb, init in init.scope (as systemd sets it up)" \
+    bash -c 'mkdir "$1/init.scope" && echo "$2" >"$1/init.scope/cgroup.procs" && echo +hugetlb >"$1/cgroup.subtree_control"' \
+    _ "$payload" "$init"
   run_lxc lxc-attach -n v2-d -- sh -c 'grep "^0::" /proc/self/cgroup'
   expect_eq "attach: into .lxc when the payload delegates controllers" "0 0::/.lxc" "$RC $OUT"
   echo +hugetlb >"$payload/.lxc/cgroup.subtree_control"

@@ -128,7 +128,7 @@ run_lxc lxc-copy -n src -N eph -e -- sh -c 'echo data >/root/x; hostname; exit 3
 expect_eq "ephemeral + command: the command's exit status" "3" "$RC"
 expect_eq "ephemeral + command: says what it made, then the command's output" \
   "Created eph as clone of src eph" "$(echo $OUT)"
-check "ephemeral + command: the copy is gone after it" test ! -e "$LXCPATH/eph"
+check "ephemeral + command: the copy is gone after it" wait_until 5 test ! -e "$LXCPATH/eph"
 expect_eq "ephemeral: the original's rootfs is untouched" "$before" "$(find "$LXCPATH/src/rootfs" | sort | md5sum)"
 check "ephemeral: no overlay left mounted" bash -c '! grep -q " overlay " /proc/self/mountinfo'
 run_lxc lxc-copy -n src -N kept -e -D -m "bind=$WORK:/mnt/work:ro" -- sh -c 'echo data >/root/y; ls /mnt/work >/dev/null && echo bound'
@@ -147,7 +147,9 @@ eph=$(sed -n 's/^Created \(.*\) as clone of src$/\1/p' <<<"$OUT")
 expect_match "ephemeral without -N: NAME_XXXXXX" '^src_[A-Za-z0-9]{6}$' "$eph"
 check "ephemeral: running" bash -c '[ "$("$1/lxc-info" -P "$2" -n "$3" -s -H)" = RUNNING ]' _ "$COMPAT" "$LXCPATH" "${eph:-none}"
 run_lxc lxc-stop -n "${eph:-none}" -k
-check "ephemeral: stopping removes it" test ! -e "$LXCPATH/${eph:-none}"
+# (lxc-stop returns once the container is STOPPED; its directory goes with
+# the teardown that follows, as with LXC.)
+check "ephemeral: stopping removes it" wait_until 5 test ! -e "$LXCPATH/${eph:-none}"
 run_lxc lxc-copy -n src -N bad -e -R
 expect_eq "ephemeral with -R: exit 1" "1" "$RC"
 assert_host_clean "ephemeral copies"

@@ -144,7 +144,7 @@ printf '#!/bin/sh\necho "$LXC_NAME $*" >%s/destroy-hook.out\nenv | grep -o "^LXC
 chmod +x "$WORK/destroy-hook.sh"
 run_lxc lxc-destroy -n th
 expect_eq "destroy hook: ran with LXC's arguments" "th th lxc destroy" "$(head -1 "$WORK/destroy-hook.out" 2>&1)"
-expect_eq "destroy hook: LXC's variables only" "LXC_CONFIG_FILE LXC_NAME LXC_ROOTFS_MOUNT LXC_ROOTFS_PATH " \
+expect_eq "destroy hook: LXC's variables only (no lxc.rootfs.path here)" "LXC_CONFIG_FILE LXC_NAME LXC_ROOTFS_MOUNT " \
   "$(sed -n 2p "$WORK/destroy-hook.out" 2>&1)"
 assert_host_clean "destroy"
 

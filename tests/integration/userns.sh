@@ -172,7 +172,7 @@ run_execute unc2 -- sh -c 'touch /root/y && id -u'
 expect_eq "lxc-copy: the copy runs as its root" "0" "$OUT"
 run_lxc lxc-copy -n unc -N unce -e -- sh -c 'touch /new && ls -ln /new | awk "{ print \$3 }"'
 expect_eq "lxc-copy -e: the ephemeral copy writes its overlay as its root" $'Created unce as clone of unc\n0' "$OUT"
-check "lxc-copy -e: and is gone" test ! -e "$LXCPATH/unce"
+check "lxc-copy -e: and is gone" wait_until 5 test ! -e "$LXCPATH/unce"
 run_lxc lxc-destroy -n unc2
 run_lxc lxc-destroy -n unc
 expect_eq "lxc-destroy: exit 0" "0" "$RC"
