@@ -218,8 +218,11 @@ int lxc_attach_main(const std::string& prog, const std::vector<std::string>& arg
                        runtime::query_config_item(paths, "lxc.proc").value_or("");
   if (!limits.empty()) {
     config::LoadResult loaded = config::load_text(limits, "the running container's lxc.prlimit and lxc.proc");
-    Result<exec::ProcessSettings> settings =
-        loaded.ok() ? exec::plan_process_settings(loaded.config) : Result<exec::ProcessSettings>(Error::usage(loaded.render()));
+    if (!loaded.ok()) {
+      out.error(loaded.render());
+      return 1;
+    }
+    Result<exec::ProcessSettings> settings = exec::plan_process_settings(loaded.config);
     if (!settings) {
       out.error(settings.error().render());
       return 1;

@@ -27,7 +27,7 @@ int run(const std::string& prog, const std::vector<std::string>& args, bool free
     // Thawing a stopped container is a success for LXC too, one that does
     // not exist is not.
     struct stat st {};
-    if (!freeze && ::stat((common.rcfile.empty() ? paths.config() : common.rcfile).c_str(), &st) == 0) return 0;
+    if (!freeze && ::stat(config_path(common).c_str(), &st) == 0) return 0;
     out.error(std::string("Failed to ") + (freeze ? "freeze " : "unfreeze ") + paths.lxcpath + ":" + paths.name);
     return 1;
   }

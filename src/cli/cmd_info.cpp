@@ -100,7 +100,7 @@ int lxc_info_main(const std::string& prog, const std::vector<std::string>& args)
   if (std::optional<int> done = format.check(prog)) return *done;
   const std::string& name = *common.name;
   runtime::ContainerPaths paths = container_paths(common);
-  std::string path = common.rcfile.empty() ? paths.config() : common.rcfile;
+  std::string path = config_path(common);
   struct stat st {};
   bool defined = ::stat(path.c_str(), &st) == 0;
   std::optional<pid_t> pid = runtime::query_init_pid(paths);

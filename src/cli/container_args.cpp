@@ -106,6 +106,10 @@ std::optional<std::pair<std::string, std::string>> split_define(const std::strin
   return std::make_pair(key, value);
 }
 
+std::string config_path(const LxcCommon& common) {
+  return common.rcfile.empty() ? container_paths(common).config() : common.rcfile;
+}
+
 bool rcfile_loads(const Reporter& out, const LxcCommon& common) {
   if (common.rcfile.empty() || config::load_file(common.rcfile).ok()) return true;
   out.error("Failed to load rcfile");
@@ -117,7 +121,7 @@ std::optional<LoadedContainer> load_container(const Reporter& out, const LxcComm
                                               const std::string& missing_message) {
   LoadedContainer c;
   c.paths = container_paths(common);
-  c.config_path = common.rcfile.empty() ? c.paths.config() : common.rcfile;
+  c.config_path = config_path(common);
   struct stat st {};
   if (::stat(c.config_path.c_str(), &st) != 0) {
     out.error(common.rcfile.empty() ? missing_message : "Failed to load rcfile `" + c.config_path + "`");

@@ -56,6 +56,10 @@ std::optional<LoadedContainer> load_container(const Reporter& out, const LxcComm
 /// fails when it cannot. False, with LXC's message, then; true without one.
 bool rcfile_loads(const Reporter& out, const LxcCommon& common);
 
+/// The configuration file of the named container: --rcfile, else
+/// LXCPATH/NAME/config.
+std::string config_path(const LxcCommon& common);
+
 /// The paths of the named container (no config needed).
 runtime::ContainerPaths container_paths(const LxcCommon& common);
 

@@ -30,6 +30,10 @@
 namespace corral::exec {
 namespace {
 
+/// The cgroup2 files a delegated cgroup's owner needs (LXC's
+/// chown_cgroup_wrapper): its container's and an attach leaf's.
+constexpr const char* kDelegatedV2Files[] = {"cgroup.procs", "cgroup.subtree_control", "cgroup.threads"};
+
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
@@ -1274,12 +1278,11 @@ Result<void> ContainerCgroups::kill_payload() {
 Result<void> ContainerCgroups::delegate_to(uid_t uid, gid_t gid) {
   // LXC's chown_cgroup_wrapper(): the files a delegated cgroup needs.
   static const char* const kV1Files[] = {"tasks", "cgroup.procs", "cgroup.clone_children"};
-  static const char* const kV2Files[] = {"cgroup.procs", "cgroup.subtree_control", "cgroup.threads"};
   for (const Hierarchy& h : hierarchies_) {
     for (const std::string* dir : {&h.payload, &h.inner}) {
       if (dir->empty()) continue;
       if (::chown(dir->c_str(), uid, gid) != 0) return Error::system("give the cgroup to the container's root", *dir, errno);
-      for (const char* file : h.unified ? std::span(kV2Files) : std::span(kV1Files)) {
+      for (const char* file : h.unified ? std::span(kDelegatedV2Files) : std::span(kV1Files)) {
         std::string path = *dir + "/" + file;
         if (::chown(path.c_str(), uid, gid) != 0 && errno != ENOENT)
           return Error::system("give the cgroup to the container's root", path, errno);
@@ -1383,8 +1386,10 @@ int join_unified_leaf(const std::string& payload, pid_t pid) {
     *made = ::mkdir(leaf.c_str(), 0755) == 0;
     if (!*made) return errno == EEXIST ? 0 : errno;
     if (owner.st_uid == 0 && owner.st_gid == 0) return 0;
-    for (const char* file : {"", "/cgroup.procs", "/cgroup.subtree_control", "/cgroup.threads"}) {
-      if (::chown((leaf + file).c_str(), owner.st_uid, owner.st_gid) != 0) {
+    std::vector<std::string> paths = {leaf};
+    for (const char* file : kDelegatedV2Files) paths.push_back(join_path(leaf, file));
+    for (const std::string& path : paths) {
+      if (::chown(path.c_str(), owner.st_uid, owner.st_gid) != 0) {
         int e = errno;
         ::rmdir(leaf.c_str());
         *made = false;

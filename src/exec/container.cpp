@@ -590,11 +590,11 @@ void Container::keep_namespaces(SyncMessage& announced) {
 void Container::keep_child_namespaces() {
   // A failed start, the setup process waiting (for a message, or for the
   // monitor to let go after its error): its namespaces, for the stop and
-  // post-stop hooks of the aborted start, as LXC gives them (spec §8.3).
-  // At the exec it hands them over itself.
-  // A namespace the child would have unshared only later (the network one
-  // under a user namespace, the cgroup one on a v1 host) is still the
-  // host's: never handed to a hook as the container's.
+  // post-stop hooks of the aborted start, as LXC gives them (spec §8.3);
+  // at the exec it hands them over itself. One it would have unshared only
+  // later (the network one under a user namespace, the cgroup one on a v1
+  // host) is still the host's, and never handed to a hook as the
+  // container's.
   if (!plan_.has_teardown_hooks() || !namespace_fds_.empty() || pid_ <= 0) return;
   for (const auto& [name, flag] : kHookNamespaces) {
     if (!(plan_.namespaces & flag)) continue;

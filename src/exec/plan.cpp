@@ -876,7 +876,6 @@ std::optional<Error> plan_exec(Ctx& c, ExecInit& x) {
   return std::nullopt;
 }
 
-
 // ---- hooks --------------------------------------------------------------------------------------------
 
 void add_hooks(Ctx& c, config::HookType type, Actor actor) {
@@ -888,7 +887,9 @@ void add_hooks(Ctx& c, config::HookType type, Actor actor) {
   c.add("hook-" + std::string(config::kHookNames[static_cast<size_t>(type)]), actor, std::move(h));
 }
 
-void plan_hook_env(Ctx& c) {
+/// The variables every hook gets, destroy hooks included: the names and
+/// paths, and the console.
+void plan_hook_paths(Ctx& c) {
   const Config& cfg = c.cfg;
   auto& env = c.plan.hook_env;
   env.emplace_back("LXC_NAME", c.opt.name);
@@ -897,6 +898,13 @@ void plan_hook_env(Ctx& c) {
   if (c.has_rootfs) env.emplace_back("LXC_ROOTFS_PATH", cfg.rootfs_path.value);
   if (!cfg.console_path.value.empty()) env.emplace_back("LXC_CONSOLE", cfg.console_path.value);
   if (!cfg.console_logfile.value.empty()) env.emplace_back("LXC_CONSOLE_LOGPATH", cfg.console_logfile.value);
+}
+
+/// Those of the hooks of a start (spec/runtime.md §5.2 step 1).
+void plan_hook_env(Ctx& c) {
+  const Config& cfg = c.cfg;
+  auto& env = c.plan.hook_env;
+  plan_hook_paths(c);
   if (c.opt.host.cgroup_namespaces) env.emplace_back("LXC_CGNS_AWARE", "1");
   // lxc.log.level, else the tool's -l, else LXC's default priority, ERROR.
   int level = cfg.log_level.value >= 0 ? cfg.log_level.value : c.opt.log_level >= 0 ? c.opt.log_level : 5;
@@ -1233,11 +1241,7 @@ Result<Plan> plan_destroy_hooks(const config::Config& cfg, const PlanOptions& op
   plan.hook_version1 = cfg.hook_version.value;
   Ctx c(cfg, options, plan);
   if (std::optional<Error> e = resolve_rootfs(c)) return *e;
-  plan_hook_env(c);
-  // LXC's destroy hooks get the names and paths (and console) only.
-  std::erase_if(plan.hook_env, [](const auto& kv) {
-    return kv.first == "LXC_CGNS_AWARE" || kv.first == "LXC_LOG_LEVEL" || kv.first == "LXC_HOOK_VERSION";
-  });
+  plan_hook_paths(c);  // LXC's destroy hooks get nothing else
   add_hooks(c, config::HookType::destroy, Actor::teardown);
   return plan;
 }

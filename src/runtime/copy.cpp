@@ -91,9 +91,7 @@ Result<void> copy_own_files(const config::Config& cfg, const CopyRequest& req) {
     if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;  // LXC fails on it at start, not here
     Result<std::string> text = read_text_file(file);
     if (!text) return std::move(text.error());
-    for (size_t slash = req.target.dir().size() + 1; (slash = to.find('/', slash)) != std::string::npos; ++slash)
-      if (::mkdir(to.substr(0, slash).c_str(), 0755) != 0 && errno != EEXIST)
-        return Error::system("mkdir", to.substr(0, slash), errno);
+    CORRAL_TRY(exec::mkdir_beneath(req.target.dir(), to.substr(0, to.rfind('/')), 0755));
     CORRAL_TRY(write_file_atomic(to, text.value(), st.st_mode & 07777));
     if (::chown(to.c_str(), st.st_uid, st.st_gid) != 0) return Error::system("chown", to, errno);
   }
